@@ -1,0 +1,87 @@
+// The normalised gateway configuration every service reads. `load.ts` builds it from a LiteLLM-shaped
+// YAML file; nothing downstream sees raw YAML.
+
+/** Providers with an adapter in the provider worker. Adding one here forces an adapter entry there. */
+export const PROVIDER_IDS = ["openai", "anthropic", "mock"] as const;
+
+/** A provider Switchyard can call. */
+export type ProviderId = (typeof PROVIDER_IDS)[number];
+
+/** A reference to a secret: an environment variable name (`os.environ/NAME`) or, discouraged, a literal. */
+export type SecretRef = { readonly env: string } | { readonly value: string };
+
+/** One deployment: a concrete upstream model behind a public model group. */
+export interface Deployment {
+  /** Stable id: `model_info.id` when given, else `<model_name>/<index among that group>`. */
+  readonly id: string;
+  /** The public model group (`model_name`); may be a wildcard such as `*` or `anthropic/*`. */
+  readonly modelName: string;
+  readonly provider: ProviderId;
+  /** The upstream model name, without the provider prefix. */
+  readonly model: string;
+  readonly apiBase?: string;
+  readonly apiKey?: SecretRef;
+  readonly apiVersion?: string;
+  readonly organization?: string;
+  readonly rpm?: number;
+  readonly tpm?: number;
+  /** Relative weight for weighted random choice; default 1. */
+  readonly weight: number;
+  readonly timeoutMs?: number;
+  readonly streamTimeoutMs?: number;
+  readonly maxRetries?: number;
+  readonly tags: readonly string[];
+  /** `model_info` as given (mode, supports_vision, max_tokens ...). */
+  readonly modelInfo: Readonly<Record<string, unknown>>;
+  /** Remaining `litellm_params` the adapter may read (for example `mock_latency_ms`); never secrets. */
+  readonly params: Readonly<Record<string, unknown>>;
+  /** Where it was declared, for messages: `model_list[2]`. */
+  readonly source: string;
+}
+
+/** An ordered fallback rule: when `from` fails retryably, try the groups in `to` in order. */
+export interface FallbackRule {
+  readonly from: string;
+  readonly to: readonly string[];
+}
+
+/** Routing and resilience settings (`router_settings`, with `litellm_settings` as LiteLLM reads it). */
+export interface RouterSettings {
+  readonly routingStrategy: string;
+  readonly numRetries: number;
+  /** Per-attempt timeout. */
+  readonly timeoutMs: number;
+  readonly streamTimeoutMs?: number;
+  readonly fallbacks: readonly FallbackRule[];
+  readonly contextWindowFallbacks: readonly FallbackRule[];
+  readonly contentPolicyFallbacks: readonly FallbackRule[];
+  readonly defaultFallbacks: readonly string[];
+  /** Failures within the breaker window before a deployment's breaker opens (`allowed_fails`). */
+  readonly allowedFails?: number;
+  /** Seconds an open breaker waits before a probe (`cooldown_time`). */
+  readonly cooldownTimeSeconds?: number;
+}
+
+/** Gateway-wide settings (`general_settings`). */
+export interface GeneralSettings {
+  readonly masterKey?: SecretRef;
+  /** Largest accepted request body; default 10 MiB. */
+  readonly maxRequestBodyBytes: number;
+}
+
+/** A non-fatal finding: a key Switchyard ignores, or a discouraged form it accepts. */
+export interface ConfigWarning {
+  /** The config path, e.g. `litellm_settings.callbacks`. */
+  readonly path: string;
+  readonly message: string;
+}
+
+/** The whole validated configuration. */
+export interface GatewayConfig {
+  readonly deployments: readonly Deployment[];
+  readonly router: RouterSettings;
+  readonly general: GeneralSettings;
+  /** `litellm_settings.drop_params`: drop unsupported params instead of refusing the request. */
+  readonly dropParams: boolean;
+  readonly warnings: readonly ConfigWarning[];
+}

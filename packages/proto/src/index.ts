@@ -1,0 +1,9 @@
+// The generated contracts, one namespace per proto package. Generated code lives in ./gen and is
+// never edited by hand: run `npm run generate` after changing proto/.
+
+export { allFiles } from "./files.js";
+export * as gateway from "./gen/switchyard/gateway/v1/gateway_pb.js";
+export * as policy from "./gen/switchyard/policy/v1/policy_pb.js";
+export * as router from "./gen/switchyard/router/v1/router_pb.js";
+export * as worker from "./gen/switchyard/worker/v1/worker_pb.js";
+export * as llm from "./llm.js";

@@ -1,0 +1,31 @@
+import type { Deployment } from "@switchyard/config";
+import type { llm } from "@switchyard/proto";
+import type { Logger } from "@switchyard/runtime";
+import type { Dispatcher } from "undici";
+
+/** Everything one upstream attempt needs; built per call by the worker, never shared between calls. */
+export interface AttemptContext {
+  readonly deployment: Deployment;
+  /** The resolved credential, when the deployment has one. Never logged, never put in an error. */
+  readonly apiKey?: string;
+  /** Aborted when the caller goes away or the attempt's deadline passes; adapters pass it to undici. */
+  readonly signal: AbortSignal;
+  /** The keep-alive connection pool all upstream HTTP goes through. */
+  readonly dispatcher: Dispatcher;
+  readonly requestId: string;
+  readonly log: Logger;
+}
+
+/**
+ * A provider adapter: an immutable value that turns canonical requests into one provider's wire format
+ * and its answers back. Failures are thrown as GatewayError with the right ErrorClass.
+ */
+export interface ProviderAdapter {
+  /** Runs a non-streamed chat completion. */
+  chat(request: llm.ChatCompletionRequest, ctx: AttemptContext): Promise<llm.ChatCompletion>;
+  /**
+   * Runs a streamed chat completion. Chunks are yielded in OpenAI chat.completion.chunk order; when
+   * the request sets `includeUsage` the last chunk carries usage and no choices.
+   */
+  streamChat(request: llm.ChatCompletionRequest, ctx: AttemptContext): AsyncIterable<llm.ChatCompletionChunk>;
+}
