@@ -73,6 +73,7 @@ export interface GeneralSettings {
 export interface ConfigWarning {
   /** The config path, e.g. `litellm_settings.callbacks`. */
   readonly path: string;
+  /** The whole text, starting with the path: `litellm_settings.callbacks: not supported by switchyard; ignored`. */
   readonly message: string;
 }
 

@@ -1,0 +1,119 @@
+// `litellm_params` of one deployment: typed fields, then every other key into `params` (never credentials).
+import { type Context, fail, warn } from "./context.js";
+import { resolvePlain } from "./env.js";
+import { isMockParam, readMockParam } from "./mock.js";
+import { keyPath } from "./paths.js";
+import { isSecretName, readSecret } from "./secrets.js";
+import type { Deployment, ProviderId } from "./types.js";
+import {
+  checkJson,
+  describe,
+  field,
+  isSet,
+  readInteger,
+  readNumber,
+  readSecondsAsMs,
+  readStringList,
+  readText,
+  type YamlMap,
+} from "./values.js";
+
+/** What a deployment takes from `litellm_params` besides the model. */
+export type ParamFields = Pick<
+  Deployment,
+  | "apiBase"
+  | "apiKey"
+  | "apiVersion"
+  | "organization"
+  | "rpm"
+  | "tpm"
+  | "weight"
+  | "timeoutMs"
+  | "streamTimeoutMs"
+  | "maxRetries"
+  | "tags"
+  | "params"
+>;
+
+/** Keys read into typed fields or used to route the model; every other key goes to `params`. */
+const TYPED_KEYS: ReadonlySet<string> = new Set([
+  "model",
+  "custom_llm_provider",
+  "api_base",
+  "base_url",
+  "api_key",
+  "api_version",
+  "organization",
+  "rpm",
+  "tpm",
+  "weight",
+  "timeout",
+  "stream_timeout",
+  "max_retries",
+  "tags",
+]);
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === "http:" || url.protocol === "https:";
+  } catch {
+    return false;
+  }
+}
+
+/** `api_base`, or LiteLLM's alias `base_url`; dropping either would silently call the provider's default host. */
+function readApiBase(ctx: Context, map: YamlMap, path: string): string | undefined {
+  const hasUrl = isSet(field(map, "base_url"));
+  if (hasUrl && isSet(field(map, "api_base"))) {
+    return fail(ctx, keyPath(path, "base_url"), "expected either api_base or base_url, not both");
+  }
+  const key = hasUrl ? "base_url" : "api_base";
+  const at = keyPath(path, key);
+  const url = readText(ctx, field(map, key), at);
+  if (url === undefined) return undefined;
+  return isHttpUrl(url) ? url : fail(ctx, at, `expected an http or https URL, got ${describe(url)}`);
+}
+
+function readExtraParam(ctx: Context, key: string, raw: unknown, at: string, provider: ProviderId): unknown {
+  if (isSecretName(key)) {
+    warn(ctx, at, "credentials other than api_key are not supported by switchyard; ignored");
+    return undefined;
+  }
+  if (isMockParam(key)) {
+    if (provider === "mock") return readMockParam(ctx, key, raw, at);
+    warn(ctx, at, "only the mock provider reads mock_* parameters; ignored");
+    return undefined;
+  }
+  const value = resolvePlain(ctx, raw, at);
+  return isSet(value) && checkJson(ctx, value, at) ? value : undefined;
+}
+
+function readExtraParams(ctx: Context, map: YamlMap, path: string, provider: ProviderId): Record<string, unknown> {
+  const params: Record<string, unknown> = {};
+  for (const [key, raw] of Object.entries(map)) {
+    if (TYPED_KEYS.has(key)) continue;
+    const value = readExtraParam(ctx, key, raw, keyPath(path, key), provider);
+    if (value !== undefined) params[key] = value;
+  }
+  return params;
+}
+
+/** Reads every field of `litellm_params` at `path` except the model, for a deployment of `provider`. */
+export function readParamFields(ctx: Context, map: YamlMap, path: string, provider: ProviderId): ParamFields {
+  const at = (key: string) => keyPath(path, key);
+  return {
+    apiBase: readApiBase(ctx, map, path),
+    apiKey: readSecret(ctx, field(map, "api_key"), at("api_key")),
+    apiVersion: readText(ctx, field(map, "api_version"), at("api_version")),
+    organization: readText(ctx, field(map, "organization"), at("organization")),
+    rpm: readInteger(ctx, field(map, "rpm"), at("rpm")),
+    tpm: readInteger(ctx, field(map, "tpm"), at("tpm")),
+    weight: readNumber(ctx, field(map, "weight"), at("weight"), { positive: true }) ?? 1,
+    timeoutMs: readSecondsAsMs(ctx, field(map, "timeout"), at("timeout")),
+    streamTimeoutMs: readSecondsAsMs(ctx, field(map, "stream_timeout"), at("stream_timeout")),
+    maxRetries: readInteger(ctx, field(map, "max_retries"), at("max_retries")),
+    tags: readStringList(ctx, field(map, "tags"), at("tags")) ?? [],
+    params: readExtraParams(ctx, map, path, provider),
+  };
+}
