@@ -1,0 +1,9 @@
+// @switchyard/openai: the OpenAI chat completions wire format <-> the canonical switchyard.llm.v1
+// messages. Pure functions, no I/O; used by the ingress (client side) and the OpenAI provider
+// adapter (upstream side).
+
+export { renderError, renderModelList } from "./render-error.js";
+export { MODELLED_FIELDS, parseChatRequest } from "./request-parse.js";
+export { chatRequestToJson } from "./request-render.js";
+export { parseChatChunk, parseChatCompletion } from "./response-parse.js";
+export { renderChatChunk, renderChatCompletion } from "./response-render.js";
