@@ -24,8 +24,10 @@ export interface ProviderAdapter {
   /** Runs a non-streamed chat completion. */
   chat(request: llm.ChatCompletionRequest, ctx: AttemptContext): Promise<llm.ChatCompletion>;
   /**
-   * Runs a streamed chat completion. Chunks are yielded in OpenAI chat.completion.chunk order; when
-   * the request sets `includeUsage` the last chunk carries usage and no choices.
+   * Runs a streamed chat completion. Chunks are yielded in OpenAI chat.completion.chunk order, and
+   * the last chunk carries usage and no choices whatever `includeUsage` says, so the gateway can meter
+   * every stream; the caller drops that chunk when the client did not set `includeUsage`. (An
+   * OpenAI-compatible upstream that ignores `stream_options` may send no usage chunk at all.)
    */
   streamChat(request: llm.ChatCompletionRequest, ctx: AttemptContext): AsyncIterable<llm.ChatCompletionChunk>;
 }

@@ -1,0 +1,151 @@
+// Upstream HTTP for every provider: one POST through the worker's undici pool, bounded bodies, and one
+// mapping of network failures, deadlines and aborts onto error classes.
+
+import { llm } from "@switchyard/proto";
+import { GatewayError } from "@switchyard/runtime";
+import { type Dispatcher, request } from "undici";
+import { abortError, type ErrorClassifier, malformedUpstream } from "./errors.js";
+import type { AttemptContext } from "./types.js";
+
+/** Largest non-streamed response body accepted from an upstream. */
+export const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+/** Largest part of an error body read; the rest is discarded (error bodies are small). */
+export const MAX_ERROR_BYTES = 64 * 1024;
+
+/** One JSON POST to a provider. */
+export interface UpstreamPost {
+  readonly url: string;
+  /** Provider headers, credential included; never logged. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: unknown;
+  readonly classify: ErrorClassifier;
+}
+
+/** A 2xx streamed answer: the raw body and the mapping for failures while reading it. */
+export interface UpstreamStream {
+  readonly body: AsyncIterable<Uint8Array>;
+  /** Classifies an error thrown while reading `body` (reset, abort, idle timeout). */
+  readonly fail: (err: unknown) => GatewayError;
+}
+
+const TIMEOUT_CODES = new Set(["UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
+
+/**
+ * POSTs JSON and returns the parsed 2xx body. The whole call is bounded by the deployment's
+ * `timeoutMs` (when set) on top of the caller's signal; non-2xx answers go through `post.classify`.
+ */
+export async function postJson(ctx: AttemptContext, post: UpstreamPost): Promise<unknown> {
+  const deadline = ctx.deployment.timeoutMs ? AbortSignal.timeout(ctx.deployment.timeoutMs) : undefined;
+  const signal = deadline ? AbortSignal.any([ctx.signal, deadline]) : ctx.signal;
+  const fail = (err: unknown) => networkError(ctx, signal, err);
+  const res = await send(ctx, post, { signal }).catch((err: unknown) => Promise.reject(fail(err)));
+  await rejectNon2xx(ctx, post, res, fail);
+  const text = await readBody(res.body, MAX_RESPONSE_BYTES, false).catch((err: unknown) => Promise.reject(fail(err)));
+  if (text === undefined) throw malformedUpstream(ctx.deployment, `response larger than ${MAX_RESPONSE_BYTES} bytes`);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw malformedUpstream(ctx.deployment, "response is not valid JSON", err);
+  }
+}
+
+/**
+ * POSTs JSON for a streamed answer and returns the 2xx body unread. The deployment's
+ * `streamTimeoutMs ?? timeoutMs` bounds the wait for the response headers and every gap between body
+ * chunks (an idle timeout, not a total one: streams may run long).
+ */
+export async function postStream(ctx: AttemptContext, post: UpstreamPost): Promise<UpstreamStream> {
+  const idleMs = ctx.deployment.streamTimeoutMs ?? ctx.deployment.timeoutMs;
+  const timeouts = idleMs ? { headersTimeout: idleMs, bodyTimeout: idleMs } : {};
+  const fail = (err: unknown) => networkError(ctx, ctx.signal, err);
+  const res = await send(ctx, post, { signal: ctx.signal, ...timeouts }).catch((err: unknown) =>
+    Promise.reject(fail(err)),
+  );
+  await rejectNon2xx(ctx, post, res, fail);
+  return { body: res.body, fail };
+}
+
+interface SendOptions {
+  signal: AbortSignal;
+  headersTimeout?: number;
+  bodyTimeout?: number;
+}
+
+async function send(ctx: AttemptContext, post: UpstreamPost, opts: SendOptions): Promise<Dispatcher.ResponseData> {
+  ctx.signal.throwIfAborted();
+  const res = await request(post.url, {
+    method: "POST",
+    headers: { ...post.headers, "content-type": "application/json" },
+    body: JSON.stringify(post.body),
+    dispatcher: ctx.dispatcher,
+    ...opts,
+  });
+  ctx.log.debug({ requestId: ctx.requestId, url: post.url, status: res.statusCode }, "upstream responded");
+  return res;
+}
+
+async function rejectNon2xx(
+  ctx: AttemptContext,
+  post: UpstreamPost,
+  res: Dispatcher.ResponseData,
+  fail: (err: unknown) => GatewayError,
+): Promise<void> {
+  if (res.statusCode >= 200 && res.statusCode < 300) return;
+  const raw =
+    (await readBody(res.body, MAX_ERROR_BYTES, true).catch((err: unknown) => Promise.reject(fail(err)))) ?? "";
+  throw post.classify({
+    status: res.statusCode,
+    headers: res.headers,
+    body: redact(raw, ctx.apiKey),
+    provider: ctx.deployment.provider,
+    deploymentId: ctx.deployment.id,
+  });
+}
+
+/**
+ * Reads a body as UTF-8 up to `max` bytes. Past the limit it destroys the body and returns the
+ * truncated text when `truncate` is set, undefined otherwise.
+ */
+async function readBody(body: Dispatcher.ResponseData["body"], max: number, truncate: boolean) {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    const room = max - size;
+    if (chunk.length > room) {
+      body.destroy();
+      if (!truncate) return undefined;
+      chunks.push(chunk.subarray(0, room));
+      break;
+    }
+    chunks.push(chunk);
+    size += chunk.length;
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** Removes the credential from upstream text before it can reach a message or a log. */
+export function redact(text: string, apiKey: string | undefined): string {
+  return apiKey && apiKey.length >= 4 ? text.split(apiKey).join("[redacted]") : text;
+}
+
+/**
+ * Classifies a failure to talk to the upstream: the caller's abort or a deadline first (the socket
+ * error they cause is a symptom), then undici's timeouts, then anything else as UNAVAILABLE.
+ */
+export function networkError(ctx: AttemptContext, signal: AbortSignal, err: unknown): GatewayError {
+  if (err instanceof GatewayError) return err;
+  if (ctx.signal.aborted) return abortError(ctx.deployment, ctx.signal.reason);
+  if (signal.aborted) return abortError(ctx.deployment, signal.reason);
+  const code = typeof err === "object" && err !== null ? (err as { code?: unknown }).code : undefined;
+  const timedOut = typeof code === "string" && TIMEOUT_CODES.has(code);
+  const what = timedOut ? "the upstream call timed out" : "could not reach the upstream";
+  return new GatewayError(
+    {
+      class: timedOut ? llm.ErrorClass.TIMEOUT : llm.ErrorClass.UNAVAILABLE,
+      message: `${ctx.deployment.provider}: ${what}${typeof code === "string" ? ` (${code})` : ""}`,
+      provider: ctx.deployment.provider,
+      deploymentId: ctx.deployment.id,
+    },
+    { cause: err },
+  );
+}
