@@ -1,0 +1,70 @@
+import { createServer, type Server as HttpServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import * as grpc from "@grpc/grpc-js";
+import { bindServer } from "./grpc.js";
+import { createHealth, type Health } from "./health.js";
+
+/** What a service host serves. */
+export interface HostOptions {
+  /** `host:port` of the gRPC server; port 0 picks a free one. */
+  grpcAddress: string;
+  /** `host:port` of the HTTP server (`/healthz`, `/readyz` and `http`'s routes). */
+  httpAddress: string;
+  /** Fully-qualified gRPC service names reported by the health service. */
+  serviceNames: readonly string[];
+  /** Registers the service implementations on the gRPC server. */
+  register(server: grpc.Server): void;
+  /** Handles HTTP requests other than the health probes; 404 when absent. */
+  http?: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Largest HTTP header block accepted (bytes). */
+  maxHeaderSize?: number;
+}
+
+/** A started gRPC + HTTP pair sharing one readiness state. */
+export interface Host {
+  readonly grpcServer: grpc.Server;
+  readonly httpServer: HttpServer;
+  readonly health: Health;
+  readonly grpcPort: number;
+  readonly httpPort: number;
+}
+
+/** Splits `host:port`, accepting `[v6]:port`; fails with the offending value. */
+export function splitAddress(address: string): { host: string; port: number } {
+  const match = /^\[?([^\]]*)\]?:(\d+)$/.exec(address);
+  const port = Number(match?.[2]);
+  if (!match || !Number.isInteger(port) || port > 65535) throw new Error(`expected host:port, got "${address}"`);
+  return { host: match[1] || "0.0.0.0", port };
+}
+
+/** Server options for every internal gRPC server: accept client keep-alive pings, allow large requests. */
+export const serverOptions: grpc.ServerOptions = {
+  "grpc.keepalive_permit_without_calls": 1,
+  "grpc.http2.min_ping_interval_without_data_ms": 5_000,
+  "grpc.max_receive_message_length": 64 * 1024 * 1024,
+  "grpc.max_send_message_length": 64 * 1024 * 1024,
+};
+
+/** Starts the gRPC and HTTP servers of a service; it is not ready until `health.setReady(true)`. */
+export async function startHost(options: HostOptions): Promise<Host> {
+  const grpcServer = new grpc.Server(serverOptions);
+  const health = createHealth(options.serviceNames);
+  health.addTo(grpcServer);
+  options.register(grpcServer);
+  const grpcPort = await bindServer(grpcServer, options.grpcAddress);
+  const httpServer = createServer({ maxHeaderSize: options.maxHeaderSize ?? 16 * 1024 }, (req, res) => {
+    if (health.handleHttp(req, res)) return;
+    if (options.http) return options.http(req, res);
+    res.writeHead(404, { "content-type": "application/json" }).end('{"error":"not found"}');
+  });
+  httpServer.keepAliveTimeout = 65_000;
+  const { host, port } = splitAddress(options.httpAddress);
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once("error", reject);
+    httpServer.listen(port, host, () => {
+      httpServer.off("error", reject);
+      resolve();
+    });
+  });
+  return { grpcServer, httpServer, health, grpcPort, httpPort: (httpServer.address() as AddressInfo).port };
+}

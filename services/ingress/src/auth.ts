@@ -1,0 +1,124 @@
+import { createHash } from "node:crypto";
+import { create } from "@bufbuild/protobuf";
+import type * as grpc from "@grpc/grpc-js";
+import { llm, policy } from "@switchyard/proto";
+import { callStream, callUnary, GatewayError, type Logger } from "@switchyard/runtime";
+
+/** Who is calling, as the policy service established it. */
+export interface Principal {
+  readonly keyId: string;
+  readonly teamId: string;
+  readonly userId: string;
+  readonly isAdmin: boolean;
+}
+
+/** Authenticates credentials through the policy service, caching allow decisions in process. */
+export interface Authenticator {
+  /** Resolves the principal for a credential and model, or throws AUTH / PERMISSION_DENIED / UNAVAILABLE. */
+  authenticate(credential: string | undefined, model: string): Promise<Principal>;
+  /** Number of cached decisions (for tests and metrics). */
+  readonly cached: number;
+  close(): void;
+}
+
+interface Entry {
+  principal: Principal;
+  keyId: string;
+  expiresAt: number;
+}
+
+const MAX_ENTRIES = 50_000;
+const MAX_CREDENTIAL = 4096;
+
+function unauthenticated(message: string): GatewayError {
+  return new GatewayError({ class: llm.ErrorClass.AUTH, message });
+}
+
+/**
+ * Creates the authenticator. Known credentials are answered from memory (keyed by a SHA-256 of the
+ * credential, never the credential itself) until their TTL ends or the policy service invalidates them
+ * over WatchInvalidations, which keeps the decision for a known key off the network. A policy outage
+ * surfaces as 503, never as 401.
+ */
+export function createAuthenticator(client: grpc.Client, log: Logger): Authenticator {
+  const cache = new Map<string, Entry>();
+  let closed = false;
+  let watch: grpc.ClientReadableStream<policy.WatchInvalidationsResponse> | undefined;
+
+  const subscribe = () => {
+    if (closed) return;
+    watch = callStream(
+      client,
+      policy.PolicyService.method.watchInvalidations,
+      create(policy.WatchInvalidationsRequestSchema),
+    );
+    watch.on("data", (msg: policy.WatchInvalidationsResponse) => {
+      if (msg.all) cache.clear();
+      else if (msg.keyIds.length > 0) {
+        const ids = new Set(msg.keyIds);
+        for (const [k, e] of cache) if (ids.has(e.keyId)) cache.delete(k);
+      }
+    });
+    // Without a live watch, cached decisions could go stale: drop them and resubscribe.
+    watch.on("error", () => {
+      cache.clear();
+      if (!closed) setTimeout(subscribe, 500).unref();
+    });
+    watch.on("end", () => {
+      cache.clear();
+      if (!closed) setTimeout(subscribe, 500).unref();
+    });
+  };
+  subscribe();
+
+  return {
+    async authenticate(credential, model) {
+      if (!credential) throw unauthenticated("missing api key: send Authorization: Bearer <key>");
+      if (credential.length > MAX_CREDENTIAL) throw unauthenticated("invalid api key");
+      const cacheKey = createHash("sha256").update(credential).update("\0").update(model).digest("base64");
+      const hit = cache.get(cacheKey);
+      if (hit && hit.expiresAt > Date.now()) return hit.principal;
+      let res: policy.AuthorizeResponse;
+      try {
+        res = (
+          await callUnary(
+            client,
+            policy.PolicyService.method.authorize,
+            create(policy.AuthorizeRequestSchema, { credential, model }),
+            { deadline: Date.now() + 5_000 },
+          )
+        ).value;
+      } catch (err) {
+        log.error({ err: GatewayError.from(err).message }, "policy service unreachable");
+        throw new GatewayError(
+          { class: llm.ErrorClass.UNAVAILABLE, message: "authorization service unavailable" },
+          { cause: err },
+        );
+      }
+      if (res.decision === policy.Decision.DENY_FORBIDDEN) {
+        throw new GatewayError({ class: llm.ErrorClass.PERMISSION_DENIED, message: res.reason || "not allowed" });
+      }
+      if (res.decision !== policy.Decision.ALLOW) throw unauthenticated(res.reason || "invalid api key");
+      const principal: Principal = { keyId: res.keyId, teamId: res.teamId, userId: res.userId, isAdmin: res.isAdmin };
+      if (res.cacheTtlMs > 0) {
+        if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value as string);
+        cache.set(cacheKey, { principal, keyId: res.keyId, expiresAt: Date.now() + res.cacheTtlMs });
+      }
+      return principal;
+    },
+    get cached() {
+      return cache.size;
+    },
+    close() {
+      closed = true;
+      watch?.cancel();
+    },
+  };
+}
+
+/** Extracts the bearer token of an `Authorization` header value; undefined when absent or malformed. */
+export function bearer(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
+  return match?.[1];
+}

@@ -1,0 +1,106 @@
+import { randomUUID } from "node:crypto";
+import { create } from "@bufbuild/protobuf";
+import * as grpc from "@grpc/grpc-js";
+import { gateway, type llm } from "@switchyard/proto";
+import { addService, type Encoded, GatewayError, type Logger } from "@switchyard/runtime";
+import { type Authenticator, bearer } from "./auth.js";
+import type { CallContext, RouterClient } from "./upstream.js";
+import { validateChatRequest } from "./validate.js";
+
+/** Dependencies of the public gRPC API. */
+export interface GrpcApiDeps {
+  auth: Authenticator;
+  router: RouterClient;
+  log: Logger;
+}
+
+type Call = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>;
+
+function metadataValue(md: grpc.Metadata, name: string): string | undefined {
+  const value = md.get(name)[0];
+  return typeof value === "string" ? value : undefined;
+}
+
+/** Copies the router's route headers and adds the request id. */
+function responseMetadata(from: grpc.Metadata | undefined, requestId: string): grpc.Metadata {
+  const md = new grpc.Metadata();
+  md.set("x-request-id", requestId);
+  for (const name of ["x-switchyard-deployment", "x-switchyard-attempts"]) {
+    const value = from && metadataValue(from, name);
+    if (value) md.set(name, value);
+  }
+  return md;
+}
+
+async function prepare(
+  deps: GrpcApiDeps,
+  call: Call,
+  request: llm.ChatCompletionRequest | undefined,
+  stream: boolean,
+): Promise<[llm.ChatCompletionRequest, CallContext]> {
+  const valid = validateChatRequest(request);
+  valid.stream = stream;
+  const principal = await deps.auth.authenticate(bearer(metadataValue(call.metadata, "authorization")), valid.model);
+  const controller = new AbortController();
+  call.once("cancelled", () => controller.abort());
+  const requestId = metadataValue(call.metadata, "x-request-id")?.slice(0, 128) || randomUUID();
+  return [valid, { requestId, principal, signal: controller.signal }];
+}
+
+function statusOf(err: unknown, requestId = ""): Partial<grpc.StatusObject> {
+  const metadata = (err as { metadata?: grpc.Metadata }).metadata;
+  return GatewayError.from(err).toStatus(responseMetadata(metadata, requestId));
+}
+
+/** Registers the public GatewayService: auth from `authorization` metadata, then the router. */
+export function registerGatewayApi(server: grpc.Server, deps: GrpcApiDeps): void {
+  addService(server, gateway.GatewayService, {
+    async createChatCompletion(call, callback) {
+      let requestId = "";
+      try {
+        const [request, ctx] = await prepare(deps, call, call.request.request, false);
+        requestId = ctx.requestId;
+        const result = await deps.router.chat(request, ctx);
+        call.sendMetadata(responseMetadata(result.headers, requestId));
+        // router.ChatResponse and gateway.CreateChatCompletionResponse share one wire layout.
+        callback(null, result.value);
+      } catch (err) {
+        callback(statusOf(err, requestId));
+      }
+    },
+    async streamChatCompletion(call) {
+      let requestId = "";
+      try {
+        const [request, ctx] = await prepare(deps, call, call.request.request, true);
+        requestId = ctx.requestId;
+        const stream = deps.router.streamChat(request, ctx);
+        stream.on("metadata", (md) => call.sendMetadata(responseMetadata(md, requestId)));
+        stream.on("data", (bytes: Encoded) => {
+          if (!call.write(bytes)) {
+            stream.pause();
+            call.once("drain", () => stream.resume());
+          }
+        });
+        let settled = false;
+        stream.on("error", (err) => {
+          if (!settled) call.emit("error", statusOf(err, requestId));
+          settled = true;
+        });
+        stream.on("end", () => {
+          if (!settled) call.end();
+          settled = true;
+        });
+      } catch (err) {
+        call.emit("error", statusOf(err, requestId));
+      }
+    },
+    async listModels(call, callback) {
+      try {
+        await deps.auth.authenticate(bearer(metadataValue(call.metadata, "authorization")), "");
+        callback(null, create(gateway.ListModelsResponseSchema, { models: await deps.router.listModels() }));
+      } catch (err) {
+        callback(statusOf(err));
+      }
+    },
+  });
+}

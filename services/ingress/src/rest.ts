@@ -1,0 +1,110 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { parseChatRequest, renderModelList } from "@switchyard/openai";
+import { llm } from "@switchyard/proto";
+import { GatewayError, type Logger } from "@switchyard/runtime";
+import { type Authenticator, bearer } from "./auth.js";
+import { completeChat, streamChat } from "./chat-rest.js";
+import { parseJson, readBody, sendError, sendJson } from "./http-io.js";
+import type { RouterClient } from "./upstream.js";
+
+/** Dependencies of the REST API. */
+export interface RestDeps {
+  auth: Authenticator;
+  router: RouterClient;
+  log: Logger;
+  maxBodyBytes: number;
+  /** True once the service drains: new requests get 503. */
+  draining: () => boolean;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** The request id: the caller's `x-request-id` when it is safe to echo, else a new UUID. */
+function requestIdOf(req: IncomingMessage): string {
+  const given = req.headers["x-request-id"];
+  return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/** The route a path names; `/v1` is optional, as OpenAI SDK users expect with custom base URLs. */
+function routeOf(method: string | undefined, url: string | undefined): string {
+  const path = (url ?? "/").split("?", 1)[0]!;
+  const bare = path.startsWith("/v1/") ? path.slice(3) : path;
+  return `${method} ${bare}`;
+}
+
+/** Creates the OpenAI-compatible REST handler. */
+export function createRestHandler(deps: RestDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const requestId = requestIdOf(req);
+    const headers = { "x-request-id": requestId };
+    handle(deps, req, res, requestId, headers).catch((err: unknown) => {
+      const error = GatewayError.from(err);
+      if (error.errorClass === llm.ErrorClass.INTERNAL) deps.log.error({ requestId, err }, "request failed");
+      sendError(res, error, headers);
+    });
+  };
+}
+
+async function handle(
+  deps: RestDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  requestId: string,
+  headers: Record<string, string>,
+): Promise<void> {
+  if (deps.draining()) {
+    res.setHeader("connection", "close");
+    throw new GatewayError({ class: llm.ErrorClass.UNAVAILABLE, message: "gateway is shutting down; retry" });
+  }
+  const route = routeOf(req.method, req.url);
+  switch (route) {
+    case "POST /chat/completions":
+      return chat(deps, req, res, requestId, headers);
+    case "GET /models": {
+      await deps.auth.authenticate(bearer(req.headers.authorization), "");
+      return sendJson(res, 200, renderModelList(await deps.router.listModels()), headers);
+    }
+    default:
+      throw new GatewayError({
+        class: llm.ErrorClass.NOT_FOUND,
+        message: `unknown route: ${req.method} ${(req.url ?? "").split("?", 1)[0]!.slice(0, 200)}`,
+        code: "not_found",
+      });
+  }
+}
+
+async function chat(
+  deps: RestDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  requestId: string,
+  headers: Record<string, string>,
+): Promise<void> {
+  const credential = bearer(req.headers.authorization);
+  if (!credential) {
+    req.resume();
+    await deps.auth.authenticate(undefined, "");
+  }
+  const body = await readBody(req, deps.maxBodyBytes);
+  // Authenticate before judging the body, as OpenAI does: a wrong key is a 401 whatever the body says.
+  let json: unknown;
+  let malformed: unknown;
+  try {
+    json = parseJson(body);
+  } catch (err) {
+    malformed = err;
+  }
+  const model = (json as { model?: unknown } | null)?.model;
+  const principal = await deps.auth.authenticate(credential, typeof model === "string" ? model : "");
+  if (malformed) throw malformed;
+  const request = parseChatRequest(json);
+  const controller = new AbortController();
+  // A client that goes away cancels the router call, which cancels the worker and the upstream request.
+  res.on("close", () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  const ctx = { requestId, principal, signal: controller.signal };
+  if (request.stream) await streamChat(req, res, deps.router, request, ctx, headers);
+  else await completeChat(res, deps.router, request, ctx, headers);
+}

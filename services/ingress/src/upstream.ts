@@ -1,0 +1,57 @@
+import { create } from "@bufbuild/protobuf";
+import type * as grpc from "@grpc/grpc-js";
+import { type llm, router } from "@switchyard/proto";
+import { callStreamRaw, callUnary, callUnaryRaw, type Encoded, type UnaryResult } from "@switchyard/runtime";
+import type { Principal } from "./auth.js";
+
+/** The router as the ingress uses it. */
+export interface RouterClient {
+  chat(request: llm.ChatCompletionRequest, ctx: CallContext): Promise<UnaryResult<Encoded>>;
+  streamChat(request: llm.ChatCompletionRequest, ctx: CallContext): grpc.ClientReadableStream<Encoded>;
+  listModels(): Promise<llm.Model[]>;
+}
+
+/** Per-request identity and cancellation. */
+export interface CallContext {
+  requestId: string;
+  principal: Principal;
+  signal: AbortSignal;
+}
+
+/**
+ * Wraps the router's gRPC client. Responses stay encoded: router.ChatResponse, router.StreamChatResponse
+ * and the gateway's responses share one wire layout, so the gRPC API forwards them untouched and only
+ * the REST API decodes them once to render JSON.
+ */
+export function createRouterClient(client: grpc.Client): RouterClient {
+  const caller = (p: Principal) => create(router.CallerSchema, { keyId: p.keyId, teamId: p.teamId, userId: p.userId });
+  return {
+    chat(request, ctx) {
+      return callUnaryRaw(
+        client,
+        router.RouterService.method.chat,
+        create(router.ChatRequestSchema, { request, requestId: ctx.requestId, caller: caller(ctx.principal) }),
+        { signal: ctx.signal },
+      );
+    },
+    streamChat(request, ctx) {
+      return callStreamRaw(
+        client,
+        router.RouterService.method.streamChat,
+        create(router.StreamChatRequestSchema, { request, requestId: ctx.requestId, caller: caller(ctx.principal) }),
+        { signal: ctx.signal },
+      );
+    },
+    async listModels() {
+      const res = await callUnary(
+        client,
+        router.RouterService.method.listModels,
+        create(router.ListModelsRequestSchema),
+        {
+          deadline: Date.now() + 5_000,
+        },
+      );
+      return res.value.models;
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import type { llm } from "@switchyard/proto";
+import { invalidRequest } from "@switchyard/runtime";
+
+/**
+ * Checks the semantic rules of a canonical request that its types cannot express. REST bodies are
+ * already checked by the OpenAI parser; gRPC callers get the same rules, with `prefix` naming the field.
+ */
+export function validateChatRequest(
+  req: llm.ChatCompletionRequest | undefined,
+  prefix = "request.",
+): llm.ChatCompletionRequest {
+  if (!req) throw invalidRequest(`${prefix.slice(0, -1)}: required`, prefix.slice(0, -1));
+  if (!req.model) throw invalidRequest(`${prefix}model: required`, `${prefix}model`);
+  if (req.messages.length === 0)
+    throw invalidRequest(`${prefix}messages: expected at least one message`, `${prefix}messages`);
+  range(req.temperature, 0, 2, `${prefix}temperature`);
+  range(req.topP, 0, 1, `${prefix}top_p`);
+  range(req.presencePenalty, -2, 2, `${prefix}presence_penalty`);
+  range(req.frequencyPenalty, -2, 2, `${prefix}frequency_penalty`);
+  range(req.n, 1, 128, `${prefix}n`);
+  if (req.maxTokens !== undefined && req.maxTokens < 1)
+    throw invalidRequest(`${prefix}max_tokens: expected a positive integer`, `${prefix}max_tokens`);
+  if (req.maxCompletionTokens !== undefined && req.maxCompletionTokens < 1) {
+    throw invalidRequest(
+      `${prefix}max_completion_tokens: expected a positive integer`,
+      `${prefix}max_completion_tokens`,
+    );
+  }
+  if (req.stop.length > 4) throw invalidRequest(`${prefix}stop: expected at most 4 sequences`, `${prefix}stop`);
+  if (req.extraJson) {
+    try {
+      const extra: unknown = JSON.parse(req.extraJson);
+      if (typeof extra !== "object" || extra === null || Array.isArray(extra)) throw new Error();
+    } catch {
+      throw invalidRequest(`${prefix}extra_json: expected a JSON object`, `${prefix}extra_json`);
+    }
+  }
+  return req;
+}
+
+function range(value: number | undefined, min: number, max: number, field: string): void {
+  if (value === undefined) return;
+  if (!Number.isFinite(value) || value < min || value > max) {
+    throw invalidRequest(`${field}: expected a number between ${min} and ${max}`, field);
+  }
+}

@@ -1,0 +1,29 @@
+import { createLogger, drainOnSignal, startHost } from "@switchyard/runtime";
+import { createAuthorizer } from "./authorizer.js";
+import { readSettings } from "./config.js";
+import { registerPolicy } from "./server.js";
+
+const log = createLogger("policy");
+try {
+  const settings = readSettings();
+  const authorizer = createAuthorizer(settings.masterKey);
+  const host = await startHost({
+    grpcAddress: settings.grpcAddress,
+    httpAddress: settings.httpAddress,
+    serviceNames: ["switchyard.policy.v1.PolicyService"],
+    register: (server) => registerPolicy(server, { authorizer, log }),
+  });
+  drainOnSignal({
+    health: host.health,
+    log,
+    grpcServers: [host.grpcServer],
+    httpServers: [host.httpServer],
+    delayMs: settings.drainDelayMs,
+    graceMs: settings.drainGraceMs,
+  });
+  host.health.setReady(true);
+  log.info({ grpcPort: host.grpcPort, httpPort: host.httpPort }, "listening");
+} catch (err) {
+  log.fatal({ err: err instanceof Error ? err.message : String(err) }, "failed to start");
+  process.exit(1);
+}

@@ -1,0 +1,71 @@
+import { type Deployment, resolveSecret } from "@switchyard/config";
+import { llm } from "@switchyard/proto";
+import { GatewayError, type Logger } from "@switchyard/runtime";
+import { adapterFor } from "./providers/registry.js";
+import type { ProviderAdapter } from "./providers/types.js";
+
+/** A deployment ready to call: its adapter and, when configured on this worker, its credential. */
+export interface Target {
+  readonly deployment: Deployment;
+  readonly adapter: ProviderAdapter;
+  readonly apiKey?: string;
+}
+
+/** Looks up call targets by deployment id. */
+export interface Targets {
+  get(deploymentId: string): Target;
+}
+
+/**
+ * Resolves every deployment's adapter and credential once at startup. A worker pool may lack the
+ * credentials of deployments it does not serve, so a missing secret is logged (by variable name only)
+ * and reported per call instead of stopping the worker.
+ */
+export function createTargets(deployments: readonly Deployment[], log: Logger, env = process.env): Targets {
+  const targets = new Map<string, Target>();
+  const missing = new Map<string, string>();
+  for (const deployment of deployments) {
+    let apiKey: string | undefined;
+    if (deployment.apiKey) {
+      try {
+        apiKey = resolveSecret(deployment.apiKey, env, `${deployment.source}.litellm_params.api_key`);
+      } catch (err) {
+        missing.set(deployment.id, err instanceof Error ? err.message : String(err));
+        log.warn({ deployment: deployment.id, reason: missing.get(deployment.id) }, "deployment credential missing");
+      }
+    }
+    targets.set(deployment.id, { deployment, adapter: adapterFor(deployment.provider), apiKey });
+  }
+  return {
+    get(deploymentId) {
+      const target = targets.get(deploymentId);
+      if (!target) {
+        throw new GatewayError({ class: llm.ErrorClass.NOT_FOUND, message: `unknown deployment "${deploymentId}"` });
+      }
+      if (missing.has(deploymentId)) {
+        throw new GatewayError({
+          class: llm.ErrorClass.INTERNAL,
+          message: `deployment "${deploymentId}" has no credential on this worker`,
+          deploymentId,
+        });
+      }
+      return target;
+    },
+  };
+}
+
+/**
+ * The deployment as called for `requestedModel`. Wildcard deployments (`model_name: "anthropic/*"`,
+ * `model: "anthropic/*"`) call the upstream model the client named: the part the group's `*` matched
+ * replaces the `*` of the deployment's model, as in LiteLLM.
+ */
+export function forRequestedModel(deployment: Deployment, requestedModel: string): Deployment {
+  const star = deployment.model.indexOf("*");
+  if (star < 0) return deployment;
+  const groupStar = deployment.modelName.indexOf("*");
+  const matched =
+    groupStar < 0
+      ? requestedModel
+      : requestedModel.slice(groupStar, requestedModel.length - (deployment.modelName.length - groupStar - 1));
+  return { ...deployment, model: deployment.model.slice(0, star) + matched + deployment.model.slice(star + 1) };
+}

@@ -1,0 +1,107 @@
+import type { Deployment, RouterSettings } from "@switchyard/config";
+import { llm } from "@switchyard/proto";
+import { GatewayError } from "@switchyard/runtime";
+import type { Breakers } from "./breakers.js";
+import { fallbackChain, type ModelGroups, pickWeighted } from "./groups.js";
+
+/** What the router needs to plan attempts. */
+export interface RouteDeps {
+  groups: ModelGroups;
+  settings: RouterSettings;
+  breakers: Breakers;
+  random?: () => number;
+}
+
+/** One attempt the router makes against one deployment. */
+export interface Attempt {
+  readonly deployment: Deployment;
+  /** 1-based number of this attempt within the request. */
+  readonly number: number;
+  /** Time this attempt may take before it counts as timed out. */
+  readonly timeoutMs: number;
+}
+
+/** A successful routing: the value, the deployment that produced it and how many attempts it took. */
+export interface Routed<T> {
+  readonly value: T;
+  readonly deployment: Deployment;
+  readonly attempts: number;
+}
+
+/** Routing gave up: the error the caller sees, with the attempts made and the last deployment tried. */
+export class RoutingFailed extends Error {
+  constructor(
+    readonly error: GatewayError,
+    readonly attempts: number,
+    readonly deploymentId = "",
+  ) {
+    super(error.message, { cause: error });
+  }
+}
+
+function unavailable(message: string): GatewayError {
+  return new GatewayError({ class: llm.ErrorClass.UNAVAILABLE, message });
+}
+
+/**
+ * Runs `run` against deployments of the requested model group until one succeeds: up to
+ * `num_retries` further attempts per group (preferring deployments not yet tried), then the fallback
+ * groups in order. Only retryable failures (429, 5xx, timeouts, connection errors) move on; any other
+ * error is final. Deployments whose breaker is open are skipped without a call.
+ */
+export async function route<T>(
+  model: string,
+  deps: RouteDeps,
+  run: (attempt: Attempt) => Promise<T>,
+  signal?: AbortSignal,
+): Promise<Routed<T>> {
+  const { groups, settings, breakers } = deps;
+  if (!groups.resolve(model)) {
+    throw new RoutingFailed(
+      new GatewayError({ class: llm.ErrorClass.NOT_FOUND, message: `model "${model}" does not exist`, param: "model" }),
+      0,
+    );
+  }
+  const tried = new Set<string>();
+  let attempts = 0;
+  let last: GatewayError | undefined;
+  let lastId = "";
+  for (const name of fallbackChain(model, settings.fallbacks, settings.defaultFallbacks)) {
+    const group = groups.resolve(name);
+    if (!group) continue;
+    for (let i = 0; i <= settings.numRetries; i++) {
+      if (signal?.aborted)
+        throw new RoutingFailed(
+          new GatewayError({ class: llm.ErrorClass.CANCELLED, message: "request cancelled" }),
+          attempts,
+          lastId,
+        );
+      const healthy = group.deployments.filter((d) => !breakers.isOpen(d.id));
+      if (healthy.length === 0) {
+        last = unavailable(`every deployment of "${name}" is cooling down after failures`);
+        break;
+      }
+      const fresh = healthy.filter((d) => !tried.has(d.id));
+      const deployment = pickWeighted(fresh.length > 0 ? fresh : healthy, deps.random)!;
+      tried.add(deployment.id);
+      attempts++;
+      lastId = deployment.id;
+      const timeoutMs = deployment.timeoutMs ?? settings.timeoutMs;
+      try {
+        const value = await breakers.fire(deployment.id, () => run({ deployment, number: attempts, timeoutMs }));
+        return { value, deployment, attempts };
+      } catch (err) {
+        const error = isOpenBreaker(err)
+          ? unavailable(`deployment "${deployment.id}" is cooling down`)
+          : GatewayError.from(err);
+        if (!error.retryable) throw new RoutingFailed(error, attempts, deployment.id);
+        last = error;
+      }
+    }
+  }
+  throw new RoutingFailed(last ?? unavailable(`no deployment of "${model}" is available`), attempts, lastId);
+}
+
+function isOpenBreaker(err: unknown): boolean {
+  return err instanceof Error && (err as Error & { code?: string }).code === "EOPENBREAKER";
+}
