@@ -1,0 +1,17 @@
+export { formatStartFailure, MeshStartError, PortInUseError } from "./errors.js";
+export { createLineRing, createLineSplitter, type LineRing, type LineSplitter } from "./lines.js";
+export { type Mesh, type MeshOptions, startMesh } from "./mesh.js";
+export {
+  logFileName,
+  type MeshPorts,
+  type ProcessPlan,
+  type ProcessPorts,
+  planMesh,
+  processLabel,
+  SERVICE_NAMES,
+  type ServiceName,
+  stopOrder,
+} from "./plan.js";
+export { freePort, freePorts, isPortFree } from "./ports.js";
+export { formatLogLine, LABEL_COLORS, type PrettyOptions } from "./pretty.js";
+export { isReady, type LogLine, type MeshProcess } from "./process.js";

@@ -1,0 +1,120 @@
+// Pure planning of a mesh: which processes, in which order, on which addresses, with which environment.
+// Nothing here touches the network or spawns anything, so it is unit tested directly.
+
+/** The deployables, in start order. */
+export const SERVICE_NAMES = ["policy", "provider-worker", "router", "ingress"] as const;
+
+/** A Switchyard service that runs as its own process. */
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+/** The gRPC and HTTP ports of one process. */
+export interface ProcessPorts {
+  readonly grpc: number;
+  readonly http: number;
+}
+
+/** Ports of every process in the mesh; `workers` has one entry per provider-worker replica. */
+export interface MeshPorts {
+  readonly policy: ProcessPorts;
+  readonly workers: readonly ProcessPorts[];
+  readonly router: ProcessPorts;
+  readonly ingress: ProcessPorts;
+}
+
+/** Everything needed to spawn one process of the mesh. */
+export interface ProcessPlan {
+  readonly name: ServiceName;
+  /** Replica index; 0 for services that run once. */
+  readonly index: number;
+  /** Entry point relative to the repository root. */
+  readonly entry: string;
+  readonly grpcAddress: string;
+  readonly httpAddress: string;
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/** Input of `planMesh`. */
+export interface PlanInput {
+  /** Absolute path of the YAML config. */
+  readonly configPath: string;
+  readonly host: string;
+  readonly ports: MeshPorts;
+  /** The launcher's own environment; children inherit it minus variables that only concern the parent. */
+  readonly baseEnv: Readonly<Record<string, string | undefined>>;
+  /** Extra environment for every process; cannot override the addresses the mesh assigns. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Extra environment per service; applied last, so it can override anything (fault tests rewire addresses). */
+  readonly serviceEnv?: Partial<Record<ServiceName, Readonly<Record<string, string>>>>;
+}
+
+// node --test marks its child processes with NODE_TEST_CONTEXT; a service inheriting it would report to a test
+// runner that is not listening.
+const PARENT_ONLY_ENV = new Set(["NODE_TEST_CONTEXT"]);
+
+/** Plans the processes of a mesh in start order: policy, provider-workers, router, ingress. */
+export function planMesh(input: PlanInput): ProcessPlan[] {
+  const { host, ports } = input;
+  const address = (port: number) => `${host}:${port}`;
+  const workerAddrs = ports.workers.map((p) => address(p.grpc)).join(",");
+  const extra: Record<ServiceName, Record<string, string>> = {
+    policy: {},
+    "provider-worker": {},
+    router: { SWITCHYARD_WORKER_ADDRS: workerAddrs },
+    ingress: {
+      SWITCHYARD_ROUTER_ADDR: address(ports.router.grpc),
+      SWITCHYARD_POLICY_ADDR: address(ports.policy.grpc),
+    },
+  };
+  const entries: [ServiceName, number, ProcessPorts][] = [
+    ["policy", 0, ports.policy],
+    ...ports.workers.map((p, i): [ServiceName, number, ProcessPorts] => ["provider-worker", i, p]),
+    ["router", 0, ports.router],
+    ["ingress", 0, ports.ingress],
+  ];
+  return entries.map(([name, index, p]) => {
+    const contract = {
+      SWITCHYARD_CONFIG: input.configPath,
+      SWITCHYARD_GRPC_ADDR: address(p.grpc),
+      SWITCHYARD_HTTP_ADDR: address(p.http),
+      ...extra[name],
+    };
+    return {
+      name,
+      index,
+      entry: `services/${name}/dist/main.js`,
+      grpcAddress: address(p.grpc),
+      httpAddress: address(p.http),
+      env: { ...inheritedEnv(input), ...contract, ...input.serviceEnv?.[name] },
+    };
+  });
+}
+
+function inheritedEnv(input: PlanInput): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(input.baseEnv)) {
+    if (value !== undefined && !PARENT_ONLY_ENV.has(key)) env[key] = value;
+  }
+  Object.assign(env, input.env);
+  env["LOG_LEVEL"] ??= "info";
+  return env;
+}
+
+/** Stop order: the reverse of start order, so ingress stops taking traffic before what it depends on goes away. */
+export function stopOrder<T extends { readonly name: ServiceName }>(processes: readonly T[]): T[][] {
+  const stages: T[][] = [];
+  for (const name of [...SERVICE_NAMES].reverse()) {
+    const stage = processes.filter((p) => p.name === name);
+    if (stage.length > 0) stages.push(stage);
+  }
+  return stages;
+}
+
+/** Log file of a process: `<name>.log`, or `<name>-<index>.log` for replicated provider-workers. */
+export function logFileName(name: ServiceName, index: number): string {
+  return name === "provider-worker" ? `${name}-${index}.log` : `${name}.log`;
+}
+
+/** Short label of a process for messages and log prefixes: `router`, `provider-worker-1`. */
+export function processLabel(name: ServiceName, index: number): string {
+  return name === "provider-worker" ? `${name}-${index}` : name;
+}
