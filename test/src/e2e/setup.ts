@@ -38,6 +38,8 @@ model_list:
     litellm_params: { model: anthropic/claude-sonnet-4-5, api_base: "${anthropic}", api_key: os.environ/E2E_ANTHROPIC_KEY }
   - model_name: mock-fast
     litellm_params: { model: mock/fast, mock_chunks: 5 }
+  - model_name: mock-slow
+    litellm_params: { model: mock/slow, mock_chunks: 10, mock_latency_ms: 100 }
 router_settings:
   num_retries: 0
   timeout: 5
