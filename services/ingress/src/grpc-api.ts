@@ -1,9 +1,9 @@
-import { randomUUID } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { gateway, type llm } from "@switchyard/proto";
 import { addService, type Encoded, GatewayError, type Logger } from "@switchyard/runtime";
 import { type Authenticator, bearer } from "./auth.js";
+import { requestIdFrom } from "./request-id.js";
 import type { CallContext, RouterClient } from "./upstream.js";
 import { validateChatRequest } from "./validate.js";
 
@@ -43,7 +43,7 @@ async function prepare(
   const principal = await deps.auth.authenticate(bearer(metadataValue(call.metadata, "authorization")), valid.model);
   const controller = new AbortController();
   call.once("cancelled", () => controller.abort());
-  const requestId = metadataValue(call.metadata, "x-request-id")?.slice(0, 128) || randomUUID();
+  const requestId = requestIdFrom(metadataValue(call.metadata, "x-request-id"));
   return [valid, { requestId, principal, signal: controller.signal }];
 }
 

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { parseChatRequest, renderModelList } from "@switchyard/openai";
 import { llm } from "@switchyard/proto";
@@ -6,6 +5,7 @@ import { GatewayError, type Logger } from "@switchyard/runtime";
 import { type Authenticator, bearer } from "./auth.js";
 import { completeChat, streamChat } from "./chat-rest.js";
 import { parseJson, readBody, sendError, sendJson } from "./http-io.js";
+import { requestIdFrom } from "./request-id.js";
 import type { RouterClient } from "./upstream.js";
 
 /** Dependencies of the REST API. */
@@ -18,14 +18,6 @@ export interface RestDeps {
   draining: () => boolean;
 }
 
-const REQUEST_ID = /^[\w.:-]{1,128}$/;
-
-/** The request id: the caller's `x-request-id` when it is safe to echo, else a new UUID. */
-function requestIdOf(req: IncomingMessage): string {
-  const given = req.headers["x-request-id"];
-  return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
-}
-
 /** The route a path names; `/v1` is optional, as OpenAI SDK users expect with custom base URLs. */
 function routeOf(method: string | undefined, url: string | undefined): string {
   const path = (url ?? "/").split("?", 1)[0]!;
@@ -36,7 +28,7 @@ function routeOf(method: string | undefined, url: string | undefined): string {
 /** Creates the OpenAI-compatible REST handler. */
 export function createRestHandler(deps: RestDeps): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
-    const requestId = requestIdOf(req);
+    const requestId = requestIdFrom(req.headers["x-request-id"]);
     const headers = { "x-request-id": requestId };
     handle(deps, req, res, requestId, headers).catch((err: unknown) => {
       const error = GatewayError.from(err);

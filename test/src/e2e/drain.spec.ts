@@ -35,11 +35,13 @@ describe("SIGTERM drains every service", () => {
     const exit = gw.mesh.kill("ingress", 0, "SIGTERM");
     await sleep(100);
     await assert.rejects(
-      fetch(`${gw.mesh.restUrl}/v1/models`, { headers: { authorization: `Bearer ${MASTER_KEY}` } }).then(async (res) => {
-        // A request that reaches a draining ingress on a kept-alive connection gets 503.
-        if (res.status === 503) throw new Error("refused while draining");
-        return res.text();
-      }),
+      fetch(`${gw.mesh.restUrl}/v1/models`, { headers: { authorization: `Bearer ${MASTER_KEY}` } }).then(
+        async (res) => {
+          // A request that reaches a draining ingress on a kept-alive connection gets 503.
+          if (res.status === 503) throw new Error("refused while draining");
+          return res.text();
+        },
+      ),
     );
     for (const text of await Promise.all(streams)) assert.ok(text.endsWith("data: [DONE]\n\n"), text.slice(-200));
     assert.equal(await exit, 0);

@@ -1,0 +1,161 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { Deployment, RouterSettings } from "@switchyard/config";
+import { llm } from "@switchyard/proto";
+import { createLogger, GatewayError } from "@switchyard/runtime";
+import { createBreakers } from "./breakers.js";
+import { createModelGroups, fallbackChain, pickWeighted } from "./groups.js";
+import { type RoutingFailed, route } from "./route.js";
+
+const dep = (modelName: string, n = 0, weight = 1): Deployment => ({
+  id: `${modelName}/${n}`,
+  modelName,
+  provider: "mock",
+  model: modelName,
+  weight,
+  tags: [],
+  modelInfo: {},
+  params: {},
+  source: `model_list[${n}]`,
+});
+
+const settings = (over: Partial<RouterSettings> = {}): RouterSettings => ({
+  routingStrategy: "simple-shuffle",
+  numRetries: 1,
+  timeoutMs: 1000,
+  fallbacks: [{ from: "a", to: ["b"] }],
+  contextWindowFallbacks: [],
+  contentPolicyFallbacks: [],
+  defaultFallbacks: [],
+  ...over,
+});
+
+const log = createLogger("test", "silent");
+const fail = (cls: llm.ErrorClass) => new GatewayError({ class: cls, message: llm.ErrorClass[cls] });
+
+function deps(over: Partial<RouterSettings> = {}, volumeThreshold = 100) {
+  return {
+    groups: createModelGroups([dep("a", 0), dep("a", 1), dep("b", 0), dep("anthropic/*", 0), dep("*", 0)]),
+    settings: settings(over),
+    breakers: createBreakers(
+      { errorThresholdPercentage: 50, volumeThreshold, windowMs: 10_000, resetTimeoutMs: 60_000 },
+      log,
+    ),
+  };
+}
+
+describe("route", () => {
+  it("retries on another deployment of the group, then falls back", async () => {
+    const seen: string[] = [];
+    const routed = await route("a", deps(), async ({ deployment }) => {
+      seen.push(deployment.id);
+      if (deployment.modelName === "a") throw fail(llm.ErrorClass.UNAVAILABLE);
+      return "ok";
+    });
+    assert.equal(routed.value, "ok");
+    assert.equal(routed.deployment.id, "b/0");
+    assert.equal(routed.attempts, 3);
+    assert.deepEqual(
+      new Set(seen.slice(0, 2)),
+      new Set(["a/0", "a/1"]),
+      "both deployments of a tried before falling back",
+    );
+  });
+
+  for (const cls of [
+    llm.ErrorClass.INVALID_REQUEST,
+    llm.ErrorClass.AUTH,
+    llm.ErrorClass.NOT_FOUND,
+    llm.ErrorClass.PAYLOAD_TOO_LARGE,
+    llm.ErrorClass.CONTEXT_WINDOW_EXCEEDED,
+  ]) {
+    it(`never retries or falls back on ${llm.ErrorClass[cls]}`, async () => {
+      let calls = 0;
+      await assert.rejects(
+        route("a", deps(), async () => {
+          calls++;
+          throw fail(cls);
+        }),
+        (err: RoutingFailed) => err.error.errorClass === cls && err.attempts === 1,
+      );
+      assert.equal(calls, 1);
+    });
+  }
+
+  for (const cls of [llm.ErrorClass.RATE_LIMITED, llm.ErrorClass.TIMEOUT, llm.ErrorClass.UNAVAILABLE]) {
+    it(`falls back on ${llm.ErrorClass[cls]} and reports the last error when all fail`, async () => {
+      let calls = 0;
+      await assert.rejects(
+        route("a", deps(), async () => {
+          calls++;
+          throw fail(cls);
+        }),
+        (err: RoutingFailed) => err.error.errorClass === cls && err.attempts === 4,
+      );
+      assert.equal(calls, 4, "(1 + num_retries) attempts in each of a and b");
+    });
+  }
+
+  it("answers 404 for an unknown model without any attempt", async () => {
+    const d = { ...deps(), groups: createModelGroups([dep("a")]) };
+    await assert.rejects(
+      route("missing", d, async () => "never"),
+      (err: RoutingFailed) =>
+        err.error.errorClass === llm.ErrorClass.NOT_FOUND && err.attempts === 0 && /missing/.test(err.message),
+    );
+  });
+
+  it("resolves wildcard groups, most specific first", () => {
+    const groups = deps().groups;
+    assert.equal(groups.resolve("anthropic/claude-3")?.name, "anthropic/*");
+    assert.equal(groups.resolve("gpt-4o")?.name, "*");
+    assert.equal(groups.resolve("a")?.name, "a");
+    assert.deepEqual(groups.names(), ["a", "b"]);
+  });
+
+  it("skips a deployment whose breaker is open without calling it", async () => {
+    const d = { ...deps({ numRetries: 0, fallbacks: [] }, 2), groups: createModelGroups([dep("a")]) };
+    let calls = 0;
+    const failing = async () => {
+      calls++;
+      throw fail(llm.ErrorClass.UNAVAILABLE);
+    };
+    for (let i = 0; i < 2; i++) await assert.rejects(route("a", d, failing));
+    assert.equal(d.breakers.isOpen("a/0"), true);
+    await assert.rejects(route("a", d, failing), (err: RoutingFailed) => /cooling down/.test(err.message));
+    assert.equal(calls, 2);
+    d.breakers.shutdown();
+  });
+
+  it("does not count client errors against the breaker", async () => {
+    const d = { ...deps({ numRetries: 0, fallbacks: [] }, 2), groups: createModelGroups([dep("a")]) };
+    for (let i = 0; i < 5; i++)
+      await assert.rejects(route("a", d, async () => Promise.reject(fail(llm.ErrorClass.INVALID_REQUEST))));
+    assert.equal(d.breakers.isOpen("a/0"), false);
+    d.breakers.shutdown();
+  });
+});
+
+describe("fallbackChain and pickWeighted", () => {
+  it("bounds the chain and drops repeats", () => {
+    assert.deepEqual(fallbackChain("a", [{ from: "a", to: ["b", "a", "c", "b"] }], []), ["a", "b", "c"]);
+    assert.deepEqual(fallbackChain("x", [], ["d"]), ["x", "d"]);
+    assert.equal(fallbackChain("a", [{ from: "a", to: ["1", "2", "3", "4", "5", "6", "7"] }], []).length, 6);
+  });
+
+  it("chooses by weight", () => {
+    const heavy = dep("g", 0, 3);
+    const light = dep("g", 1, 1);
+    assert.equal(
+      pickWeighted([heavy, light], () => 0.74),
+      heavy,
+    );
+    assert.equal(
+      pickWeighted([heavy, light], () => 0.76),
+      light,
+    );
+    let hits = 0;
+    for (let i = 0; i < 4000; i++) if (pickWeighted([heavy, light]) === heavy) hits++;
+    assert.ok(hits > 2700 && hits < 3300, `heavy chosen ${hits}/4000`);
+  });
+});
