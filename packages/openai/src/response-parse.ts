@@ -34,6 +34,7 @@ const TOP_KEYS = new Set([
   "service_tier",
 ]);
 const MESSAGE_KEYS = new Set(["role", "content", "refusal", "tool_calls", "reasoning_content"]);
+const CHOICE_KEYS = new Set(["index", "message", "delta", "finish_reason", "logprobs"]);
 const EMPTY: JsonObject = {};
 
 /** Converts an upstream chat.completion body; throws GatewayError UNAVAILABLE when it is unreadable. */
@@ -110,6 +111,7 @@ function parseChoice(value: unknown, path: string, i: number) {
     // A finished completion always has a reason; some providers send null when they simply stopped.
     finishReason: f.string(c, "finish_reason", path) || "stop",
     logprobsJson: logprobs(c),
+    extraJson: toExtraJson(restOf(c, CHOICE_KEYS)),
   };
 }
 
@@ -129,6 +131,7 @@ function parseChunkChoice(value: unknown, path: string, i: number) {
     },
     finishReason: f.string(c, "finish_reason", path),
     logprobsJson: logprobs(c),
+    extraJson: toExtraJson(restOf(c, CHOICE_KEYS)),
   };
 }
 

@@ -35,12 +35,14 @@ function choiceObject(ch: llm.Choice): JsonObject {
     if (m.reasoningContent !== undefined) message["reasoning_content"] = m.reasoningContent;
     mergeExtra(message, m.extraJson);
   }
-  return {
+  const choice: JsonObject = {
     index: ch.index,
     message,
     logprobs: ch.logprobsJson === "" ? null : (parseObjectText(ch.logprobsJson) ?? null),
     finish_reason: ch.finishReason || "stop",
   };
+  mergeExtra(choice, ch.extraJson);
+  return choice;
 }
 
 /**
@@ -68,7 +70,7 @@ function chunkChoiceJson(ch: llm.ChunkChoice): string {
   const logprobs = ch.logprobsJson.charCodeAt(0) === 123 /* { */ ? ch.logprobsJson : "null";
   const finish = ch.finishReason ? q(ch.finishReason) : "null";
   const delta = ch.delta === undefined ? "{}" : deltaJson(ch.delta);
-  return `{"index":${ch.index},"delta":${delta},"logprobs":${logprobs},"finish_reason":${finish}}`;
+  return `{"index":${ch.index},"delta":${delta},"logprobs":${logprobs},"finish_reason":${finish}${extraFields(ch.extraJson)}}`;
 }
 
 function deltaJson(d: llm.Delta): string {

@@ -80,6 +80,39 @@ describe("parseChatCompletion + renderChatCompletion", () => {
     assert.equal(rendered.choices[1].finish_reason, "stop");
   });
 
+  it("keeps unmodelled choice fields (Azure content filter results, vLLM stop_reason)", () => {
+    const filter = { hate: { filtered: false, severity: "safe" } };
+    const body = {
+      id: "chatcmpl-1",
+      object: "chat.completion",
+      created: 1,
+      model: "m",
+      choices: [
+        {
+          index: 0,
+          message: { role: "assistant", content: "hi", refusal: null },
+          logprobs: null,
+          finish_reason: "stop",
+          content_filter_results: filter,
+          stop_reason: 42,
+        },
+      ],
+    };
+    const rendered = JSON.parse(renderChatCompletion(parseChatCompletion(body)));
+    assert.deepEqual(rendered.choices[0].content_filter_results, filter);
+    assert.equal(rendered.choices[0].stop_reason, 42);
+    const chunk = {
+      id: "c",
+      object: "chat.completion.chunk",
+      created: 1,
+      model: "m",
+      choices: [
+        { index: 0, delta: { content: "x" }, logprobs: null, finish_reason: null, content_filter_results: filter },
+      ],
+    };
+    assert.deepEqual(JSON.parse(renderChatChunk(parseChatChunk(chunk))).choices[0].content_filter_results, filter);
+  });
+
   it("tolerates vendor variations and keeps their extra fields", () => {
     const c = parseChatCompletion(fixture("responses", "compat-vendor.json"));
     assert.equal(c.created, 1745000000);
