@@ -1,7 +1,7 @@
 import { createLogger, drainOnSignal, startHost } from "@switchyard/runtime";
 import { createAuthorizer } from "./authorizer.js";
 import { readSettings } from "./config.js";
-import { registerPolicy } from "./server.js";
+import { policyRoutes } from "./server.js";
 
 const log = createLogger("policy");
 try {
@@ -11,7 +11,7 @@ try {
     grpcAddress: settings.grpcAddress,
     httpAddress: settings.httpAddress,
     serviceNames: ["switchyard.policy.v1.PolicyService"],
-    register: (server) => registerPolicy(server, { authorizer, log }),
+    connect: policyRoutes({ authorizer, log })[0],
   });
   drainOnSignal({
     health: host.health,

@@ -1,10 +1,9 @@
 import { create } from "@bufbuild/protobuf";
-import type * as grpc from "@grpc/grpc-js";
 import { policy } from "@switchyard/proto";
-import { addService, GatewayError, type Logger } from "@switchyard/runtime";
+import { connect, GatewayError, type Logger } from "@switchyard/runtime";
 import type { Authorizer } from "./authorizer.js";
 
-/** Dependencies of the policy gRPC service. */
+/** Dependencies of the policy Connect service. */
 export interface PolicyDeps {
   authorizer: Authorizer;
   log: Logger;
@@ -17,34 +16,40 @@ export interface Watchers {
   readonly size: number;
 }
 
-/** Registers PolicyService on a gRPC server and returns the watcher registry. */
-export function registerPolicy(server: grpc.Server, deps: PolicyDeps): Watchers {
-  const watches = new Set<grpc.ServerWritableStream<policy.WatchInvalidationsRequest, unknown>>();
-  addService(server, policy.PolicyService, {
-    authorize(call, callback) {
+/** The PolicyService routes, served over Connect, and the watcher registry. */
+export function policyRoutes(deps: PolicyDeps, routes: connect.Routes = new Map()): [connect.Routes, Watchers] {
+  const watches = new Set<connect.StreamSink<policy.WatchInvalidationsResponse>>();
+  connect.addConnectService(routes, policy.PolicyService, {
+    authorize(req) {
       try {
-        callback(null, deps.authorizer.authorize(call.request));
+        return deps.authorizer.authorize(req);
       } catch (err) {
         deps.log.error({ err }, "authorize failed");
-        callback(GatewayError.from(err).toStatus());
+        throw GatewayError.from(err);
       }
     },
-    watchInvalidations(call) {
-      watches.add(call);
+    watchInvalidations(_req, ctx, sink) {
+      watches.add(sink);
       // A (re)connecting ingress may hold decisions made by an earlier policy process: drop them all.
-      call.write(create(policy.WatchInvalidationsResponseSchema, { all: true }));
-      const forget = () => watches.delete(call);
-      call.on("cancelled", forget);
-      call.on("close", forget);
-      call.on("error", forget);
+      void sink.write(create(policy.WatchInvalidationsResponseSchema, { all: true }));
+      // The watch stays open until the ingress goes away.
+      return new Promise<void>((resolve) => {
+        ctx.signal.addEventListener("abort", () => {
+          watches.delete(sink);
+          resolve();
+        });
+      });
     },
   });
-  return {
-    publish(message) {
-      for (const call of watches) call.write(message);
+  return [
+    routes,
+    {
+      publish(message) {
+        for (const sink of watches) void sink.write(message);
+      },
+      get size() {
+        return watches.size;
+      },
     },
-    get size() {
-      return watches.size;
-    },
-  };
+  ];
 }
