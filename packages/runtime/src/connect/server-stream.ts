@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
 import { llm } from "@switchyard/proto";
 import { GatewayError } from "../errors.js";
-import { EnvelopeReader, encodeEnvelope, FLAG_END_STREAM } from "./envelope.js";
+import { type Envelope, EnvelopeReader, encodeEnvelope, FLAG_END_STREAM } from "./envelope.js";
 import type { CallState } from "./server-call.js";
 import type { HandlerContext, Route, StreamSink } from "./service.js";
 
@@ -14,7 +14,12 @@ function invalid(message: string, cause?: unknown): GatewayError {
 /** The one request message of a server-streaming call: exactly one uncompressed envelope, nothing after it. */
 function singleMessage(route: Route, body: Buffer): unknown {
   const reader = new EnvelopeReader(body.length);
-  const envelopes = reader.push(body);
+  let envelopes: Envelope[];
+  try {
+    envelopes = reader.push(body);
+  } catch (err) {
+    throw invalid("expected an envelope length within the request body", err);
+  }
   const first = envelopes[0];
   if (envelopes.length !== 1 || !first || reader.pending !== 0) {
     throw invalid("expected exactly one request envelope");
