@@ -76,7 +76,7 @@ function endStream(res: ServerResponse, ctx: HandlerContext, error?: GatewayErro
 /** Serves one server-streaming call; every failure ends the stream with an end-stream error. */
 export async function serveStream(route: Route, call: CallState): Promise<void> {
   try {
-    const request = singleMessage(route, await call.body);
+    const request = singleMessage(route, await call.race(call.body));
     await call.race(route.stream?.(request, call.ctx, sinkOf(route, call)));
     if (!call.finished()) endStream(call.res, call.ctx);
   } catch (err) {

@@ -86,7 +86,7 @@ export function createConnectHandler(
 async function serveUnary(route: Route, call: CallState): Promise<void> {
   const { res, ctx } = call;
   try {
-    const body = await call.body;
+    const body = await call.race(call.body);
     let request: unknown;
     try {
       request = route.decode(body);
