@@ -7,11 +7,12 @@ const log = createLogger("policy");
 try {
   const settings = readSettings();
   const authorizer = createAuthorizer(settings.masterKey);
+  const [routes, watchers] = policyRoutes({ authorizer, log });
   const host = await startHost({
     grpcAddress: settings.grpcAddress,
     httpAddress: settings.httpAddress,
     serviceNames: ["switchyard.policy.v1.PolicyService"],
-    connect: policyRoutes({ authorizer, log })[0],
+    connect: routes,
   });
   drainOnSignal({
     health: host.health,
@@ -20,6 +21,7 @@ try {
     httpServers: [host.httpServer],
     delayMs: settings.drainDelayMs,
     graceMs: settings.drainGraceMs,
+    onDraining: () => watchers.endAll(),
   });
   host.health.setReady(true);
   log.info({ grpcPort: host.grpcPort, httpPort: host.httpPort }, "listening");

@@ -13,12 +13,15 @@ export interface PolicyDeps {
 export interface Watchers {
   /** Pushes an invalidation to every connected ingress. */
   publish(message: policy.WatchInvalidationsResponse): void;
+  /** Ends every watch cleanly, so a draining policy process does not wait for ingresses to hang up. */
+  endAll(): void;
   readonly size: number;
 }
 
 /** The PolicyService routes, served over Connect, and the watcher registry. */
 export function policyRoutes(deps: PolicyDeps, routes: connect.Routes = new Map()): [connect.Routes, Watchers] {
-  const watches = new Set<connect.StreamSink<policy.WatchInvalidationsResponse>>();
+  // Each open watch with the function that ends it.
+  const watches = new Map<connect.StreamSink<policy.WatchInvalidationsResponse>, () => void>();
   connect.addConnectService(routes, policy.PolicyService, {
     authorize(req) {
       try {
@@ -29,15 +32,16 @@ export function policyRoutes(deps: PolicyDeps, routes: connect.Routes = new Map(
       }
     },
     watchInvalidations(_req, ctx, sink) {
-      watches.add(sink);
       // A (re)connecting ingress may hold decisions made by an earlier policy process: drop them all.
       void sink.write(create(policy.WatchInvalidationsResponseSchema, { all: true }));
-      // The watch stays open until the ingress goes away.
+      // The watch stays open until the ingress goes away or this process drains.
       return new Promise<void>((resolve) => {
-        ctx.signal.addEventListener("abort", () => {
+        const end = () => {
           watches.delete(sink);
           resolve();
-        });
+        };
+        watches.set(sink, end);
+        ctx.signal.addEventListener("abort", end);
       });
     },
   });
@@ -45,7 +49,10 @@ export function policyRoutes(deps: PolicyDeps, routes: connect.Routes = new Map(
     routes,
     {
       publish(message) {
-        for (const sink of watches) void sink.write(message);
+        for (const sink of watches.keys()) void sink.write(message);
+      },
+      endAll() {
+        for (const end of [...watches.values()]) end();
       },
       get size() {
         return watches.size;
