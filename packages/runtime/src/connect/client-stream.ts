@@ -11,7 +11,7 @@ import {
   requestHeaders,
   splitHeaders,
 } from "./client.js";
-import { EnvelopeReader, encodeEnvelope, FLAG_COMPRESSED, FLAG_END_STREAM } from "./envelope.js";
+import { EnvelopeReader, EnvelopeTooLarge, encodeEnvelope, FLAG_COMPRESSED, FLAG_END_STREAM } from "./envelope.js";
 
 /**
  * An open server-streaming call. Iterating it sends the request and yields messages; it throws a GatewayError
@@ -41,6 +41,18 @@ function finish(data: Buffer, headers: Record<string, string>, trailers: Record<
     }
   }
   if (end.error !== undefined) throw GatewayError.fromConnectError(end.error, 200, { ...headers, ...trailers });
+}
+
+/** The error of a stream the server refused outright (an HTTP error status, not an end-stream error). */
+async function rejected(
+  status: number,
+  headers: Record<string, string>,
+  body: AsyncIterable<Buffer>,
+  max: number,
+): Promise<GatewayError> {
+  const bytes = await readAll(body, max);
+  const json = headers["content-type"]?.startsWith("application/json") ? parseJson(bytes) : undefined;
+  return GatewayError.fromConnectError(json, status, headers);
 }
 
 class Stream implements ServerStream<Buffer> {
@@ -75,9 +87,7 @@ class Stream implements ServerStream<Buffer> {
       });
       const [headers] = splitHeaders(res.headers);
       if (res.statusCode !== 200 || headers["content-type"] !== "application/connect+proto") {
-        const body = await readAll(res.body, this.client.maxMessageBytes);
-        const json = headers["content-type"]?.startsWith("application/json") ? parseJson(body) : undefined;
-        throw GatewayError.fromConnectError(json, res.statusCode, headers);
+        throw await rejected(res.statusCode, headers, res.body, this.client.maxMessageBytes);
       }
       const reader = new EnvelopeReader(this.client.maxMessageBytes);
       for await (const chunk of res.body as AsyncIterable<Buffer>) {
@@ -98,6 +108,7 @@ class Stream implements ServerStream<Buffer> {
         message: "upstream stream ended without end-stream",
       });
     } catch (err) {
+      if (err instanceof EnvelopeTooLarge) throw internal("response message too large");
       if (this.controller.signal.aborted && !(err instanceof GatewayError)) {
         throw new GatewayError({ class: llm.ErrorClass.CANCELLED, message: "call cancelled" }, { cause: err });
       }

@@ -78,8 +78,9 @@ export function createConnectHandler(
     }
     const call = openCall(req, res, maxBodyBytes);
     if (!call) return;
-    if (route.kind === "unary") void serveUnary(route, call);
-    else void serveStream(route, call);
+    // Last resort: a response that cannot be written (say, an invalid header value) cuts the connection.
+    const served = route.kind === "unary" ? serveUnary(route, call) : serveStream(route, call);
+    served.catch(() => res.destroy());
   };
 }
 
