@@ -43,9 +43,9 @@ describe("planMesh", () => {
     assert.equal(policy?.env["SWITCHYARD_GRPC_ADDR"], "127.0.0.1:5001");
     assert.equal(policy?.env["SWITCHYARD_HTTP_ADDR"], "127.0.0.1:5002");
     assert.equal(worker1?.grpcAddress, "127.0.0.1:5005");
-    assert.equal(router?.env["SWITCHYARD_WORKER_ADDRS"], "127.0.0.1:5003,127.0.0.1:5005");
-    assert.equal(ingress?.env["SWITCHYARD_ROUTER_ADDR"], "127.0.0.1:5007");
-    assert.equal(ingress?.env["SWITCHYARD_POLICY_ADDR"], "127.0.0.1:5001");
+    assert.equal(router?.env["SWITCHYARD_WORKER_ADDRS"], "127.0.0.1:5004,127.0.0.1:5006");
+    assert.equal(ingress?.env["SWITCHYARD_ROUTER_ADDR"], "127.0.0.1:5008");
+    assert.equal(ingress?.env["SWITCHYARD_POLICY_ADDR"], "127.0.0.1:5002");
     assert.equal(ingress?.httpAddress, "127.0.0.1:4000");
     for (const p of plan()) {
       assert.equal(p.env["SWITCHYARD_CONFIG"], "/etc/switchyard.yaml");

@@ -55,14 +55,15 @@ const PARENT_ONLY_ENV = new Set(["NODE_TEST_CONTEXT"]);
 export function planMesh(input: PlanInput): ProcessPlan[] {
   const { host, ports } = input;
   const address = (port: number) => `${host}:${port}`;
-  const workerAddrs = ports.workers.map((p) => address(p.grpc)).join(",");
+  // Internal hops speak Connect over HTTP/1.1 on each service's HTTP port (docs/transport.md).
+  const workerAddrs = ports.workers.map((p) => address(p.http)).join(",");
   const extra: Record<ServiceName, Record<string, string>> = {
     policy: {},
     "provider-worker": {},
     router: { SWITCHYARD_WORKER_ADDRS: workerAddrs },
     ingress: {
-      SWITCHYARD_ROUTER_ADDR: address(ports.router.grpc),
-      SWITCHYARD_POLICY_ADDR: address(ports.policy.grpc),
+      SWITCHYARD_ROUTER_ADDR: address(ports.router.http),
+      SWITCHYARD_POLICY_ADDR: address(ports.policy.http),
     },
   };
   const entries: [ServiceName, number, ProcessPorts][] = [

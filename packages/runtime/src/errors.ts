@@ -1,9 +1,13 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { llm } from "@switchyard/proto";
+import { type ConnectErrorJson, codeOfHttpStatus, codeOfNumber, isConnectCode, numberOfCode } from "./connect/codes.js";
 
 /** The trailer that carries a switchyard.llm.v1.Error between services. */
 export const ERROR_TRAILER = "switchyard-error-bin";
+
+/** The `type` of the Connect error detail that carries a switchyard.llm.v1.Error between services. */
+export const ERROR_DETAIL_TYPE = "switchyard.llm.v1.Error";
 
 const { ErrorClass } = llm;
 type ErrorClass = llm.ErrorClass;
@@ -147,9 +151,12 @@ export type ErrorInit = Partial<Omit<llm.Error, "$typeName" | "$unknown">> & { c
  */
 export class GatewayError extends Error {
   readonly detail: llm.Error;
+  /** Response headers and trailers of the internal call that failed (route headers), empty otherwise. */
+  readonly meta: Readonly<Record<string, string>>;
 
-  constructor(init: ErrorInit, options?: { cause?: unknown }) {
+  constructor(init: ErrorInit, options?: { cause?: unknown; meta?: Record<string, string> }) {
     super(init.message, options);
+    this.meta = options?.meta ?? {};
     this.name = "GatewayError";
     const info = CLASSES[init.class];
     this.detail = create(llm.ErrorSchema, {
@@ -173,6 +180,45 @@ export class GatewayError extends Error {
     if (err instanceof GatewayError) return err;
     if (isServiceError(err)) return fromServiceError(err);
     return new GatewayError({ class: ErrorClass.INTERNAL, message: "internal error" }, { cause: err });
+  }
+
+  /** The Connect error JSON that carries this error to an internal caller, the detail round-tripping exactly. */
+  toConnectError(): ConnectErrorJson {
+    const value = Buffer.from(toBinary(llm.ErrorSchema, this.detail)).toString("base64").replace(/=+$/, "");
+    return {
+      code: codeOfNumber(CLASSES[this.detail.class]?.grpc ?? grpc.status.UNKNOWN),
+      message: this.message,
+      details: [{ type: ERROR_DETAIL_TYPE, value }],
+    };
+  }
+
+  /** Reads a Connect error (unary body or end-stream `error`): its switchyard detail, else its code. */
+  static fromConnectError(json: unknown, httpStatus: number, meta?: Record<string, string>): GatewayError {
+    const err = (typeof json === "object" && json !== null ? json : {}) as Partial<
+      Record<keyof ConnectErrorJson, unknown>
+    >;
+    const detail = Array.isArray(err.details)
+      ? (err.details as unknown[]).find(
+          (d): d is { value: string } =>
+            typeof d === "object" &&
+            d !== null &&
+            (d as { type?: unknown }).type === ERROR_DETAIL_TYPE &&
+            typeof (d as { value?: unknown }).value === "string",
+        )
+      : undefined;
+    if (detail) {
+      try {
+        const decoded = fromBinary(llm.ErrorSchema, Buffer.from(detail.value, "base64"));
+        return new GatewayError({ ...decoded, message: decoded.message }, { cause: json, meta });
+      } catch {
+        // fall through to the code: a corrupt detail must not hide the failure
+      }
+    }
+    const code = isConnectCode(err.code) ? err.code : codeOfHttpStatus(httpStatus);
+    const cls = FROM_GRPC[numberOfCode(code) as grpc.status] ?? ErrorClass.INTERNAL;
+    const text = typeof err.message === "string" && err.message ? err.message : "internal error";
+    const message = cls === ErrorClass.UNAVAILABLE ? "upstream service unavailable" : text;
+    return new GatewayError({ class: cls, message }, { cause: json, meta });
   }
 
   /** The gRPC status object that carries this error to the caller, extra metadata merged in. */

@@ -2,10 +2,9 @@ import { type DescMessage, type DescMethod, fromBinary, type MessageShape, toBin
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import * as grpc from "@grpc/grpc-js";
 
-// Switchyard serves its protobuf-es contracts over @grpc/grpc-js: measured on a 2-core machine, grpc-js
-// costs about 32 µs server / 76 µs client CPU per call against about 230 µs per side for connect-node's
-// gRPC protocol (see README, "Internal transport"). The descriptors generated from proto/ stay the single
-// source of truth; this module turns them into grpc-js service definitions and typed calls.
+// The public GatewayService is served over @grpc/grpc-js (with reflection and grpc health); the internal hops use
+// the lean Connect implementation in ./connect (see docs/transport.md). The descriptors generated from proto/ stay
+// the single source of truth; this module turns them into grpc-js service definitions and typed calls.
 
 /** A message that is already encoded in the method's output wire format (forwarded without re-encoding). */
 export type Encoded = Buffer;
@@ -97,8 +96,6 @@ function bindAbort(call: grpc.Call, signal: AbortSignal | undefined): () => void
   return () => signal.removeEventListener("abort", onAbort);
 }
 
-const identity = (bytes: Buffer): Buffer => bytes;
-
 function unary<D>(
   client: grpc.Client,
   method: DescMethod,
@@ -142,36 +139,6 @@ export function callUnary<M extends DescMethod>(
   options: CallOptions = {},
 ): Promise<UnaryResult<MessageShape<M["output"]>>> {
   return unary(client, method, request, options, decoder(method.output) as (b: Buffer) => MessageShape<M["output"]>);
-}
-
-/** Calls a unary method and returns the encoded response bytes, for forwarding without re-encoding. */
-export function callUnaryRaw<M extends DescMethod>(
-  client: grpc.Client,
-  method: M,
-  request: MessageShape<M["input"]>,
-  options: CallOptions = {},
-): Promise<UnaryResult<Encoded>> {
-  return unary(client, method, request, options, identity);
-}
-
-/** Opens a server-streaming call whose `data` events are encoded message bytes. */
-export function callStreamRaw<M extends DescMethod>(
-  client: grpc.Client,
-  method: M,
-  request: MessageShape<M["input"]>,
-  options: CallOptions = {},
-): grpc.ClientReadableStream<Encoded> {
-  const call = client.makeServerStreamRequest(
-    methodPath(method),
-    encoder(method.input) as (value: unknown) => Buffer,
-    identity,
-    request,
-    options.metadata ?? new grpc.Metadata(),
-    callOptions(options),
-  );
-  const unbind = bindAbort(call, options.signal);
-  call.on("status", unbind);
-  return call;
 }
 
 /** Opens a server-streaming call whose `data` events are decoded messages. */

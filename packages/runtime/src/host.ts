@@ -1,6 +1,8 @@
 import { createServer, type Server as HttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import * as grpc from "@grpc/grpc-js";
+import { createConnectHandler } from "./connect/server.js";
+import type { Routes } from "./connect/service.js";
 import { bindServer } from "./grpc.js";
 import { createHealth, type Health } from "./health.js";
 
@@ -12,9 +14,14 @@ export interface HostOptions {
   httpAddress: string;
   /** Fully-qualified gRPC service names reported by the health service. */
   serviceNames: readonly string[];
-  /** Registers the service implementations on the gRPC server. */
-  register(server: grpc.Server): void;
-  /** Handles HTTP requests other than the health probes; 404 when absent. */
+  /** Registers service implementations on the gRPC server (the public API); internal services register none. */
+  register?(server: grpc.Server): void;
+  /**
+   * Connect routes served on the HTTP server (the internal hops). While the host is not ready (starting or
+   * draining) they answer a retryable `unavailable`.
+   */
+  connect?: Routes;
+  /** Handles HTTP requests other than the health probes and Connect routes; 404 when absent. */
   http?: (req: IncomingMessage, res: ServerResponse) => void;
   /** Largest HTTP header block accepted (bytes). */
   maxHeaderSize?: number;
@@ -50,11 +57,15 @@ export async function startHost(options: HostOptions): Promise<Host> {
   const grpcServer = new grpc.Server(serverOptions);
   const health = createHealth(options.serviceNames);
   health.addTo(grpcServer);
-  options.register(grpcServer);
+  options.register?.(grpcServer);
   const grpcPort = await bindServer(grpcServer, options.grpcAddress);
+  const routes = options.connect;
+  const serveConnect = routes && createConnectHandler(routes, { draining: () => !health.ready });
   const httpServer = createServer({ maxHeaderSize: options.maxHeaderSize ?? 16 * 1024 }, (req, res) => {
     if (health.handleHttp(req, res)) return;
+    if (serveConnect && req.url && routes.has(req.url)) return serveConnect(req, res);
     if (options.http) return options.http(req, res);
+    if (serveConnect) return serveConnect(req, res);
     res.writeHead(404, { "content-type": "application/json" }).end('{"error":"not found"}');
   });
   httpServer.keepAliveTimeout = 65_000;

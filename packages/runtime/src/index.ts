@@ -1,3 +1,4 @@
+export * as connect from "./connect/index.js";
 export * from "./env.js";
 export * from "./errors.js";
 export * from "./grpc.js";

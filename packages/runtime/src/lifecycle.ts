@@ -9,6 +9,8 @@ export interface DrainTargets {
   log: Logger;
   grpcServers?: grpc.Server[];
   httpServers?: HttpServer[];
+  /** Runs once new calls are refused, before waiting for in-flight ones (end open-ended streams such as watches). */
+  onDraining?: () => void;
   /** Extra work after servers stop (close clients, flush buffers). */
   onClosed?: () => Promise<void> | void;
   /** Time to wait after turning not-ready before refusing connections, so load balancers notice. */
@@ -34,6 +36,7 @@ export async function drain(t: DrainTargets): Promise<void> {
     pending.push(new Promise((resolve) => server.close(() => resolve())));
     server.closeIdleConnections();
   }
+  t.onDraining?.();
   let timer: NodeJS.Timeout | undefined;
   const timedOut = await Promise.race([
     Promise.all(pending).then(() => false),

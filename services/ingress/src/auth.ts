@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
-import type * as grpc from "@grpc/grpc-js";
 import { llm, policy } from "@switchyard/proto";
-import { callStream, callUnary, GatewayError, type Logger } from "@switchyard/runtime";
+import { connect, GatewayError, type Logger } from "@switchyard/runtime";
 
 /** Who is calling, as the policy service established it. */
 export interface Principal {
@@ -40,36 +39,35 @@ function unauthenticated(message: string): GatewayError {
  * over WatchInvalidations, which keeps the decision for a known key off the network. A policy outage
  * surfaces as 503, never as 401.
  */
-export function createAuthenticator(client: grpc.Client, log: Logger): Authenticator {
+export function createAuthenticator(client: connect.ConnectClient, log: Logger): Authenticator {
   const cache = new Map<string, Entry>();
   let closed = false;
-  let watch: grpc.ClientReadableStream<policy.WatchInvalidationsResponse> | undefined;
+  let watch: connect.ServerStream<policy.WatchInvalidationsResponse> | undefined;
 
-  const subscribe = () => {
+  const apply = (msg: policy.WatchInvalidationsResponse) => {
+    if (msg.all) cache.clear();
+    else if (msg.keyIds.length > 0) {
+      const ids = new Set(msg.keyIds);
+      for (const [k, e] of cache) if (ids.has(e.keyId)) cache.delete(k);
+    }
+  };
+  const subscribe = async () => {
     if (closed) return;
-    watch = callStream(
+    watch = connect.callStream(
       client,
       policy.PolicyService.method.watchInvalidations,
       create(policy.WatchInvalidationsRequestSchema),
     );
-    watch.on("data", (msg: policy.WatchInvalidationsResponse) => {
-      if (msg.all) cache.clear();
-      else if (msg.keyIds.length > 0) {
-        const ids = new Set(msg.keyIds);
-        for (const [k, e] of cache) if (ids.has(e.keyId)) cache.delete(k);
-      }
-    });
+    try {
+      for await (const msg of watch) apply(msg);
+    } catch {
+      // ended below either way
+    }
     // Without a live watch, cached decisions could go stale: drop them and resubscribe.
-    watch.on("error", () => {
-      cache.clear();
-      if (!closed) setTimeout(subscribe, 500).unref();
-    });
-    watch.on("end", () => {
-      cache.clear();
-      if (!closed) setTimeout(subscribe, 500).unref();
-    });
+    cache.clear();
+    if (!closed) setTimeout(subscribe, 500).unref();
   };
-  subscribe();
+  void subscribe();
 
   return {
     async authenticate(credential, model) {
@@ -81,7 +79,7 @@ export function createAuthenticator(client: grpc.Client, log: Logger): Authentic
       let res: policy.AuthorizeResponse;
       try {
         res = (
-          await callUnary(
+          await connect.callUnary(
             client,
             policy.PolicyService.method.authorize,
             create(policy.AuthorizeRequestSchema, { credential, model }),

@@ -19,8 +19,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): IngressSetti
   return {
     httpAddress: env.SWITCHYARD_HTTP_ADDR ?? "0.0.0.0:4000",
     grpcAddress: env.SWITCHYARD_GRPC_ADDR ?? "0.0.0.0:4001",
-    routerAddress: env.SWITCHYARD_ROUTER_ADDR ?? "127.0.0.1:4002",
-    policyAddress: env.SWITCHYARD_POLICY_ADDR ?? "127.0.0.1:4003",
+    routerAddress: env.SWITCHYARD_ROUTER_ADDR ?? "127.0.0.1:8082",
+    policyAddress: env.SWITCHYARD_POLICY_ADDR ?? "127.0.0.1:8083",
     config: loadConfig(env.SWITCHYARD_CONFIG ?? "config/switchyard.example.yaml"),
     drainDelayMs: intEnv("SWITCHYARD_DRAIN_DELAY_MS", 0),
     drainGraceMs: intEnv("SWITCHYARD_DRAIN_GRACE_MS", 30_000),

@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { gateway, type llm } from "@switchyard/proto";
-import { addService, type Encoded, GatewayError, type Logger } from "@switchyard/runtime";
+import { addService, GatewayError, type Logger } from "@switchyard/runtime";
 import { type Authenticator, bearer } from "./auth.js";
 import { requestIdFrom } from "./request-id.js";
 import type { CallContext, RouterClient } from "./upstream.js";
@@ -22,11 +22,11 @@ function metadataValue(md: grpc.Metadata, name: string): string | undefined {
 }
 
 /** Copies the router's route headers and adds the request id. */
-function responseMetadata(from: grpc.Metadata | undefined, requestId: string): grpc.Metadata {
+function responseMetadata(from: Readonly<Record<string, string>> | undefined, requestId: string): grpc.Metadata {
   const md = new grpc.Metadata();
   md.set("x-request-id", requestId);
   for (const name of ["x-switchyard-deployment", "x-switchyard-attempts"]) {
-    const value = from && metadataValue(from, name);
+    const value = from?.[name];
     if (value) md.set(name, value);
   }
   return md;
@@ -48,8 +48,8 @@ async function prepare(
 }
 
 function statusOf(err: unknown, requestId = ""): Partial<grpc.StatusObject> {
-  const metadata = (err as { metadata?: grpc.Metadata }).metadata;
-  return GatewayError.from(err).toStatus(responseMetadata(metadata, requestId));
+  const error = GatewayError.from(err);
+  return error.toStatus(responseMetadata(error.meta, requestId));
 }
 
 /** Registers the public GatewayService: auth from `authorization` metadata, then the router. */
@@ -74,22 +74,14 @@ export function registerGatewayApi(server: grpc.Server, deps: GrpcApiDeps): void
         const [request, ctx] = await prepare(deps, call, call.request.request, true);
         requestId = ctx.requestId;
         const stream = deps.router.streamChat(request, ctx);
-        stream.on("metadata", (md) => call.sendMetadata(responseMetadata(md, requestId)));
-        stream.on("data", (bytes: Encoded) => {
-          if (!call.write(bytes)) {
-            stream.pause();
-            call.once("drain", () => stream.resume());
-          }
-        });
-        let settled = false;
-        stream.on("error", (err) => {
-          if (!settled) call.emit("error", statusOf(err, requestId));
-          settled = true;
-        });
-        stream.on("end", () => {
-          if (!settled) call.end();
-          settled = true;
-        });
+        let started = false;
+        for await (const bytes of stream) {
+          if (!started) call.sendMetadata(responseMetadata(stream.headers, requestId));
+          started = true;
+          if (!call.write(bytes)) await drained(call);
+        }
+        if (!started) call.sendMetadata(responseMetadata(stream.headers, requestId));
+        call.end();
       } catch (err) {
         call.emit("error", statusOf(err, requestId));
       }
@@ -102,5 +94,18 @@ export function registerGatewayApi(server: grpc.Server, deps: GrpcApiDeps): void
         callback(statusOf(err));
       }
     },
+  });
+}
+
+/** Resolves once the call's buffers drain, or at once when the caller cancels. */
+function drained(call: grpc.ServerWritableStream<unknown, unknown>): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      call.off("drain", done);
+      call.off("cancelled", done);
+      resolve();
+    };
+    call.on("drain", done);
+    call.on("cancelled", done);
   });
 }

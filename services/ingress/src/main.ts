@@ -1,5 +1,5 @@
 import { allFiles } from "@switchyard/proto";
-import { addReflection, createClient, createLogger, drainOnSignal, startHost } from "@switchyard/runtime";
+import { addReflection, connect, createLogger, drainOnSignal, startHost } from "@switchyard/runtime";
 import { createAuthenticator } from "./auth.js";
 import { readSettings } from "./config.js";
 import { registerGatewayApi } from "./grpc-api.js";
@@ -10,10 +10,10 @@ const log = createLogger("ingress");
 try {
   const settings = readSettings();
   for (const warning of settings.config.warnings) log.warn(warning, "config");
-  const policyClient = createClient(settings.policyAddress);
-  const routerGrpc = createClient(settings.routerAddress);
+  const policyClient = connect.createConnectClient(settings.policyAddress);
+  const routerClient = connect.createConnectClient(settings.routerAddress);
   const auth = createAuthenticator(policyClient, log);
-  const router = createRouterClient(routerGrpc);
+  const router = createRouterClient(routerClient);
   const gatewayService = "switchyard.gateway.v1.GatewayService";
   const host = await startHost({
     grpcAddress: settings.grpcAddress,
@@ -39,10 +39,9 @@ try {
     httpServers: [host.httpServer],
     delayMs: settings.drainDelayMs,
     graceMs: settings.drainGraceMs,
-    onClosed: () => {
+    onClosed: async () => {
       auth.close();
-      policyClient.close();
-      routerGrpc.close();
+      await Promise.all([policyClient.close(), routerClient.close()]);
     },
   });
   host.health.setReady(true);

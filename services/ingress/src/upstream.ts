@@ -1,13 +1,12 @@
 import { create } from "@bufbuild/protobuf";
-import type * as grpc from "@grpc/grpc-js";
 import { type llm, router } from "@switchyard/proto";
-import { callStreamRaw, callUnary, callUnaryRaw, type Encoded, type UnaryResult } from "@switchyard/runtime";
+import { connect, type Encoded } from "@switchyard/runtime";
 import type { Principal } from "./auth.js";
 
 /** The router as the ingress uses it. */
 export interface RouterClient {
-  chat(request: llm.ChatCompletionRequest, ctx: CallContext): Promise<UnaryResult<Encoded>>;
-  streamChat(request: llm.ChatCompletionRequest, ctx: CallContext): grpc.ClientReadableStream<Encoded>;
+  chat(request: llm.ChatCompletionRequest, ctx: CallContext): Promise<connect.UnaryResult<Encoded>>;
+  streamChat(request: llm.ChatCompletionRequest, ctx: CallContext): connect.ServerStream<Encoded>;
   listModels(): Promise<llm.Model[]>;
 }
 
@@ -19,15 +18,15 @@ export interface CallContext {
 }
 
 /**
- * Wraps the router's gRPC client. Responses stay encoded: router.ChatResponse, router.StreamChatResponse
+ * Wraps the router's Connect client. Responses stay encoded: router.ChatResponse, router.StreamChatResponse
  * and the gateway's responses share one wire layout, so the gRPC API forwards them untouched and only
  * the REST API decodes them once to render JSON.
  */
-export function createRouterClient(client: grpc.Client): RouterClient {
+export function createRouterClient(client: connect.ConnectClient): RouterClient {
   const caller = (p: Principal) => create(router.CallerSchema, { keyId: p.keyId, teamId: p.teamId, userId: p.userId });
   return {
     chat(request, ctx) {
-      return callUnaryRaw(
+      return connect.callUnaryRaw(
         client,
         router.RouterService.method.chat,
         create(router.ChatRequestSchema, { request, requestId: ctx.requestId, caller: caller(ctx.principal) }),
@@ -35,7 +34,7 @@ export function createRouterClient(client: grpc.Client): RouterClient {
       );
     },
     streamChat(request, ctx) {
-      return callStreamRaw(
+      return connect.callStreamRaw(
         client,
         router.RouterService.method.streamChat,
         create(router.StreamChatRequestSchema, { request, requestId: ctx.requestId, caller: caller(ctx.principal) }),
@@ -43,7 +42,7 @@ export function createRouterClient(client: grpc.Client): RouterClient {
       );
     },
     async listModels() {
-      const res = await callUnary(
+      const res = await connect.callUnary(
         client,
         router.RouterService.method.listModels,
         create(router.ListModelsRequestSchema),

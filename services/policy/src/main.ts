@@ -1,17 +1,18 @@
 import { createLogger, drainOnSignal, startHost } from "@switchyard/runtime";
 import { createAuthorizer } from "./authorizer.js";
 import { readSettings } from "./config.js";
-import { registerPolicy } from "./server.js";
+import { policyRoutes } from "./server.js";
 
 const log = createLogger("policy");
 try {
   const settings = readSettings();
   const authorizer = createAuthorizer(settings.masterKey);
+  const [routes, watchers] = policyRoutes({ authorizer, log });
   const host = await startHost({
     grpcAddress: settings.grpcAddress,
     httpAddress: settings.httpAddress,
     serviceNames: ["switchyard.policy.v1.PolicyService"],
-    register: (server) => registerPolicy(server, { authorizer, log }),
+    connect: routes,
   });
   drainOnSignal({
     health: host.health,
@@ -20,6 +21,7 @@ try {
     httpServers: [host.httpServer],
     delayMs: settings.drainDelayMs,
     graceMs: settings.drainGraceMs,
+    onDraining: () => watchers.endAll(),
   });
   host.health.setReady(true);
   log.info({ grpcPort: host.grpcPort, httpPort: host.httpPort }, "listening");

@@ -1,10 +1,9 @@
 import { create } from "@bufbuild/protobuf";
-import type * as grpc from "@grpc/grpc-js";
 import { policy } from "@switchyard/proto";
-import { addService, GatewayError, type Logger } from "@switchyard/runtime";
+import { connect, GatewayError, type Logger } from "@switchyard/runtime";
 import type { Authorizer } from "./authorizer.js";
 
-/** Dependencies of the policy gRPC service. */
+/** Dependencies of the policy Connect service. */
 export interface PolicyDeps {
   authorizer: Authorizer;
   log: Logger;
@@ -14,37 +13,50 @@ export interface PolicyDeps {
 export interface Watchers {
   /** Pushes an invalidation to every connected ingress. */
   publish(message: policy.WatchInvalidationsResponse): void;
+  /** Ends every watch cleanly, so a draining policy process does not wait for ingresses to hang up. */
+  endAll(): void;
   readonly size: number;
 }
 
-/** Registers PolicyService on a gRPC server and returns the watcher registry. */
-export function registerPolicy(server: grpc.Server, deps: PolicyDeps): Watchers {
-  const watches = new Set<grpc.ServerWritableStream<policy.WatchInvalidationsRequest, unknown>>();
-  addService(server, policy.PolicyService, {
-    authorize(call, callback) {
+/** The PolicyService routes, served over Connect, and the watcher registry. */
+export function policyRoutes(deps: PolicyDeps, routes: connect.Routes = new Map()): [connect.Routes, Watchers] {
+  // Each open watch with the function that ends it.
+  const watches = new Map<connect.StreamSink<policy.WatchInvalidationsResponse>, () => void>();
+  connect.addConnectService(routes, policy.PolicyService, {
+    authorize(req) {
       try {
-        callback(null, deps.authorizer.authorize(call.request));
+        return deps.authorizer.authorize(req);
       } catch (err) {
         deps.log.error({ err }, "authorize failed");
-        callback(GatewayError.from(err).toStatus());
+        throw GatewayError.from(err);
       }
     },
-    watchInvalidations(call) {
-      watches.add(call);
+    watchInvalidations(_req, ctx, sink) {
       // A (re)connecting ingress may hold decisions made by an earlier policy process: drop them all.
-      call.write(create(policy.WatchInvalidationsResponseSchema, { all: true }));
-      const forget = () => watches.delete(call);
-      call.on("cancelled", forget);
-      call.on("close", forget);
-      call.on("error", forget);
+      void sink.write(create(policy.WatchInvalidationsResponseSchema, { all: true }));
+      // The watch stays open until the ingress goes away or this process drains.
+      return new Promise<void>((resolve) => {
+        const end = () => {
+          watches.delete(sink);
+          resolve();
+        };
+        watches.set(sink, end);
+        ctx.signal.addEventListener("abort", end);
+      });
     },
   });
-  return {
-    publish(message) {
-      for (const call of watches) call.write(message);
+  return [
+    routes,
+    {
+      publish(message) {
+        for (const sink of watches.keys()) void sink.write(message);
+      },
+      endAll() {
+        for (const end of [...watches.values()]) end();
+      },
+      get size() {
+        return watches.size;
+      },
     },
-    get size() {
-      return watches.size;
-    },
-  };
+  ];
 }

@@ -2,7 +2,7 @@ import { createLogger, drainOnSignal, startHost } from "@switchyard/runtime";
 import { Agent } from "undici";
 import { readSettings } from "./config.js";
 import { createTargets } from "./deployments.js";
-import { registerWorker } from "./server.js";
+import { workerRoutes } from "./server.js";
 
 const log = createLogger("provider-worker");
 try {
@@ -20,7 +20,7 @@ try {
     grpcAddress: settings.grpcAddress,
     httpAddress: settings.httpAddress,
     serviceNames: ["switchyard.worker.v1.ProviderWorkerService"],
-    register: (server) => registerWorker(server, { targets, dispatcher, log }),
+    connect: workerRoutes({ targets, dispatcher, log }),
   });
   drainOnSignal({
     health: host.health,

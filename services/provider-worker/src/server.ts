@@ -1,53 +1,21 @@
 import { create } from "@bufbuild/protobuf";
-import type * as grpc from "@grpc/grpc-js";
 import { llm, worker } from "@switchyard/proto";
-import { addService, GatewayError, type Logger } from "@switchyard/runtime";
+import { connect, GatewayError, type Logger } from "@switchyard/runtime";
 import type { Dispatcher } from "undici";
 import { forRequestedModel, type Targets } from "./deployments.js";
 import type { AttemptContext } from "./providers/types.js";
 
-/** Dependencies of the provider worker's gRPC service. */
+/** Dependencies of the provider worker's Connect service. */
 export interface WorkerDeps {
   targets: Targets;
   dispatcher: Dispatcher;
   log: Logger;
 }
 
-type AnyCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>;
-
-/**
- * An AbortSignal that fires when the caller cancels (client gone, upstream hop cancelled) or the
- * propagated gRPC deadline passes, so the upstream HTTP request is cut at once.
- */
-function attemptSignal(call: AnyCall): { signal: AbortSignal; timedOut: () => boolean; done: () => void } {
-  const controller = new AbortController();
-  let timedOut = false;
-  const onCancel = () => controller.abort();
-  call.on("cancelled", onCancel);
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = call.getDeadline();
-  const ms = (deadline instanceof Date ? deadline.getTime() : deadline) - Date.now();
-  if (Number.isFinite(ms)) {
-    timer = setTimeout(
-      () => {
-        timedOut = true;
-        controller.abort();
-      },
-      Math.max(ms, 0),
-    );
-  }
-  return {
-    signal: controller.signal,
-    timedOut: () => timedOut,
-    done: () => {
-      clearTimeout(timer);
-      call.off("cancelled", onCancel);
-    },
-  };
-}
-
-function failure(err: unknown, timedOut: boolean, deploymentId: string): GatewayError {
-  if (timedOut) {
+function failure(err: unknown, signal: AbortSignal, deploymentId: string): GatewayError {
+  // The Connect server aborts the signal with a TIMEOUT GatewayError when the propagated deadline passes.
+  const reason: unknown = signal.aborted ? signal.reason : undefined;
+  if (reason instanceof GatewayError && reason.errorClass === llm.ErrorClass.TIMEOUT) {
     return new GatewayError({ class: llm.ErrorClass.TIMEOUT, message: "upstream attempt timed out", deploymentId });
   }
   const error = GatewayError.from(err);
@@ -63,8 +31,8 @@ function logFailure(log: Logger, error: GatewayError, requestId: string): void {
   );
 }
 
-/** Registers ProviderWorkerService on a gRPC server. */
-export function registerWorker(server: grpc.Server, deps: WorkerDeps): void {
+/** The ProviderWorkerService routes, served over Connect; the abort signal reaches the upstream HTTP request. */
+export function workerRoutes(deps: WorkerDeps, routes: connect.Routes = new Map()): connect.Routes {
   const context = (
     req: worker.ChatRequest | worker.StreamChatRequest,
     signal: AbortSignal,
@@ -81,42 +49,32 @@ export function registerWorker(server: grpc.Server, deps: WorkerDeps): void {
     return [ctx, req.request ?? create(llm.ChatCompletionRequestSchema)];
   };
 
-  addService(server, worker.ProviderWorkerService, {
-    async chat(call, callback) {
-      const attempt = attemptSignal(call);
+  return connect.addConnectService(routes, worker.ProviderWorkerService, {
+    async chat(req, ctx) {
       try {
-        const [ctx, request] = context(call.request, attempt.signal);
-        const completion = await deps.targets.get(call.request.deploymentId).adapter.chat(request, ctx);
-        callback(null, create(worker.ChatResponseSchema, { completion }));
+        const [attempt, request] = context(req, ctx.signal);
+        const completion = await deps.targets.get(req.deploymentId).adapter.chat(request, attempt);
+        return create(worker.ChatResponseSchema, { completion });
       } catch (err) {
-        const error = failure(err, attempt.timedOut(), call.request.deploymentId);
-        logFailure(deps.log, error, call.request.requestId);
-        callback(error.toStatus());
-      } finally {
-        attempt.done();
+        const error = failure(err, ctx.signal, req.deploymentId);
+        logFailure(deps.log, error, req.requestId);
+        throw error;
       }
     },
-    async streamChat(call) {
-      const attempt = attemptSignal(call);
+    async streamChat(req, ctx, sink) {
       try {
-        const [ctx, request] = context(call.request, attempt.signal);
-        const chunks = deps.targets.get(call.request.deploymentId).adapter.streamChat(request, ctx);
+        const [attempt, request] = context(req, ctx.signal);
+        const chunks = deps.targets.get(req.deploymentId).adapter.streamChat(request, attempt);
         for await (const chunk of chunks) {
-          if (call.cancelled) return;
+          if (ctx.signal.aborted) return;
           // The usage-only chunk reaches the client only when it asked for it (stream_options.include_usage).
           if (chunk.usage && chunk.choices.length === 0 && !request.includeUsage) continue;
-          if (!call.write(create(worker.StreamChatResponseSchema, { chunk }))) {
-            await new Promise((resolve) => call.once("drain", resolve));
-          }
+          await sink.write(create(worker.StreamChatResponseSchema, { chunk }));
         }
-        call.end();
       } catch (err) {
-        if (call.cancelled) return;
-        const error = failure(err, attempt.timedOut(), call.request.deploymentId);
-        logFailure(deps.log, error, call.request.requestId);
-        call.emit("error", error.toStatus());
-      } finally {
-        attempt.done();
+        const error = failure(err, ctx.signal, req.deploymentId);
+        if (error.errorClass !== llm.ErrorClass.CANCELLED) logFailure(deps.log, error, req.requestId);
+        throw error;
       }
     },
   });

@@ -14,7 +14,7 @@ export interface RouterServiceSettings {
 
 /** Reads settings from the environment and the gateway config; throws a precise message when invalid. */
 export function readSettings(env: NodeJS.ProcessEnv = process.env): RouterServiceSettings {
-  const workers = (env.SWITCHYARD_WORKER_ADDRS ?? "127.0.0.1:4004")
+  const workers = (env.SWITCHYARD_WORKER_ADDRS ?? "127.0.0.1:8084")
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);

@@ -2,7 +2,7 @@ import { createLogger, drainOnSignal, startHost } from "@switchyard/runtime";
 import { breakerOptions, createBreakers } from "./breakers.js";
 import { readSettings } from "./config.js";
 import { createModelGroups } from "./groups.js";
-import { registerRouter } from "./server.js";
+import { routerRoutes } from "./server.js";
 import { createWorkerPool } from "./workers.js";
 
 const log = createLogger("router");
@@ -15,15 +15,14 @@ try {
     grpcAddress: settings.grpcAddress,
     httpAddress: settings.httpAddress,
     serviceNames: ["switchyard.router.v1.RouterService"],
-    register: (server) =>
-      registerRouter(server, {
-        groups: createModelGroups(settings.config.deployments),
-        settings: settings.config.router,
-        breakers,
-        pool,
-        log,
-        startedAt: Math.floor(Date.now() / 1000),
-      }),
+    connect: routerRoutes({
+      groups: createModelGroups(settings.config.deployments),
+      settings: settings.config.router,
+      breakers,
+      pool,
+      log,
+      startedAt: Math.floor(Date.now() / 1000),
+    }),
   });
   drainOnSignal({
     health: host.health,
@@ -32,9 +31,9 @@ try {
     httpServers: [host.httpServer],
     delayMs: settings.drainDelayMs,
     graceMs: settings.drainGraceMs,
-    onClosed: () => {
+    onClosed: async () => {
       breakers.shutdown();
-      pool.close();
+      await pool.close();
     },
   });
   host.health.setReady(true);

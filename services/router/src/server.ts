@@ -1,11 +1,10 @@
 import { create } from "@bufbuild/protobuf";
-import * as grpc from "@grpc/grpc-js";
 import { llm, router, worker } from "@switchyard/proto";
-import { addService, callStreamRaw, callUnaryRaw, type Encoded, GatewayError, type Logger } from "@switchyard/runtime";
+import { connect, type Encoded, GatewayError, type Logger } from "@switchyard/runtime";
 import { type Attempt, type RouteDeps, RoutingFailed, route } from "./route.js";
 import type { WorkerPool } from "./workers.js";
 
-/** Dependencies of the router's gRPC service. */
+/** Dependencies of the router's Connect service. */
 export interface RouterDeps extends RouteDeps {
   pool: WorkerPool;
   log: Logger;
@@ -13,131 +12,90 @@ export interface RouterDeps extends RouteDeps {
   startedAt: number;
 }
 
-/** Response metadata naming the serving deployment and the attempts made. */
-function routeMetadata(deploymentId: string, attempts: number): grpc.Metadata {
-  const md = new grpc.Metadata();
-  if (deploymentId) md.set("x-switchyard-deployment", deploymentId);
-  md.set("x-switchyard-attempts", String(attempts));
-  return md;
+/** Sets the response headers naming the serving deployment and the attempts made. */
+function setRouteHeaders(ctx: connect.HandlerContext, deploymentId: string, attempts: number): void {
+  if (deploymentId) ctx.responseHeaders["x-switchyard-deployment"] = deploymentId;
+  ctx.responseHeaders["x-switchyard-attempts"] = String(attempts);
 }
 
-function cancelSignal(
-  call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>,
-): AbortSignal {
-  const controller = new AbortController();
-  call.once("cancelled", () => controller.abort());
-  return controller.signal;
-}
-
-function failureStatus(err: unknown, log: Logger, requestId: string): Partial<grpc.StatusObject> {
+function failure(err: unknown, deps: RouterDeps, requestId: string, ctx: connect.HandlerContext): GatewayError {
   const failed = err instanceof RoutingFailed ? err : new RoutingFailed(GatewayError.from(err), 0);
   if (failed.error.errorClass === llm.ErrorClass.INTERNAL)
-    log.error({ requestId, err: failed.error.cause }, "routing failed");
-  return failed.error.toStatus(routeMetadata(failed.deploymentId, failed.attempts));
+    deps.log.error({ requestId, err: failed.error.cause }, "routing failed");
+  if (!ctx.responseHeaders["x-switchyard-attempts"]) setRouteHeaders(ctx, failed.deploymentId, failed.attempts);
+  return failed.error;
+}
+
+/** One streamed attempt that has produced its first chunk (or ended cleanly without one). */
+interface Opened {
+  stream: connect.ServerStream<Encoded>;
+  rest: AsyncIterator<Encoded>;
+  first?: Encoded;
+  release: () => void;
 }
 
 /** Opens one streamed attempt and resolves once its first chunk (or its clean end) arrives. */
-function openStream(
+async function openStream(
   deps: RouterDeps,
   request: router.StreamChatRequest,
   attempt: Attempt,
   signal: AbortSignal,
-): Promise<{ stream: grpc.ClientReadableStream<Encoded>; first?: Encoded; release: () => void }> {
-  return new Promise((resolve, reject) => {
-    const conn = deps.pool.acquire();
-    let released = false;
-    const release = () => {
-      if (!released) deps.pool.release(conn);
-      released = true;
-    };
-    const stream = callStreamRaw(
-      conn.client,
-      worker.ProviderWorkerService.method.streamChat,
-      create(worker.StreamChatRequestSchema, {
-        deploymentId: attempt.deployment.id,
-        request: request.request,
-        requestId: request.requestId,
-        attempt: attempt.number,
-      }),
-      { signal },
-    );
-    // Time to first chunk is bounded by the attempt timeout; after the first chunk the stream is committed.
-    const timer = setTimeout(() => {
+): Promise<Opened> {
+  const conn = deps.pool.acquire();
+  let released = false;
+  const release = () => {
+    if (!released) deps.pool.release(conn);
+    released = true;
+  };
+  const stream = connect.callStreamRaw(
+    conn.client,
+    worker.ProviderWorkerService.method.streamChat,
+    create(worker.StreamChatRequestSchema, {
+      deploymentId: attempt.deployment.id,
+      request: request.request,
+      requestId: request.requestId,
+      attempt: attempt.number,
+    }),
+    { signal },
+  );
+  const rest = stream[Symbol.asyncIterator]();
+  // Time to first chunk is bounded by the attempt timeout; after the first chunk the stream is committed.
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
       stream.cancel();
-      reject(
-        new GatewayError({
-          class: llm.ErrorClass.TIMEOUT,
-          message: "upstream attempt timed out before the first chunk",
-        }),
-      );
+      const message = "upstream attempt timed out before the first chunk";
+      reject(new GatewayError({ class: llm.ErrorClass.TIMEOUT, message }));
     }, attempt.timeoutMs);
-    const settle = () => {
-      clearTimeout(timer);
-      stream.off("data", onFirst);
-      stream.off("error", onError);
-      stream.off("end", onEnd);
-    };
-    const onFirst = (first: Encoded) => {
-      settle();
-      stream.pause();
-      resolve({ stream, first, release });
-    };
-    const onError = (err: grpc.ServiceError) => {
-      settle();
-      release();
-      reject(GatewayError.from(err));
-    };
-    const onEnd = () => {
-      settle();
-      resolve({ stream, release });
-    };
-    stream.on("data", onFirst);
-    stream.on("error", onError);
-    stream.on("end", onEnd);
-    stream.on("status", release);
   });
+  try {
+    const first = await Promise.race([rest.next(), timeout]);
+    return { stream, rest, first: first.done ? undefined : first.value, release };
+  } catch (err) {
+    release();
+    throw GatewayError.from(err);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
-/** Forwards a committed stream to the caller with backpressure; a failure ends it with an error status. */
-function pipe(
-  call: grpc.ServerWritableStream<router.StreamChatRequest, router.StreamChatResponse | Encoded>,
-  opened: { stream: grpc.ClientReadableStream<Encoded>; first?: Encoded },
-  metadata: grpc.Metadata,
-): Promise<void> {
-  const { stream, first } = opened;
-  return new Promise((resolve) => {
-    const write = (chunk: Encoded) => {
-      if (!call.write(chunk)) {
-        stream.pause();
-        call.once("drain", () => stream.resume());
-      }
-    };
-    if (first) write(first);
-    // grpc-js may emit "end" after "error"; only the first outcome counts.
-    let settled = false;
-    stream.on("data", write);
-    stream.on("error", (err: grpc.ServiceError) => {
-      if (settled) return;
-      settled = true;
-      if (!call.cancelled) call.emit("error", GatewayError.from(err).toStatus(metadata));
-      resolve();
-    });
-    stream.on("end", () => {
-      if (settled) return;
-      settled = true;
-      call.end();
-      resolve();
-    });
-    stream.resume();
-  });
+/** Forwards a committed stream to the caller; the sink's backpressure paces the worker stream. */
+async function pipe(sink: connect.StreamSink<router.StreamChatResponse>, opened: Opened): Promise<void> {
+  try {
+    if (opened.first) await sink.write(opened.first);
+    for (let next = await opened.rest.next(); !next.done; next = await opened.rest.next()) {
+      await sink.write(next.value);
+    }
+  } finally {
+    opened.stream.cancel();
+    opened.release();
+  }
 }
 
-/** Registers RouterService on a gRPC server. */
-export function registerRouter(server: grpc.Server, deps: RouterDeps): void {
-  addService(server, router.RouterService, {
-    async chat(call, callback) {
-      const req = call.request;
-      const signal = cancelSignal(call);
+/** The router's RouterService routes, served over Connect. */
+export function routerRoutes(deps: RouterDeps, routes: connect.Routes = new Map()): connect.Routes {
+  return connect.addConnectService(routes, router.RouterService, {
+    async chat(req, ctx) {
       try {
         const routed = await route(
           req.request?.model ?? "",
@@ -145,7 +103,7 @@ export function registerRouter(server: grpc.Server, deps: RouterDeps): void {
           async (attempt) => {
             const conn = deps.pool.acquire();
             try {
-              const res = await callUnaryRaw(
+              const res = await connect.callUnaryRaw(
                 conn.client,
                 worker.ProviderWorkerService.method.chat,
                 create(worker.ChatRequestSchema, {
@@ -154,44 +112,33 @@ export function registerRouter(server: grpc.Server, deps: RouterDeps): void {
                   requestId: req.requestId,
                   attempt: attempt.number,
                 }),
-                { deadline: Date.now() + attempt.timeoutMs, signal },
+                { deadline: Date.now() + attempt.timeoutMs, signal: ctx.signal },
               );
               return res.value;
             } finally {
               deps.pool.release(conn);
             }
           },
-          signal,
+          ctx.signal,
         );
-        call.sendMetadata(routeMetadata(routed.deployment.id, routed.attempts));
+        setRouteHeaders(ctx, routed.deployment.id, routed.attempts);
         // worker.ChatResponse and router.ChatResponse share one wire layout: forward the bytes as they are.
-        callback(null, routed.value);
+        return routed.value;
       } catch (err) {
-        callback(failureStatus(err, deps.log, req.requestId));
+        throw failure(err, deps, req.requestId, ctx);
       }
     },
-    async streamChat(call) {
-      const req = call.request;
-      const signal = cancelSignal(call);
+    async streamChat(req, ctx, sink) {
       try {
-        const routed = await route(
-          req.request?.model ?? "",
-          deps,
-          (attempt) => openStream(deps, req, attempt, signal),
-          signal,
-        );
-        const metadata = routeMetadata(routed.deployment.id, routed.attempts);
-        call.sendMetadata(metadata);
-        try {
-          await pipe(call, routed.value, metadata);
-        } finally {
-          routed.value.release();
-        }
+        const open = (attempt: Attempt) => openStream(deps, req, attempt, ctx.signal);
+        const routed = await route(req.request?.model ?? "", deps, open, ctx.signal);
+        setRouteHeaders(ctx, routed.deployment.id, routed.attempts);
+        await pipe(sink, routed.value);
       } catch (err) {
-        call.emit("error", failureStatus(err, deps.log, req.requestId));
+        throw failure(err, deps, req.requestId, ctx);
       }
     },
-    listModels(_call, callback) {
+    listModels() {
       const models = deps.groups.names().map((id) =>
         create(llm.ModelSchema, {
           id,
@@ -199,7 +146,7 @@ export function registerRouter(server: grpc.Server, deps: RouterDeps): void {
           ownedBy: deps.groups.get(id)?.deployments[0]?.provider ?? "switchyard",
         }),
       );
-      callback(null, create(router.ListModelsResponseSchema, { models }));
+      return create(router.ListModelsResponseSchema, { models });
     },
   });
 }

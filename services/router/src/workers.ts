@@ -1,10 +1,9 @@
-import type * as grpc from "@grpc/grpc-js";
-import { createClient } from "@switchyard/runtime";
+import { connect } from "@switchyard/runtime";
 
-/** A provider-worker connection with its in-flight call count. */
+/** A provider-worker connection pool with its in-flight call count. */
 export interface WorkerConn {
   readonly address: string;
-  readonly client: grpc.Client;
+  readonly client: connect.ConnectClient;
   inFlight: number;
 }
 
@@ -13,15 +12,19 @@ export interface WorkerPool {
   /** Takes the least busy worker and counts the call until `release`. */
   acquire(): WorkerConn;
   release(conn: WorkerConn): void;
-  close(): void;
+  close(): Promise<void>;
 }
 
 /**
- * Creates a pool over static worker addresses. gRPC keeps one long-lived HTTP/2 connection per
- * address, so balancing happens here per call, not in a Kubernetes Service. Ties rotate.
+ * Creates a pool over static worker addresses (their Connect HTTP endpoints). Each address keeps its own
+ * keep-alive connections, so balancing happens here per call, not in a Kubernetes Service. Ties rotate.
  */
 export function createWorkerPool(addresses: readonly string[]): WorkerPool {
-  const conns: WorkerConn[] = addresses.map((address) => ({ address, client: createClient(address), inFlight: 0 }));
+  const conns: WorkerConn[] = addresses.map((address) => ({
+    address,
+    client: connect.createConnectClient(address),
+    inFlight: 0,
+  }));
   let next = 0;
   return {
     acquire() {
@@ -37,8 +40,8 @@ export function createWorkerPool(addresses: readonly string[]): WorkerPool {
     release(conn) {
       conn.inFlight--;
     },
-    close() {
-      for (const c of conns) c.client.close();
+    async close() {
+      await Promise.all(conns.map((c) => c.client.close()));
     },
   };
 }
