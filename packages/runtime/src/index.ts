@@ -7,3 +7,4 @@ export * from "./host.js";
 export * from "./lifecycle.js";
 export * from "./log.js";
 export * from "./reflection.js";
+export * from "./serve.js";

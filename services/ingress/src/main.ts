@@ -1,5 +1,5 @@
 import { allFiles } from "@switchyard/proto";
-import { addReflection, connect, createLogger, drainOnSignal, startHost } from "@switchyard/runtime";
+import { addReflection, connect, createLogger, main, serve } from "@switchyard/runtime";
 import { createAuthenticator } from "./auth.js";
 import { readSettings } from "./config.js";
 import { registerGatewayApi } from "./grpc-api.js";
@@ -7,7 +7,7 @@ import { createRestHandler } from "./rest.js";
 import { createRouterClient } from "./upstream.js";
 
 const log = createLogger("ingress");
-try {
+await main(log, async () => {
   const settings = readSettings();
   for (const warning of settings.config.warnings) log.warn(warning, "config");
   const policyClient = connect.createConnectClient(settings.policyAddress);
@@ -15,9 +15,10 @@ try {
   const auth = createAuthenticator(policyClient, log);
   const router = createRouterClient(routerClient);
   const gatewayService = "switchyard.gateway.v1.GatewayService";
-  const host = await startHost({
-    grpcAddress: settings.grpcAddress,
-    httpAddress: settings.httpAddress,
+  let ready = () => false;
+  const host = await serve({
+    ...settings,
+    log,
     serviceNames: [gatewayService],
     register: (server) => {
       registerGatewayApi(server, { auth, router, log });
@@ -29,24 +30,12 @@ try {
       log,
       maxBodyBytes: settings.config.general.maxRequestBodyBytes,
       // Not ready (starting or draining): new requests get 503 so clients retry elsewhere.
-      draining: () => !host.health.ready,
+      draining: () => !ready(),
     }),
-  });
-  drainOnSignal({
-    health: host.health,
-    log,
-    grpcServers: [host.grpcServer],
-    httpServers: [host.httpServer],
-    delayMs: settings.drainDelayMs,
-    graceMs: settings.drainGraceMs,
     onClosed: async () => {
       auth.close();
       await Promise.all([policyClient.close(), routerClient.close()]);
     },
   });
-  host.health.setReady(true);
-  log.info({ httpPort: host.httpPort, grpcPort: host.grpcPort }, "listening");
-} catch (err) {
-  log.fatal({ err: err instanceof Error ? err.message : String(err) }, "failed to start");
-  process.exit(1);
-}
+  ready = () => host.health.ready;
+});

@@ -1,13 +1,9 @@
 import { loadConfig, resolveSecret } from "@switchyard/config";
-import { intEnv } from "@switchyard/runtime";
+import { readServiceEnv, type ServiceEnv } from "@switchyard/runtime";
 
 /** The policy service's settings, read once at startup. */
-export interface PolicySettings {
-  grpcAddress: string;
-  httpAddress: string;
+export interface PolicySettings extends ServiceEnv {
   masterKey: string;
-  drainDelayMs: number;
-  drainGraceMs: number;
 }
 
 /** Reads settings from the environment and the gateway config; throws a precise message when invalid. */
@@ -20,10 +16,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): PolicySettin
     throw new Error("general_settings.master_key: required (or set SWITCHYARD_MASTER_KEY)");
   }
   return {
-    grpcAddress: env.SWITCHYARD_GRPC_ADDR ?? "0.0.0.0:4003",
-    httpAddress: env.SWITCHYARD_HTTP_ADDR ?? "0.0.0.0:8083",
+    ...readServiceEnv(env, { grpc: "0.0.0.0:4003", http: "0.0.0.0:8083" }),
     masterKey,
-    drainDelayMs: intEnv("SWITCHYARD_DRAIN_DELAY_MS", 0),
-    drainGraceMs: intEnv("SWITCHYARD_DRAIN_GRACE_MS", 30_000),
   };
 }

@@ -1,11 +1,11 @@
-import { createLogger, drainOnSignal, startHost } from "@switchyard/runtime";
+import { createLogger, main, serve } from "@switchyard/runtime";
 import { Agent } from "undici";
 import { readSettings } from "./config.js";
 import { createTargets } from "./deployments.js";
 import { workerRoutes } from "./server.js";
 
 const log = createLogger("provider-worker");
-try {
+await main(log, async () => {
   const settings = readSettings();
   for (const warning of settings.config.warnings) log.warn(warning, "config");
   const targets = createTargets(settings.config.deployments, log);
@@ -16,27 +16,12 @@ try {
     connections: settings.upstreamConnections,
     connect: { timeout: 10_000 },
   });
-  const host = await startHost({
-    grpcAddress: settings.grpcAddress,
-    httpAddress: settings.httpAddress,
+  await serve({
+    ...settings,
+    log,
     serviceNames: ["switchyard.worker.v1.ProviderWorkerService"],
     connect: workerRoutes({ targets, dispatcher, log }),
-  });
-  drainOnSignal({
-    health: host.health,
-    log,
-    grpcServers: [host.grpcServer],
-    httpServers: [host.httpServer],
-    delayMs: settings.drainDelayMs,
-    graceMs: settings.drainGraceMs,
     onClosed: () => dispatcher.close(),
+    info: { deployments: settings.config.deployments.length },
   });
-  host.health.setReady(true);
-  log.info(
-    { grpcPort: host.grpcPort, httpPort: host.httpPort, deployments: settings.config.deployments.length },
-    "listening",
-  );
-} catch (err) {
-  log.fatal({ err: err instanceof Error ? err.message : String(err) }, "failed to start");
-  process.exit(1);
-}
+});

@@ -1,0 +1,47 @@
+import { type Host, type HostOptions, startHost } from "./host.js";
+import { drainOnSignal } from "./lifecycle.js";
+import type { Logger } from "./log.js";
+
+/** What every service passes to `serve`: its host, its drain settings and hooks. */
+export interface ServeOptions extends HostOptions {
+  log: Logger;
+  drainDelayMs: number;
+  drainGraceMs: number;
+  /** Runs when draining starts (end watches, refuse new work). */
+  onDraining?: () => void;
+  /** Runs after the servers stopped (close clients and pools). */
+  onClosed?: () => Promise<void> | void;
+  /** Extra fields for the "listening" log line. */
+  info?: Record<string, unknown>;
+}
+
+/**
+ * Starts a service's servers, drains them on SIGTERM/SIGINT, marks the service ready and logs its ports:
+ * the one start-up sequence every service shares.
+ */
+export async function serve(options: ServeOptions): Promise<Host> {
+  const host = await startHost(options);
+  drainOnSignal({
+    health: host.health,
+    log: options.log,
+    grpcServers: [host.grpcServer],
+    httpServers: [host.httpServer],
+    delayMs: options.drainDelayMs,
+    graceMs: options.drainGraceMs,
+    onDraining: options.onDraining,
+    onClosed: options.onClosed,
+  });
+  host.health.setReady(true);
+  options.log.info({ grpcPort: host.grpcPort, httpPort: host.httpPort, ...options.info }, "listening");
+  return host;
+}
+
+/** Runs a service's start-up; a failure is one fatal log line with the reason (no stack) and exit code 1. */
+export async function main(log: Logger, start: () => Promise<unknown>): Promise<void> {
+  try {
+    await start();
+  } catch (err) {
+    log.fatal({ err: err instanceof Error ? err.message : String(err) }, "failed to start");
+    process.exit(1);
+  }
+}
