@@ -1,9 +1,11 @@
 // The server half of the transport micro-benchmark, run as a child process by transport.ts (fork, with an IPC
 // channel) so that server and client CPU are measured separately. It serves the same RouterService.Chat handler
-// with @grpc/grpc-js (through @switchyard/runtime) and with connect-node on one HTTP/2 server, which speaks both
-// the gRPC and the Connect protocol. IPC: it sends `{ grpcPort, connectPort }` when listening and answers every
+// with @grpc/grpc-js (through @switchyard/runtime), with connect-node on one HTTP/2 server, which speaks both
+// the gRPC and the Connect protocol, and with Switchyard's own Connect-over-HTTP/1.1 server. IPC: it sends
+// `{ grpcPort, connectPort, switchyardPort }` when listening and answers every
 // `"cpu"` message with its `process.cpuUsage()` total in microseconds.
 
+import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { create } from "@bufbuild/protobuf";
@@ -11,7 +13,7 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import * as grpc from "@grpc/grpc-js";
 import { llm, router } from "@switchyard/proto";
-import { addService, bindServer } from "@switchyard/runtime";
+import { addService, bindServer, connect, GatewayError } from "@switchyard/runtime";
 
 /** The handler's work: build a small, realistic completion for the request (same for every transport). */
 function chat(request: router.ChatRequest): router.ChatResponse {
@@ -52,15 +54,34 @@ async function startConnect(): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
+/** Switchyard's own Connect-over-HTTP/1.1 server (packages/runtime/src/connect), as the internal hops use it. */
+async function startSwitchyardConnect(): Promise<number> {
+  const notInBenchmark = () => {
+    throw new GatewayError({ class: llm.ErrorClass.NOT_FOUND, message: "not part of the benchmark" });
+  };
+  const routes = connect.addConnectService(new Map(), router.RouterService, {
+    chat: async (request) => chat(request),
+    streamChat: notInBenchmark,
+    listModels: notInBenchmark,
+  });
+  const server = createHttpServer({ keepAliveTimeout: 65_000 }, connect.createConnectHandler(routes));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return (server.address() as AddressInfo).port;
+}
+
 async function main(): Promise<void> {
-  const [grpcPort, connectPort] = await Promise.all([startGrpcJs(), startConnect()]);
+  const [grpcPort, connectPort, switchyardPort] = await Promise.all([
+    startGrpcJs(),
+    startConnect(),
+    startSwitchyardConnect(),
+  ]);
   process.on("message", (message) => {
     if (message !== "cpu") return;
     const usage = process.cpuUsage();
     process.send?.({ cpu: usage.user + usage.system });
   });
   process.on("disconnect", () => process.exit(0));
-  process.send?.({ grpcPort, connectPort });
+  process.send?.({ grpcPort, connectPort, switchyardPort });
 }
 
 await main();

@@ -1,7 +1,8 @@
 // `node test/dist/bench/transport.js`: the micro-benchmark behind Switchyard's internal transport choice. The same
 // protobuf-es unary call (RouterService.Chat: a small ChatCompletionRequest in, a ChatCompletion out) is served by
 // a child process and called from this one with (a) @grpc/grpc-js through @switchyard/runtime, (b) connect-node's
-// gRPC protocol and (c) connect-node's Connect protocol (binary, HTTP/2). For each, at concurrency 1 and 32, it
+// gRPC protocol, (c) connect-node's Connect protocol (binary, HTTP/2) and (d) Switchyard's own Connect-over-HTTP/1.1
+// client and server (packages/runtime/src/connect), which the internal hops use. For each, at concurrency 1 and 32, it
 // prints calls/s, latency and CPU µs per call on each side. TRANSPORT_SECONDS (default 5) sets the measured
 // duration of each case, TRANSPORT_WARMUP_SECONDS (default 1) the warm-up before it.
 
@@ -11,7 +12,7 @@ import { create } from "@bufbuild/protobuf";
 import { createClient as createConnectClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { llm, router } from "@switchyard/proto";
-import { callUnary, createClient } from "@switchyard/runtime";
+import { callUnary, createClient, connect as sy } from "@switchyard/runtime";
 import { summarize } from "./load.js";
 import { sibling } from "./procs.js";
 
@@ -59,6 +60,15 @@ function connect(port: number, protocol: "grpc" | "connect"): Caller {
     name: protocol === "grpc" ? "connect-node, gRPC protocol" : "connect-node, Connect protocol (binary, HTTP/2)",
     call: (req) => client.chat(req),
     close: () => {},
+  };
+}
+
+function switchyardConnect(port: number): Caller {
+  const client = sy.createConnectClient(`127.0.0.1:${port}`);
+  return {
+    name: "Switchyard Connect over HTTP/1.1 (internal hops)",
+    call: async (req) => (await sy.callUnary(client, router.RouterService.method.chat, req)).value,
+    close: () => void client.close(),
   };
 }
 
@@ -120,16 +130,23 @@ async function measure(caller: Caller, concurrency: number, server: ReturnType<t
 
 async function main(): Promise<void> {
   const server = fork(sibling("transport-server.js"), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
-  const ports = await new Promise<{ grpcPort: number; connectPort: number }>((resolve, reject) => {
-    server.once("message", (message) => resolve(message as { grpcPort: number; connectPort: number }));
-    server.once("exit", (code) => reject(new Error(`expected the transport server to start, but it exited (${code})`)));
-  });
+  const ports = await new Promise<{ grpcPort: number; connectPort: number; switchyardPort: number }>(
+    (resolve, reject) => {
+      server.once("message", (message) =>
+        resolve(message as { grpcPort: number; connectPort: number; switchyardPort: number }),
+      );
+      server.once("exit", (code) =>
+        reject(new Error(`expected the transport server to start, but it exited (${code})`)),
+      );
+    },
+  );
   const rows: Row[] = [];
   try {
     for (const caller of [
       grpcJs(ports.grpcPort),
       connect(ports.connectPort, "grpc"),
       connect(ports.connectPort, "connect"),
+      switchyardConnect(ports.switchyardPort),
     ]) {
       for (const concurrency of [1, 32]) {
         process.stderr.write(`transport: ${caller.name}, concurrency ${concurrency}\n`);
