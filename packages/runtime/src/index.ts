@@ -1,4 +1,5 @@
 export * as connect from "./connect/index.js";
+export * from "./drained.js";
 export * from "./env.js";
 export * from "./errors.js";
 export * from "./grpc.js";

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { fromBinary } from "@bufbuild/protobuf";
 import { renderChatChunk, renderChatCompletion, renderError } from "@switchyard/openai";
 import { llm, router } from "@switchyard/proto";
-import { GatewayError } from "@switchyard/runtime";
+import { drained, GatewayError } from "@switchyard/runtime";
 import { sendError, sendJson } from "./http-io.js";
 import type { CallContext, RouterClient } from "./upstream.js";
 
@@ -83,16 +83,4 @@ export async function streamChat(
     if (!started) sendError(res, error, routeHeaders(error.meta, headers));
     else if (!res.writableEnded) res.end(`data: ${renderError(error.detail)}\n\n`);
   }
-}
-
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off("drain", done);
-      res.off("close", done);
-      resolve();
-    };
-    res.on("drain", done);
-    res.on("close", done);
-  });
 }

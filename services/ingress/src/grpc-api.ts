@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { gateway, type llm } from "@switchyard/proto";
-import { addService, GatewayError, type Logger } from "@switchyard/runtime";
+import { addService, drained, GatewayError, type Logger } from "@switchyard/runtime";
 import { type Authenticator, bearer } from "./auth.js";
 import { requestIdFrom } from "./request-id.js";
 import type { CallContext, RouterClient } from "./upstream.js";
@@ -78,7 +78,7 @@ export function registerGatewayApi(server: grpc.Server, deps: GrpcApiDeps): void
         for await (const bytes of stream) {
           if (!started) call.sendMetadata(responseMetadata(stream.headers, requestId));
           started = true;
-          if (!call.write(bytes)) await drained(call);
+          if (!call.write(bytes)) await drained(call, "cancelled");
         }
         if (!started) call.sendMetadata(responseMetadata(stream.headers, requestId));
         call.end();
@@ -94,18 +94,5 @@ export function registerGatewayApi(server: grpc.Server, deps: GrpcApiDeps): void
         callback(statusOf(err));
       }
     },
-  });
-}
-
-/** Resolves once the call's buffers drain, or at once when the caller cancels. */
-function drained(call: grpc.ServerWritableStream<unknown, unknown>): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      call.off("drain", done);
-      call.off("cancelled", done);
-      resolve();
-    };
-    call.on("drain", done);
-    call.on("cancelled", done);
   });
 }

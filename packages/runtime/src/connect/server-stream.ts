@@ -1,5 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { llm } from "@switchyard/proto";
+import { drained } from "../drained.js";
 import { GatewayError } from "../errors.js";
 import { type Envelope, EnvelopeReader, encodeEnvelope, FLAG_END_STREAM } from "./envelope.js";
 import type { CallState } from "./server-call.js";
@@ -37,25 +38,13 @@ function sendHeaders(res: ServerResponse, ctx: HandlerContext): void {
   res.writeHead(200, { ...ctx.responseHeaders, "content-type": STREAM_TYPE });
 }
 
-function waitDrain(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off("drain", done);
-      res.off("close", done);
-      resolve();
-    };
-    res.on("drain", done);
-    res.on("close", done);
-  });
-}
-
 function sinkOf(route: Route, call: CallState): StreamSink<unknown> {
   const { res, ctx } = call;
   return {
     write(message) {
       if (call.finished()) return undefined;
       sendHeaders(res, ctx);
-      return res.write(encodeEnvelope(0, route.encode(message))) ? undefined : waitDrain(res);
+      return res.write(encodeEnvelope(0, route.encode(message))) ? undefined : drained(res);
     },
   };
 }
