@@ -1,21 +1,21 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { llm } from "@switchyard/proto";
-import { GatewayError } from "@switchyard/runtime";
 import { MAX_RESPONSE_BYTES, postJson, postStream, type UpstreamPost } from "./http.js";
 import { classifyOpenAIError } from "./openai/errors.js";
-import { type LocalUpstream, startUpstream, testContext, testDeployment, testDispatcher } from "./testkit.js";
+import {
+  isErrorClass,
+  type LocalUpstream,
+  startUpstream,
+  testContext,
+  testDeployment,
+  testDispatcher,
+} from "./testkit.js";
 
 const { ErrorClass } = llm;
 const KEY = "sk-http-spec-secret-key";
 
-function isClass(cls: llm.ErrorClass) {
-  return (err: unknown) => {
-    assert.ok(err instanceof GatewayError, String(err));
-    assert.equal(err.errorClass, cls, err.message);
-    return true;
-  };
-}
+const isClass = (cls: llm.ErrorClass) => isErrorClass(cls);
 
 describe("postJson and postStream", () => {
   const dispatcher = testDispatcher();

@@ -1,13 +1,15 @@
 // Helpers for the adapters' spec files: a local upstream on 127.0.0.1, attempt contexts, fixtures.
 // Test-only; nothing in the worker imports it.
 
+import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Deployment } from "@switchyard/config";
-import { createLogger } from "@switchyard/runtime";
+import type { llm } from "@switchyard/proto";
+import { createLogger, GatewayError } from "@switchyard/runtime";
 import { Agent } from "undici";
 import type { AttemptContext } from "./types.js";
 
@@ -131,4 +133,17 @@ export function closedWithin(res: ServerResponse, ms: number): Promise<void> {
       resolve();
     });
   });
+}
+
+/**
+ * An `assert.rejects` predicate: the error is a GatewayError of class `cls` whose message, when `secret`
+ * is given, does not contain it.
+ */
+export function isErrorClass(cls: llm.ErrorClass, secret?: string): (err: unknown) => true {
+  return (err) => {
+    assert.ok(err instanceof GatewayError, String(err));
+    assert.equal(err.errorClass, cls, err.message);
+    if (secret !== undefined) assert.ok(!err.message.includes(secret));
+    return true;
+  };
 }
