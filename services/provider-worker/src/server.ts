@@ -3,7 +3,7 @@ import { llm, worker } from "@switchyard/proto";
 import { connect, GatewayError, type Logger } from "@switchyard/runtime";
 import type { Dispatcher } from "undici";
 import { forRequestedModel, type Targets } from "./deployments.js";
-import type { AttemptContext } from "./providers/types.js";
+import type { AttemptContext, ProviderAdapter } from "./providers/types.js";
 
 /** Dependencies of the provider worker's Connect service. */
 export interface WorkerDeps {
@@ -36,7 +36,7 @@ export function workerRoutes(deps: WorkerDeps, routes: connect.Routes = new Map(
   const context = (
     req: worker.ChatRequest | worker.StreamChatRequest,
     signal: AbortSignal,
-  ): [AttemptContext, llm.ChatCompletionRequest] => {
+  ): [ProviderAdapter, AttemptContext, llm.ChatCompletionRequest] => {
     const target = deps.targets.get(req.deploymentId);
     const ctx: AttemptContext = {
       deployment: forRequestedModel(target.deployment, req.request?.model ?? ""),
@@ -46,14 +46,14 @@ export function workerRoutes(deps: WorkerDeps, routes: connect.Routes = new Map(
       requestId: req.requestId,
       log: deps.log,
     };
-    return [ctx, req.request ?? create(llm.ChatCompletionRequestSchema)];
+    return [target.adapter, ctx, req.request ?? create(llm.ChatCompletionRequestSchema)];
   };
 
   return connect.addConnectService(routes, worker.ProviderWorkerService, {
     async chat(req, ctx) {
       try {
-        const [attempt, request] = context(req, ctx.signal);
-        const completion = await deps.targets.get(req.deploymentId).adapter.chat(request, attempt);
+        const [adapter, attempt, request] = context(req, ctx.signal);
+        const completion = await adapter.chat(request, attempt);
         return create(worker.ChatResponseSchema, { completion });
       } catch (err) {
         const error = failure(err, ctx.signal, req.deploymentId);
@@ -63,8 +63,8 @@ export function workerRoutes(deps: WorkerDeps, routes: connect.Routes = new Map(
     },
     async streamChat(req, ctx, sink) {
       try {
-        const [attempt, request] = context(req, ctx.signal);
-        const chunks = deps.targets.get(req.deploymentId).adapter.streamChat(request, attempt);
+        const [adapter, attempt, request] = context(req, ctx.signal);
+        const chunks = adapter.streamChat(request, attempt);
         for await (const chunk of chunks) {
           if (ctx.signal.aborted) return;
           // The usage-only chunk reaches the client only when it asked for it (stream_options.include_usage).
