@@ -6,13 +6,15 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, Model } from "../../llm/v1/chat_pb.js";
 import { file_switchyard_llm_v1_chat } from "../../llm/v1/chat_pb.js";
+import type { Charge } from "../../metering/v1/usage_pb.js";
+import { file_switchyard_metering_v1_usage } from "../../metering/v1/usage_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file switchyard/gateway/v1/gateway.proto.
  */
 export const file_switchyard_gateway_v1_gateway: GenFile = /*@__PURE__*/
-  fileDesc("CiNzd2l0Y2h5YXJkL2dhdGV3YXkvdjEvZ2F0ZXdheS5wcm90bxIVc3dpdGNoeWFyZC5nYXRld2F5LnYxIlgKG0NyZWF0ZUNoYXRDb21wbGV0aW9uUmVxdWVzdBI5CgdyZXF1ZXN0GAEgASgLMiguc3dpdGNoeWFyZC5sbG0udjEuQ2hhdENvbXBsZXRpb25SZXF1ZXN0IlUKHENyZWF0ZUNoYXRDb21wbGV0aW9uUmVzcG9uc2USNQoKY29tcGxldGlvbhgBIAEoCzIhLnN3aXRjaHlhcmQubGxtLnYxLkNoYXRDb21wbGV0aW9uIlgKG1N0cmVhbUNoYXRDb21wbGV0aW9uUmVxdWVzdBI5CgdyZXF1ZXN0GAEgASgLMiguc3dpdGNoeWFyZC5sbG0udjEuQ2hhdENvbXBsZXRpb25SZXF1ZXN0IlUKHFN0cmVhbUNoYXRDb21wbGV0aW9uUmVzcG9uc2USNQoFY2h1bmsYASABKAsyJi5zd2l0Y2h5YXJkLmxsbS52MS5DaGF0Q29tcGxldGlvbkNodW5rIhMKEUxpc3RNb2RlbHNSZXF1ZXN0Ij4KEkxpc3RNb2RlbHNSZXNwb25zZRIoCgZtb2RlbHMYASADKAsyGC5zd2l0Y2h5YXJkLmxsbS52MS5Nb2RlbDL4AgoOR2F0ZXdheVNlcnZpY2USfwoUQ3JlYXRlQ2hhdENvbXBsZXRpb24SMi5zd2l0Y2h5YXJkLmdhdGV3YXkudjEuQ3JlYXRlQ2hhdENvbXBsZXRpb25SZXF1ZXN0GjMuc3dpdGNoeWFyZC5nYXRld2F5LnYxLkNyZWF0ZUNoYXRDb21wbGV0aW9uUmVzcG9uc2USgQEKFFN0cmVhbUNoYXRDb21wbGV0aW9uEjIuc3dpdGNoeWFyZC5nYXRld2F5LnYxLlN0cmVhbUNoYXRDb21wbGV0aW9uUmVxdWVzdBozLnN3aXRjaHlhcmQuZ2F0ZXdheS52MS5TdHJlYW1DaGF0Q29tcGxldGlvblJlc3BvbnNlMAESYQoKTGlzdE1vZGVscxIoLnN3aXRjaHlhcmQuZ2F0ZXdheS52MS5MaXN0TW9kZWxzUmVxdWVzdBopLnN3aXRjaHlhcmQuZ2F0ZXdheS52MS5MaXN0TW9kZWxzUmVzcG9uc2ViBnByb3RvMw", [file_switchyard_llm_v1_chat]);
+  fileDesc("CiNzd2l0Y2h5YXJkL2dhdGV3YXkvdjEvZ2F0ZXdheS5wcm90bxIVc3dpdGNoeWFyZC5nYXRld2F5LnYxIlgKG0NyZWF0ZUNoYXRDb21wbGV0aW9uUmVxdWVzdBI5CgdyZXF1ZXN0GAEgASgLMiguc3dpdGNoeWFyZC5sbG0udjEuQ2hhdENvbXBsZXRpb25SZXF1ZXN0IoUBChxDcmVhdGVDaGF0Q29tcGxldGlvblJlc3BvbnNlEjUKCmNvbXBsZXRpb24YASABKAsyIS5zd2l0Y2h5YXJkLmxsbS52MS5DaGF0Q29tcGxldGlvbhIuCgZjaGFyZ2UYAiABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNoYXJnZSJYChtTdHJlYW1DaGF0Q29tcGxldGlvblJlcXVlc3QSOQoHcmVxdWVzdBgBIAEoCzIoLnN3aXRjaHlhcmQubGxtLnYxLkNoYXRDb21wbGV0aW9uUmVxdWVzdCKFAQocU3RyZWFtQ2hhdENvbXBsZXRpb25SZXNwb25zZRI1CgVjaHVuaxgBIAEoCzImLnN3aXRjaHlhcmQubGxtLnYxLkNoYXRDb21wbGV0aW9uQ2h1bmsSLgoGY2hhcmdlGAIgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DaGFyZ2UiEwoRTGlzdE1vZGVsc1JlcXVlc3QiPgoSTGlzdE1vZGVsc1Jlc3BvbnNlEigKBm1vZGVscxgBIAMoCzIYLnN3aXRjaHlhcmQubGxtLnYxLk1vZGVsMvgCCg5HYXRld2F5U2VydmljZRJ/ChRDcmVhdGVDaGF0Q29tcGxldGlvbhIyLnN3aXRjaHlhcmQuZ2F0ZXdheS52MS5DcmVhdGVDaGF0Q29tcGxldGlvblJlcXVlc3QaMy5zd2l0Y2h5YXJkLmdhdGV3YXkudjEuQ3JlYXRlQ2hhdENvbXBsZXRpb25SZXNwb25zZRKBAQoUU3RyZWFtQ2hhdENvbXBsZXRpb24SMi5zd2l0Y2h5YXJkLmdhdGV3YXkudjEuU3RyZWFtQ2hhdENvbXBsZXRpb25SZXF1ZXN0GjMuc3dpdGNoeWFyZC5nYXRld2F5LnYxLlN0cmVhbUNoYXRDb21wbGV0aW9uUmVzcG9uc2UwARJhCgpMaXN0TW9kZWxzEiguc3dpdGNoeWFyZC5nYXRld2F5LnYxLkxpc3RNb2RlbHNSZXF1ZXN0Gikuc3dpdGNoeWFyZC5nYXRld2F5LnYxLkxpc3RNb2RlbHNSZXNwb25zZWIGcHJvdG8z", [file_switchyard_llm_v1_chat, file_switchyard_metering_v1_usage]);
 
 /**
  * A chat completion request.
@@ -43,6 +45,13 @@ export type CreateChatCompletionResponse = Message<"switchyard.gateway.v1.Create
    * @generated from field: switchyard.llm.v1.ChatCompletion completion = 1;
    */
   completion?: ChatCompletion | undefined;
+
+  /**
+   * What the call cost (the attempt that answered; failed attempts before it cost nothing billable).
+   *
+   * @generated from field: switchyard.metering.v1.Charge charge = 2;
+   */
+  charge?: Charge | undefined;
 };
 
 /**
@@ -81,6 +90,13 @@ export type StreamChatCompletionResponse = Message<"switchyard.gateway.v1.Stream
    * @generated from field: switchyard.llm.v1.ChatCompletionChunk chunk = 1;
    */
   chunk?: ChatCompletionChunk | undefined;
+
+  /**
+   * Set on one message after the last chunk, without a chunk: what the call cost.
+   *
+   * @generated from field: switchyard.metering.v1.Charge charge = 2;
+   */
+  charge?: Charge | undefined;
 };
 
 /**

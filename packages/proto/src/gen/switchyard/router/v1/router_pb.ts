@@ -6,13 +6,15 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, Model } from "../../llm/v1/chat_pb.js";
 import { file_switchyard_llm_v1_chat } from "../../llm/v1/chat_pb.js";
+import type { Charge } from "../../metering/v1/usage_pb.js";
+import { file_switchyard_metering_v1_usage } from "../../metering/v1/usage_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file switchyard/router/v1/router.proto.
  */
 export const file_switchyard_router_v1_router: GenFile = /*@__PURE__*/
-  fileDesc("CiFzd2l0Y2h5YXJkL3JvdXRlci92MS9yb3V0ZXIucHJvdG8SFHN3aXRjaHlhcmQucm91dGVyLnYxIjoKBkNhbGxlchIOCgZrZXlfaWQYASABKAkSDwoHdGVhbV9pZBgCIAEoCRIPCgd1c2VyX2lkGAMgASgJIooBCgtDaGF0UmVxdWVzdBI5CgdyZXF1ZXN0GAEgASgLMiguc3dpdGNoeWFyZC5sbG0udjEuQ2hhdENvbXBsZXRpb25SZXF1ZXN0EhIKCnJlcXVlc3RfaWQYAiABKAkSLAoGY2FsbGVyGAMgASgLMhwuc3dpdGNoeWFyZC5yb3V0ZXIudjEuQ2FsbGVyIkUKDENoYXRSZXNwb25zZRI1Cgpjb21wbGV0aW9uGAEgASgLMiEuc3dpdGNoeWFyZC5sbG0udjEuQ2hhdENvbXBsZXRpb24ikAEKEVN0cmVhbUNoYXRSZXF1ZXN0EjkKB3JlcXVlc3QYASABKAsyKC5zd2l0Y2h5YXJkLmxsbS52MS5DaGF0Q29tcGxldGlvblJlcXVlc3QSEgoKcmVxdWVzdF9pZBgCIAEoCRIsCgZjYWxsZXIYAyABKAsyHC5zd2l0Y2h5YXJkLnJvdXRlci52MS5DYWxsZXIiSwoSU3RyZWFtQ2hhdFJlc3BvbnNlEjUKBWNodW5rGAEgASgLMiYuc3dpdGNoeWFyZC5sbG0udjEuQ2hhdENvbXBsZXRpb25DaHVuayITChFMaXN0TW9kZWxzUmVxdWVzdCI+ChJMaXN0TW9kZWxzUmVzcG9uc2USKAoGbW9kZWxzGAEgAygLMhguc3dpdGNoeWFyZC5sbG0udjEuTW9kZWwyogIKDVJvdXRlclNlcnZpY2USTQoEQ2hhdBIhLnN3aXRjaHlhcmQucm91dGVyLnYxLkNoYXRSZXF1ZXN0GiIuc3dpdGNoeWFyZC5yb3V0ZXIudjEuQ2hhdFJlc3BvbnNlEmEKClN0cmVhbUNoYXQSJy5zd2l0Y2h5YXJkLnJvdXRlci52MS5TdHJlYW1DaGF0UmVxdWVzdBooLnN3aXRjaHlhcmQucm91dGVyLnYxLlN0cmVhbUNoYXRSZXNwb25zZTABEl8KCkxpc3RNb2RlbHMSJy5zd2l0Y2h5YXJkLnJvdXRlci52MS5MaXN0TW9kZWxzUmVxdWVzdBooLnN3aXRjaHlhcmQucm91dGVyLnYxLkxpc3RNb2RlbHNSZXNwb25zZWIGcHJvdG8z", [file_switchyard_llm_v1_chat]);
+  fileDesc("CiFzd2l0Y2h5YXJkL3JvdXRlci92MS9yb3V0ZXIucHJvdG8SFHN3aXRjaHlhcmQucm91dGVyLnYxIlsKBkNhbGxlchIOCgZrZXlfaWQYASABKAkSDwoHdGVhbV9pZBgCIAEoCRIPCgd1c2VyX2lkGAMgASgJEhEKCWtleV9hbGlhcxgEIAEoCRIMCgR0YWdzGAUgAygJIooBCgtDaGF0UmVxdWVzdBI5CgdyZXF1ZXN0GAEgASgLMiguc3dpdGNoeWFyZC5sbG0udjEuQ2hhdENvbXBsZXRpb25SZXF1ZXN0EhIKCnJlcXVlc3RfaWQYAiABKAkSLAoGY2FsbGVyGAMgASgLMhwuc3dpdGNoeWFyZC5yb3V0ZXIudjEuQ2FsbGVyInUKDENoYXRSZXNwb25zZRI1Cgpjb21wbGV0aW9uGAEgASgLMiEuc3dpdGNoeWFyZC5sbG0udjEuQ2hhdENvbXBsZXRpb24SLgoGY2hhcmdlGAIgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DaGFyZ2UikAEKEVN0cmVhbUNoYXRSZXF1ZXN0EjkKB3JlcXVlc3QYASABKAsyKC5zd2l0Y2h5YXJkLmxsbS52MS5DaGF0Q29tcGxldGlvblJlcXVlc3QSEgoKcmVxdWVzdF9pZBgCIAEoCRIsCgZjYWxsZXIYAyABKAsyHC5zd2l0Y2h5YXJkLnJvdXRlci52MS5DYWxsZXIiewoSU3RyZWFtQ2hhdFJlc3BvbnNlEjUKBWNodW5rGAEgASgLMiYuc3dpdGNoeWFyZC5sbG0udjEuQ2hhdENvbXBsZXRpb25DaHVuaxIuCgZjaGFyZ2UYAiABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNoYXJnZSITChFMaXN0TW9kZWxzUmVxdWVzdCI+ChJMaXN0TW9kZWxzUmVzcG9uc2USKAoGbW9kZWxzGAEgAygLMhguc3dpdGNoeWFyZC5sbG0udjEuTW9kZWwyogIKDVJvdXRlclNlcnZpY2USTQoEQ2hhdBIhLnN3aXRjaHlhcmQucm91dGVyLnYxLkNoYXRSZXF1ZXN0GiIuc3dpdGNoeWFyZC5yb3V0ZXIudjEuQ2hhdFJlc3BvbnNlEmEKClN0cmVhbUNoYXQSJy5zd2l0Y2h5YXJkLnJvdXRlci52MS5TdHJlYW1DaGF0UmVxdWVzdBooLnN3aXRjaHlhcmQucm91dGVyLnYxLlN0cmVhbUNoYXRSZXNwb25zZTABEl8KCkxpc3RNb2RlbHMSJy5zd2l0Y2h5YXJkLnJvdXRlci52MS5MaXN0TW9kZWxzUmVxdWVzdBooLnN3aXRjaHlhcmQucm91dGVyLnYxLkxpc3RNb2RlbHNSZXNwb25zZWIGcHJvdG8z", [file_switchyard_llm_v1_chat, file_switchyard_metering_v1_usage]);
 
 /**
  * Who is calling, as established by the policy service.
@@ -34,6 +36,18 @@ export type Caller = Message<"switchyard.router.v1.Caller"> & {
    * @generated from field: string user_id = 3;
    */
   userId: string;
+
+  /**
+   * @generated from field: string key_alias = 4;
+   */
+  keyAlias: string;
+
+  /**
+   * Request tags for routing and spend attribution.
+   *
+   * @generated from field: repeated string tags = 5;
+   */
+  tags: string[];
 };
 
 /**
@@ -82,6 +96,13 @@ export type ChatResponse = Message<"switchyard.router.v1.ChatResponse"> & {
    * @generated from field: switchyard.llm.v1.ChatCompletion completion = 1;
    */
   completion?: ChatCompletion | undefined;
+
+  /**
+   * What the call cost (the attempt that answered; failed attempts before it cost nothing billable).
+   *
+   * @generated from field: switchyard.metering.v1.Charge charge = 2;
+   */
+  charge?: Charge | undefined;
 };
 
 /**
@@ -130,6 +151,13 @@ export type StreamChatResponse = Message<"switchyard.router.v1.StreamChatRespons
    * @generated from field: switchyard.llm.v1.ChatCompletionChunk chunk = 1;
    */
   chunk?: ChatCompletionChunk | undefined;
+
+  /**
+   * Set on one message after the last chunk, without a chunk: what the call cost.
+   *
+   * @generated from field: switchyard.metering.v1.Charge charge = 2;
+   */
+  charge?: Charge | undefined;
 };
 
 /**

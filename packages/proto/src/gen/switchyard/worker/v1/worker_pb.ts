@@ -6,13 +6,15 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from "../../llm/v1/chat_pb.js";
 import { file_switchyard_llm_v1_chat } from "../../llm/v1/chat_pb.js";
+import type { Caller, Charge } from "../../metering/v1/usage_pb.js";
+import { file_switchyard_metering_v1_usage } from "../../metering/v1/usage_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file switchyard/worker/v1/worker.proto.
  */
 export const file_switchyard_worker_v1_worker: GenFile = /*@__PURE__*/
-  fileDesc("CiFzd2l0Y2h5YXJkL3dvcmtlci92MS93b3JrZXIucHJvdG8SFHN3aXRjaHlhcmQud29ya2VyLnYxIoQBCgtDaGF0UmVxdWVzdBIVCg1kZXBsb3ltZW50X2lkGAEgASgJEjkKB3JlcXVlc3QYAiABKAsyKC5zd2l0Y2h5YXJkLmxsbS52MS5DaGF0Q29tcGxldGlvblJlcXVlc3QSEgoKcmVxdWVzdF9pZBgDIAEoCRIPCgdhdHRlbXB0GAQgASgFIkUKDENoYXRSZXNwb25zZRI1Cgpjb21wbGV0aW9uGAEgASgLMiEuc3dpdGNoeWFyZC5sbG0udjEuQ2hhdENvbXBsZXRpb24iigEKEVN0cmVhbUNoYXRSZXF1ZXN0EhUKDWRlcGxveW1lbnRfaWQYASABKAkSOQoHcmVxdWVzdBgCIAEoCzIoLnN3aXRjaHlhcmQubGxtLnYxLkNoYXRDb21wbGV0aW9uUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAMgASgJEg8KB2F0dGVtcHQYBCABKAUiSwoSU3RyZWFtQ2hhdFJlc3BvbnNlEjUKBWNodW5rGAEgASgLMiYuc3dpdGNoeWFyZC5sbG0udjEuQ2hhdENvbXBsZXRpb25DaHVuazLJAQoVUHJvdmlkZXJXb3JrZXJTZXJ2aWNlEk0KBENoYXQSIS5zd2l0Y2h5YXJkLndvcmtlci52MS5DaGF0UmVxdWVzdBoiLnN3aXRjaHlhcmQud29ya2VyLnYxLkNoYXRSZXNwb25zZRJhCgpTdHJlYW1DaGF0Eicuc3dpdGNoeWFyZC53b3JrZXIudjEuU3RyZWFtQ2hhdFJlcXVlc3QaKC5zd2l0Y2h5YXJkLndvcmtlci52MS5TdHJlYW1DaGF0UmVzcG9uc2UwAWIGcHJvdG8z", [file_switchyard_llm_v1_chat]);
+  fileDesc("CiFzd2l0Y2h5YXJkL3dvcmtlci92MS93b3JrZXIucHJvdG8SFHN3aXRjaHlhcmQud29ya2VyLnYxIvoBCgtDaGF0UmVxdWVzdBIVCg1kZXBsb3ltZW50X2lkGAEgASgJEjkKB3JlcXVlc3QYAiABKAsyKC5zd2l0Y2h5YXJkLmxsbS52MS5DaGF0Q29tcGxldGlvblJlcXVlc3QSEgoKcmVxdWVzdF9pZBgDIAEoCRIPCgdhdHRlbXB0GAQgASgFEi4KBmNhbGxlchgFIAEoCzIeLnN3aXRjaHlhcmQubWV0ZXJpbmcudjEuQ2FsbGVyEhcKD3JlcXVlc3RlZF9tb2RlbBgGIAEoCRITCgttb2RlbF9ncm91cBgHIAEoCRIWCg5mYWxsYmFja19kZXB0aBgIIAEoDSJ1CgxDaGF0UmVzcG9uc2USNQoKY29tcGxldGlvbhgBIAEoCzIhLnN3aXRjaHlhcmQubGxtLnYxLkNoYXRDb21wbGV0aW9uEi4KBmNoYXJnZRgCIAEoCzIeLnN3aXRjaHlhcmQubWV0ZXJpbmcudjEuQ2hhcmdlIoACChFTdHJlYW1DaGF0UmVxdWVzdBIVCg1kZXBsb3ltZW50X2lkGAEgASgJEjkKB3JlcXVlc3QYAiABKAsyKC5zd2l0Y2h5YXJkLmxsbS52MS5DaGF0Q29tcGxldGlvblJlcXVlc3QSEgoKcmVxdWVzdF9pZBgDIAEoCRIPCgdhdHRlbXB0GAQgASgFEi4KBmNhbGxlchgFIAEoCzIeLnN3aXRjaHlhcmQubWV0ZXJpbmcudjEuQ2FsbGVyEhcKD3JlcXVlc3RlZF9tb2RlbBgGIAEoCRITCgttb2RlbF9ncm91cBgHIAEoCRIWCg5mYWxsYmFja19kZXB0aBgIIAEoDSJ7ChJTdHJlYW1DaGF0UmVzcG9uc2USNQoFY2h1bmsYASABKAsyJi5zd2l0Y2h5YXJkLmxsbS52MS5DaGF0Q29tcGxldGlvbkNodW5rEi4KBmNoYXJnZRgCIAEoCzIeLnN3aXRjaHlhcmQubWV0ZXJpbmcudjEuQ2hhcmdlMskBChVQcm92aWRlcldvcmtlclNlcnZpY2USTQoEQ2hhdBIhLnN3aXRjaHlhcmQud29ya2VyLnYxLkNoYXRSZXF1ZXN0GiIuc3dpdGNoeWFyZC53b3JrZXIudjEuQ2hhdFJlc3BvbnNlEmEKClN0cmVhbUNoYXQSJy5zd2l0Y2h5YXJkLndvcmtlci52MS5TdHJlYW1DaGF0UmVxdWVzdBooLnN3aXRjaHlhcmQud29ya2VyLnYxLlN0cmVhbUNoYXRSZXNwb25zZTABYgZwcm90bzM", [file_switchyard_llm_v1_chat, file_switchyard_metering_v1_usage]);
 
 /**
  * One attempt against one deployment.
@@ -39,6 +41,30 @@ export type ChatRequest = Message<"switchyard.worker.v1.ChatRequest"> & {
    * @generated from field: int32 attempt = 4;
    */
   attempt: number;
+
+  /**
+   * Who asked, stamped on the attempt's usage event.
+   *
+   * @generated from field: switchyard.metering.v1.Caller caller = 5;
+   */
+  caller?: Caller | undefined;
+
+  /**
+   * The model group the client asked for, and how deep in the fallback chain this attempt is.
+   *
+   * @generated from field: string requested_model = 6;
+   */
+  requestedModel: string;
+
+  /**
+   * @generated from field: string model_group = 7;
+   */
+  modelGroup: string;
+
+  /**
+   * @generated from field: uint32 fallback_depth = 8;
+   */
+  fallbackDepth: number;
 };
 
 /**
@@ -58,6 +84,13 @@ export type ChatResponse = Message<"switchyard.worker.v1.ChatResponse"> & {
    * @generated from field: switchyard.llm.v1.ChatCompletion completion = 1;
    */
   completion?: ChatCompletion | undefined;
+
+  /**
+   * What the attempt cost.
+   *
+   * @generated from field: switchyard.metering.v1.Charge charge = 2;
+   */
+  charge?: Charge | undefined;
 };
 
 /**
@@ -92,6 +125,30 @@ export type StreamChatRequest = Message<"switchyard.worker.v1.StreamChatRequest"
    * @generated from field: int32 attempt = 4;
    */
   attempt: number;
+
+  /**
+   * Who asked, stamped on the attempt's usage event.
+   *
+   * @generated from field: switchyard.metering.v1.Caller caller = 5;
+   */
+  caller?: Caller | undefined;
+
+  /**
+   * The model group the client asked for, and how deep in the fallback chain this attempt is.
+   *
+   * @generated from field: string requested_model = 6;
+   */
+  requestedModel: string;
+
+  /**
+   * @generated from field: string model_group = 7;
+   */
+  modelGroup: string;
+
+  /**
+   * @generated from field: uint32 fallback_depth = 8;
+   */
+  fallbackDepth: number;
 };
 
 /**
@@ -111,6 +168,13 @@ export type StreamChatResponse = Message<"switchyard.worker.v1.StreamChatRespons
    * @generated from field: switchyard.llm.v1.ChatCompletionChunk chunk = 1;
    */
   chunk?: ChatCompletionChunk | undefined;
+
+  /**
+   * Set on one message after the last chunk: what the attempt cost.
+   *
+   * @generated from field: switchyard.metering.v1.Charge charge = 2;
+   */
+  charge?: Charge | undefined;
 };
 
 /**
