@@ -1,0 +1,2 @@
+// Usage events: the stream they travel on and the publisher the provider worker uses.
+export * from "./stream.js";
