@@ -5,12 +5,13 @@ import { createConnectHandler } from "./connect/server.js";
 import type { Routes } from "./connect/service.js";
 import { bindServer } from "./grpc.js";
 import { createHealth, type Health } from "./health.js";
+import { handleMetricsHttp, metricsRegistry, type Registry } from "./metrics.js";
 
 /** What a service host serves. */
 export interface HostOptions {
   /** `host:port` of the gRPC server; port 0 picks a free one. */
   grpcAddress: string;
-  /** `host:port` of the HTTP server (`/healthz`, `/readyz` and `http`'s routes). */
+  /** `host:port` of the HTTP server (`/healthz`, `/readyz`, `/metrics` and `http`'s routes). */
   httpAddress: string;
   /** Fully-qualified gRPC service names reported by the health service. */
   serviceNames: readonly string[];
@@ -21,8 +22,10 @@ export interface HostOptions {
    * draining) they answer a retryable `unavailable`.
    */
   connect?: Routes;
-  /** Handles HTTP requests other than the health probes and Connect routes; 404 when absent. */
+  /** Handles HTTP requests other than the health probes, `/metrics` and Connect routes; 404 when absent. */
   http?: (req: IncomingMessage, res: ServerResponse) => void;
+  /** The registry `GET /metrics` serves: the process-wide one by default; false serves no `/metrics`. */
+  metrics?: Registry | false;
   /** Largest HTTP header block accepted (bytes). */
   maxHeaderSize?: number;
 }
@@ -61,8 +64,10 @@ export async function startHost(options: HostOptions): Promise<Host> {
   const grpcPort = await bindServer(grpcServer, options.grpcAddress);
   const routes = options.connect;
   const serveConnect = routes && createConnectHandler(routes, { draining: () => !health.ready });
+  const metrics = options.metrics === false ? undefined : (options.metrics ?? metricsRegistry());
   const httpServer = createServer({ maxHeaderSize: options.maxHeaderSize ?? 16 * 1024 }, (req, res) => {
     if (health.handleHttp(req, res)) return;
+    if (metrics && handleMetricsHttp(metrics, req, res)) return;
     if (serveConnect && req.url && routes.has(req.url)) return serveConnect(req, res);
     if (options.http) return options.http(req, res);
     if (serveConnect) return serveConnect(req, res);

@@ -7,5 +7,6 @@ export * from "./health.js";
 export * from "./host.js";
 export * from "./lifecycle.js";
 export * from "./log.js";
+export * from "./metrics.js";
 export * from "./reflection.js";
 export * from "./serve.js";

@@ -1,6 +1,7 @@
 import { type Host, type HostOptions, startHost } from "./host.js";
 import { drainOnSignal } from "./lifecycle.js";
 import type { Logger } from "./log.js";
+import { setMetricsService } from "./metrics.js";
 
 /** What every service passes to `serve`: its host, its drain settings and hooks. */
 export interface ServeOptions extends HostOptions {
@@ -36,8 +37,13 @@ export async function serve(options: ServeOptions): Promise<Host> {
   return host;
 }
 
-/** Runs a service's start-up; a failure is one fatal log line with the reason (no stack) and exit code 1. */
+/**
+ * Runs a service's start-up; a failure is one fatal log line with the reason (no stack) and exit code 1. The
+ * logger's `service` names the process in its metrics too.
+ */
 export async function main(log: Logger, start: () => Promise<unknown>): Promise<void> {
+  const service: unknown = log.bindings().service;
+  if (typeof service === "string") setMetricsService(service);
   try {
     await start();
   } catch (err) {

@@ -1,2 +1,13 @@
-// Usage events: the stream they travel on and the publisher the provider worker uses.
+// Usage events: the stream they travel on, the publisher the provider worker uses, and the live-spend format.
+export { type UsageMetrics, usageMetrics } from "./metrics.js";
+export {
+  DEFAULT_LIMITS,
+  type PublisherLimits,
+  type PublisherLog,
+  readUsagePublisherEnv,
+  type UsagePublisherOptions,
+} from "./options.js";
+export { startUsagePublisher, UsagePublisher } from "./publisher.js";
+export type { CloseResult, PublisherStats } from "./report.js";
+export * from "./spend.js";
 export * from "./stream.js";
