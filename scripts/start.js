@@ -7,6 +7,10 @@
 //   SWITCHYARD_MASTER_KEY  admin key (default: general_settings.master_key of the config, else sk-switchyard-local)
 //   SWITCHYARD_LOG_DIR     write service logs to <dir>/<service>.log instead of the terminal
 //   LOG_LEVEL              service log level (default info)
+//   SWITCHYARD_NATS_URL, SWITCHYARD_CLICKHOUSE_URL
+//                          metering infrastructure; when unset, a local nats-server (JetStream) and
+//                          clickhouse-server are started with their data under .switchyard/
+//   SWITCHYARD_METERING=off  run without metering (no NATS or ClickHouse needed)
 //
 // Ctrl-C or SIGTERM drains every service and exits 0; a second Ctrl-C kills them at once.
 
@@ -21,7 +25,9 @@ import {
   MeshStartError,
   PortInUseError,
   processLabel,
+  startClickHouse,
   startMesh,
+  startNats,
 } from "../packages/launcher/dist/index.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -69,6 +75,44 @@ async function masterKey(configPath) {
     `${dim("No master key set (SWITCHYARD_MASTER_KEY, general_settings.master_key): using the local default")} ${LOCAL_MASTER_KEY}`,
   );
   return { key: LOCAL_MASTER_KEY, shown: LOCAL_MASTER_KEY };
+}
+
+const INSTALL_HINT = [
+  "Metering needs nats-server and clickhouse-server. Install them with",
+  "  sudo bash scripts/install-deps.sh      (Debian/Ubuntu: apt-get install -y nats-server clickhouse-server)",
+  "or point Switchyard at running ones with SWITCHYARD_NATS_URL and SWITCHYARD_CLICKHOUSE_URL,",
+  "or start without metering: SWITCHYARD_METERING=off npm start",
+].join("\n");
+
+/**
+ * Where usage goes: the NATS and ClickHouse named in the environment, else local servers with their data under
+ * .switchyard/ (kept between runs, so spend survives a restart). Returns the started servers to stop at exit.
+ */
+async function meteringInfra() {
+  if (process.env["SWITCHYARD_METERING"] === "off") {
+    console.log(dim("Metering is off (SWITCHYARD_METERING=off): no usage is recorded."));
+    return { infra: undefined, servers: [] };
+  }
+  const natsUrl = process.env["SWITCHYARD_NATS_URL"];
+  const clickhouseUrl = process.env["SWITCHYARD_CLICKHOUSE_URL"];
+  const servers = [];
+  try {
+    const nats = natsUrl ? undefined : await startNats({ dir: resolve(root, ".switchyard", "nats") });
+    if (nats) servers.push(nats);
+    const clickhouse = clickhouseUrl
+      ? undefined
+      : await startClickHouse({ dir: resolve(root, ".switchyard", "clickhouse") });
+    if (clickhouse) servers.push(clickhouse);
+    const infra = { natsUrl: natsUrl || nats.url, clickhouseUrl: clickhouseUrl || clickhouse.url };
+    console.log(dim(`Metering into NATS ${infra.natsUrl} and ClickHouse ${infra.clickhouseUrl}`));
+    return { infra, servers };
+  } catch (err) {
+    await Promise.all(servers.map((s) => s.stop()));
+    if (err instanceof Error && /expected (nats-server|clickhouse-server)/.test(err.message)) {
+      throw new UsageError(`${err.message}\n\n${INSTALL_HINT}`);
+    }
+    throw err;
+  }
 }
 
 /** Prints each service line behind its name, aligned and coloured per process. */
@@ -129,11 +173,13 @@ async function waitForExit(mesh, timeoutMs) {
 }
 
 /** Stops the mesh after the first signal and exits 0. */
-async function shutdown(mesh, signal) {
+async function shutdown(mesh, signal, servers) {
   // Ctrl-C from a terminal also reaches the services (same process group) and they drain on their own; a second
   // signal would make them exit at once, so in that case wait for them and only signal what is left.
   if (signal === "SIGINT" && (await servicesGotSignal(mesh))) await waitForExit(mesh, STOP_TIMEOUT_MS);
   await mesh.stop("SIGTERM", STOP_TIMEOUT_MS);
+  // NATS and ClickHouse go last: the workers and the metering service flush into them while draining.
+  await Promise.all(servers.map((s) => s.stop()));
   console.log("All services stopped.");
   process.exit(0);
 }
@@ -146,6 +192,7 @@ async function main() {
   const key = await masterKey(configPath);
 
   let mesh;
+  let servers = [];
   /** The first stop request: a signal name, or "exit" when a service died on its own. */
   let stopping;
   const onSignal = (signal) => {
@@ -157,7 +204,7 @@ async function main() {
     stopping = signal;
     console.log(`\n${signal === "SIGINT" ? "Ctrl-C" : signal}: stopping all services...`);
     // While starting, startMesh fails as the services exit and stops what it started; main() then exits.
-    if (mesh) void shutdown(mesh, signal);
+    if (mesh) void shutdown(mesh, signal, servers);
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
@@ -165,7 +212,10 @@ async function main() {
   console.log(dim(`Starting Switchyard with ${configPath}`));
   if (logDir) console.log(dim(`Service logs go to ${logDir}`));
   try {
+    const metering = await meteringInfra();
+    servers = metering.servers;
     mesh = await startMesh({
+      metering: metering.infra,
       configPath,
       restPort,
       grpcPort,
@@ -174,10 +224,11 @@ async function main() {
       ...(logDir ? { logDir } : { onLog: terminalLogger() }),
     });
   } catch (err) {
+    await Promise.all(servers.map((s) => s.stop()));
     if (stopping) process.exit(0);
     throw err;
   }
-  if (stopping) return shutdown(mesh, stopping);
+  if (stopping) return shutdown(mesh, stopping, servers);
   for (const p of mesh.processes) {
     p.child.once("exit", (code, signal) => {
       if (stopping) return;
@@ -186,7 +237,10 @@ async function main() {
         `\n${processLabel(p.name, p.index)} exited unexpectedly (${signal ?? `code ${code}`}); stopping the rest.`,
       );
       if (logDir) console.error(p.logs().split("\n").slice(-20).join("\n"));
-      void mesh.stop("SIGTERM", STOP_TIMEOUT_MS).then(() => process.exit(1));
+      void mesh
+        .stop("SIGTERM", STOP_TIMEOUT_MS)
+        .then(() => Promise.all(servers.map((s) => s.stop())))
+        .then(() => process.exit(1));
     });
   }
   await printBanner(mesh, key, restPort, logDir);

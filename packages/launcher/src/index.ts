@@ -7,6 +7,7 @@ export { type Mesh, type MeshOptions, startMesh } from "./mesh.js";
 export {
   logFileName,
   type MeshPorts,
+  type MeteringInfra,
   type ProcessPlan,
   type ProcessPorts,
   planMesh,

@@ -2,7 +2,15 @@ import { access, mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PortInUseError } from "./errors.js";
-import { type MeshPorts, type ProcessPorts, planMesh, SERVICE_NAMES, type ServiceName, stopOrder } from "./plan.js";
+import {
+  type MeshPorts,
+  type MeteringInfra,
+  type ProcessPorts,
+  planMesh,
+  SERVICE_NAMES,
+  type ServiceName,
+  stopOrder,
+} from "./plan.js";
 import { freePorts, isPortFree } from "./ports.js";
 import { createServiceProcess, type LogLine, type MeshProcess, type ServiceProcess } from "./process.js";
 
@@ -35,6 +43,11 @@ export interface MeshOptions {
   onLog?: (line: LogLine) => void;
   /** How long each process gets to answer `/readyz` with 200; default 20000. */
   readyTimeoutMs?: number;
+  /**
+   * NATS and ClickHouse to meter into: the mesh then runs the metering service and the workers publish usage
+   * events. Without it there is no metering service and no usage is published.
+   */
+  metering?: MeteringInfra;
   /** Repository root holding `services/<name>/dist/main.js`; default resolved from this package's location. */
   root?: string;
 }
@@ -75,11 +88,12 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
   const configPath = resolve(options.configPath);
   await assertReadable(configPath, "config file");
   for (const name of SERVICE_NAMES) {
+    if (name === "metering" && !options.metering) continue;
     await assertReadable(join(root, "services", name, "dist", "main.js"), `${name} entry point (run npm run build)`);
   }
   if (options.logDir) await mkdir(options.logDir, { recursive: true });
 
-  const ports = await allocatePorts(options.restPort ?? 0, options.grpcPort ?? 0, workers);
+  const ports = await allocatePorts(options.restPort ?? 0, options.grpcPort ?? 0, workers, !!options.metering);
   const plans = planMesh({
     configPath,
     host: HOST,
@@ -87,6 +101,7 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     baseEnv: process.env,
     env: options.env,
     serviceEnv: options.serviceEnv,
+    metering: options.metering,
   });
   const output = { root, logDir: options.logDir, onLog: options.onLog };
   const processes = plans.map((plan) => createServiceProcess(plan, output));
@@ -136,10 +151,15 @@ async function stopAll(processes: readonly ServiceProcess[], signal: NodeJS.Sign
   }
 }
 
-async function allocatePorts(restPort: number, grpcPort: number, workers: number): Promise<MeshPorts> {
+async function allocatePorts(
+  restPort: number,
+  grpcPort: number,
+  workers: number,
+  metering: boolean,
+): Promise<MeshPorts> {
   if (restPort !== 0 && !(await isPortFree(restPort, HOST))) throw new PortInUseError("restPort", restPort);
   if (grpcPort !== 0 && !(await isPortFree(grpcPort, HOST))) throw new PortInUseError("grpcPort", grpcPort);
-  const needed = 2 * (3 + workers) - (restPort !== 0 ? 1 : 0) - (grpcPort !== 0 ? 1 : 0);
+  const needed = 2 * (3 + workers + (metering ? 1 : 0)) - (restPort !== 0 ? 1 : 0) - (grpcPort !== 0 ? 1 : 0);
   const free = await freePorts(needed, HOST, [restPort, grpcPort]);
   const next = (): number => {
     const port = free.shift();
@@ -149,6 +169,7 @@ async function allocatePorts(restPort: number, grpcPort: number, workers: number
   const pair = (): ProcessPorts => ({ grpc: next(), http: next() });
   return {
     policy: pair(),
+    ...(metering ? { metering: pair() } : {}),
     workers: Array.from({ length: workers }, pair),
     router: pair(),
     ingress: { grpc: grpcPort !== 0 ? grpcPort : next(), http: restPort !== 0 ? restPort : next() },

@@ -2,7 +2,7 @@
 // Nothing here touches the network or spawns anything, so it is unit tested directly.
 
 /** The deployables, in start order. */
-export const SERVICE_NAMES = ["policy", "provider-worker", "router", "ingress"] as const;
+export const SERVICE_NAMES = ["policy", "metering", "provider-worker", "router", "ingress"] as const;
 
 /** A Switchyard service that runs as its own process. */
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -13,9 +13,13 @@ export interface ProcessPorts {
   readonly http: number;
 }
 
-/** Ports of every process in the mesh; `workers` has one entry per provider-worker replica. */
+/**
+ * Ports of every process in the mesh; `workers` has one entry per provider-worker replica. `metering` is absent
+ * when the mesh runs without metering (no NATS and ClickHouse given).
+ */
 export interface MeshPorts {
   readonly policy: ProcessPorts;
+  readonly metering?: ProcessPorts;
   readonly workers: readonly ProcessPorts[];
   readonly router: ProcessPorts;
   readonly ingress: ProcessPorts;
@@ -45,29 +49,44 @@ export interface PlanInput {
   readonly env?: Readonly<Record<string, string>>;
   /** Extra environment per service; applied last, so it can override anything (fault tests rewire addresses). */
   readonly serviceEnv?: Partial<Record<ServiceName, Readonly<Record<string, string>>>>;
+  /** NATS and ClickHouse for metering; without them the mesh runs no metering service and publishes no usage. */
+  readonly metering?: MeteringInfra;
+}
+
+/** Where the metering data goes. */
+export interface MeteringInfra {
+  /** `nats://host:port` of a JetStream-enabled NATS. */
+  readonly natsUrl: string;
+  /** `http://host:port` of ClickHouse's HTTP interface. */
+  readonly clickhouseUrl: string;
 }
 
 // node --test marks its child processes with NODE_TEST_CONTEXT; a service inheriting it would report to a test
 // runner that is not listening.
 const PARENT_ONLY_ENV = new Set(["NODE_TEST_CONTEXT"]);
 
-/** Plans the processes of a mesh in start order: policy, provider-workers, router, ingress. */
+/** Plans the processes of a mesh in start order: policy, metering, provider-workers, router, ingress. */
 export function planMesh(input: PlanInput): ProcessPlan[] {
-  const { host, ports } = input;
+  const { host, ports, metering } = input;
   const address = (port: number) => `${host}:${port}`;
   // Internal hops speak Connect over HTTP/1.1 on each service's HTTP port (docs/transport.md).
   const workerAddrs = ports.workers.map((p) => address(p.http)).join(",");
+  if (metering && !ports.metering) throw new Error("expected ports for the metering service");
+  const nats: Record<string, string> = metering ? { SWITCHYARD_NATS_URL: metering.natsUrl } : {};
   const extra: Record<ServiceName, Record<string, string>> = {
     policy: {},
-    "provider-worker": {},
+    metering: metering ? { ...nats, SWITCHYARD_CLICKHOUSE_URL: metering.clickhouseUrl } : {},
+    "provider-worker": nats,
     router: { SWITCHYARD_WORKER_ADDRS: workerAddrs },
     ingress: {
       SWITCHYARD_ROUTER_ADDR: address(ports.router.http),
       SWITCHYARD_POLICY_ADDR: address(ports.policy.http),
+      ...(metering && ports.metering ? { SWITCHYARD_METERING_ADDR: address(ports.metering.http) } : {}),
     },
   };
   const entries: [ServiceName, number, ProcessPorts][] = [
     ["policy", 0, ports.policy],
+    ...(metering && ports.metering ? [["metering", 0, ports.metering] as [ServiceName, number, ProcessPorts]] : []),
     ...ports.workers.map((p, i): [ServiceName, number, ProcessPorts] => ["provider-worker", i, p]),
     ["router", 0, ports.router],
     ["ingress", 0, ports.ingress],

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { fromBinary } from "@bufbuild/protobuf";
 import { renderChatChunk, renderChatCompletion, renderError } from "@switchyard/openai";
-import { llm, router } from "@switchyard/proto";
+import { formatUsd } from "@switchyard/pricing";
+import { llm, type metering, router } from "@switchyard/proto";
 import { drained, GatewayError } from "@switchyard/runtime";
 import { sendError, sendJson } from "./http-io.js";
 import type { CallContext, RouterClient } from "./upstream.js";
@@ -22,6 +23,16 @@ function routeHeaders(
   return headers;
 }
 
+/** The headers that report a call's cost in dollars: Switchyard's own and LiteLLM's name for it. */
+const COST_HEADERS = ["x-switchyard-response-cost", "x-litellm-response-cost"] as const;
+
+/** The cost headers for a charge (none when the worker reported no charge). */
+function costHeaders(charge: metering.Charge | undefined): Record<string, string> {
+  if (!charge) return {};
+  const usd = formatUsd(charge.costNanos);
+  return { [COST_HEADERS[0]]: usd, [COST_HEADERS[1]]: usd };
+}
+
 /** Serves a non-streamed chat completion: one router call, one JSON body. */
 export async function completeChat(
   res: ServerResponse,
@@ -32,10 +43,11 @@ export async function completeChat(
 ): Promise<void> {
   try {
     const result = await routerClient.chat(request, ctx);
-    const completion = fromBinary(router.ChatResponseSchema, result.value).completion;
+    const { completion, charge } = fromBinary(router.ChatResponseSchema, result.value);
     if (!completion)
       throw new GatewayError({ class: llm.ErrorClass.UNAVAILABLE, message: "upstream returned no completion" });
-    sendJson(res, 200, renderChatCompletion(completion), routeHeaders(result.headers, headers));
+    const out = routeHeaders(result.headers, headers);
+    sendJson(res, 200, renderChatCompletion(completion), Object.assign(out, costHeaders(charge)));
   } catch (err) {
     sendError(res, err, routeHeaders(err instanceof GatewayError ? err.meta : undefined, headers));
   }
@@ -44,7 +56,8 @@ export async function completeChat(
 /**
  * Serves a streamed chat completion as server-sent events. The HTTP status is chosen only once the
  * router commits to a deployment (its response headers), so failures before the first byte still get a
- * proper error status. A failure after that ends the stream with an error event and never `[DONE]`.
+ * proper error status. A failure after that ends the stream with an error event and never `[DONE]`. The
+ * cost is known only once the stream ends, so it travels as HTTP trailers (declared up front).
  */
 export async function streamChat(
   req: IncomingMessage,
@@ -66,13 +79,15 @@ export async function streamChat(
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-cache",
       "x-accel-buffering": "no",
+      trailer: COST_HEADERS.join(", "),
     });
     res.flushHeaders();
   };
   try {
     for await (const bytes of stream) {
       start();
-      const chunk = fromBinary(router.StreamChatResponseSchema, bytes).chunk;
+      const { chunk, charge } = fromBinary(router.StreamChatResponseSchema, bytes);
+      if (charge) res.addTrailers(costHeaders(charge));
       if (!chunk) continue;
       if (!res.write(`data: ${renderChatChunk(chunk)}\n\n`)) await drained(res);
     }

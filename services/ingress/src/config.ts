@@ -5,6 +5,8 @@ import { readServiceEnv, type ServiceEnv } from "@switchyard/runtime";
 export interface IngressSettings extends ServiceEnv {
   routerAddress: string;
   policyAddress: string;
+  /** The metering service for the spend APIs; undefined when the gateway runs without metering. */
+  meteringAddress: string | undefined;
   config: GatewayConfig;
 }
 
@@ -14,6 +16,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): IngressSetti
     ...readServiceEnv(env, { grpc: "0.0.0.0:4001", http: "0.0.0.0:4000" }),
     routerAddress: env.SWITCHYARD_ROUTER_ADDR ?? "127.0.0.1:8082",
     policyAddress: env.SWITCHYARD_POLICY_ADDR ?? "127.0.0.1:8083",
+    meteringAddress: env.SWITCHYARD_METERING_ADDR || undefined,
     config: loadConfig(env.SWITCHYARD_CONFIG ?? "config/switchyard.example.yaml"),
   };
 }

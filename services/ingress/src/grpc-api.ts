@@ -4,6 +4,7 @@ import { gateway, type llm } from "@switchyard/proto";
 import { addService, drained, GatewayError, type Logger } from "@switchyard/runtime";
 import { type Authenticator, bearer } from "./auth.js";
 import { requestIdFrom } from "./request-id.js";
+import { parseTags, TAGS_HEADER } from "./tags.js";
 import type { CallContext, RouterClient } from "./upstream.js";
 import { validateChatRequest } from "./validate.js";
 
@@ -44,7 +45,8 @@ async function prepare(
   const controller = new AbortController();
   call.once("cancelled", () => controller.abort());
   const requestId = requestIdFrom(metadataValue(call.metadata, "x-request-id"));
-  return [valid, { requestId, principal, signal: controller.signal }];
+  const tags = parseTags(metadataValue(call.metadata, TAGS_HEADER));
+  return [valid, { requestId, principal, tags, signal: controller.signal }];
 }
 
 function statusOf(err: unknown, requestId = ""): Partial<grpc.StatusObject> {

@@ -12,6 +12,7 @@ await main(log, async () => {
   for (const warning of settings.config.warnings) log.warn(warning, "config");
   const policyClient = connect.createConnectClient(settings.policyAddress);
   const routerClient = connect.createConnectClient(settings.routerAddress);
+  const meteringClient = settings.meteringAddress ? connect.createConnectClient(settings.meteringAddress) : undefined;
   const auth = createAuthenticator(policyClient, log);
   const router = createRouterClient(routerClient);
   const gatewayService = "switchyard.gateway.v1.GatewayService";
@@ -20,6 +21,8 @@ await main(log, async () => {
     ...settings,
     log,
     serviceNames: [gatewayService],
+    // The REST port is public: metrics would disclose deployments and traffic to any caller.
+    metrics: false,
     register: (server) => {
       registerGatewayApi(server, { auth, router, log });
       addReflection(server, allFiles, [gatewayService]);
@@ -27,6 +30,7 @@ await main(log, async () => {
     http: createRestHandler({
       auth,
       router,
+      metering: meteringClient,
       log,
       maxBodyBytes: settings.config.general.maxRequestBodyBytes,
       // Not ready (starting or draining): new requests get 503 so clients retry elsewhere.
@@ -34,7 +38,7 @@ await main(log, async () => {
     }),
     onClosed: async () => {
       auth.close();
-      await Promise.all([policyClient.close(), routerClient.close()]);
+      await Promise.all([policyClient.close(), routerClient.close(), meteringClient?.close()]);
     },
   });
   ready = () => host.health.ready;

@@ -1,17 +1,21 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { parseChatRequest, renderModelList } from "@switchyard/openai";
 import { llm } from "@switchyard/proto";
-import { GatewayError, type Logger } from "@switchyard/runtime";
+import { type connect, GatewayError, type Logger } from "@switchyard/runtime";
 import { type Authenticator, bearer } from "./auth.js";
 import { completeChat, streamChat } from "./chat-rest.js";
 import { parseJson, readBody, sendError, sendJson } from "./http-io.js";
 import { requestIdFrom } from "./request-id.js";
+import { serveSpend } from "./spend.js";
+import { parseTags, TAGS_HEADER } from "./tags.js";
 import type { RouterClient } from "./upstream.js";
 
 /** Dependencies of the REST API. */
 export interface RestDeps {
   auth: Authenticator;
   router: RouterClient;
+  /** The metering service's Connect client, for the admin spend APIs; absent when metering is off. */
+  metering?: connect.ConnectClient;
   log: Logger;
   maxBodyBytes: number;
   /** True once the service drains: new requests get 503. */
@@ -53,6 +57,11 @@ async function handle(
   switch (route) {
     case "POST /chat/completions":
       return chat(deps, req, res, requestId, headers);
+    case "GET /spend/logs":
+    case "GET /global/spend/report": {
+      await requireAdmin(deps, req);
+      return serveSpend(route === "GET /spend/logs" ? "logs" : "report", deps.metering, req, res, headers);
+    }
     case "GET /models": {
       await deps.auth.authenticate(bearer(req.headers.authorization), "");
       return sendJson(res, 200, renderModelList(await deps.router.listModels()), headers);
@@ -63,6 +72,18 @@ async function handle(
         message: `unknown route: ${req.method} ${(req.url ?? "").split("?", 1)[0]!.slice(0, 200)}`,
         code: "not_found",
       });
+  }
+}
+
+/** Authenticates an admin call: the master key or an admin identity, else 401/403. */
+async function requireAdmin(deps: RestDeps, req: IncomingMessage): Promise<void> {
+  const principal = await deps.auth.authenticate(bearer(req.headers.authorization), "");
+  if (!principal.isAdmin) {
+    req.resume();
+    throw new GatewayError({
+      class: llm.ErrorClass.PERMISSION_DENIED,
+      message: "this route is for admins: call it with the master key",
+    });
   }
 }
 
@@ -96,7 +117,7 @@ async function chat(
   res.on("close", () => {
     if (!res.writableFinished) controller.abort();
   });
-  const ctx = { requestId, principal, signal: controller.signal };
+  const ctx = { requestId, principal, tags: parseTags(req.headers[TAGS_HEADER]), signal: controller.signal };
   if (request.stream) await streamChat(req, res, deps.router, request, ctx, headers);
   else await completeChat(res, deps.router, request, ctx, headers);
 }

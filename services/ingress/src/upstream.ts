@@ -14,6 +14,8 @@ export interface RouterClient {
 export interface CallContext {
   requestId: string;
   principal: Principal;
+  /** Request tags (x-switchyard-tags), for spend attribution. */
+  tags: readonly string[];
   signal: AbortSignal;
 }
 
@@ -23,13 +25,19 @@ export interface CallContext {
  * the REST API decodes them once to render JSON.
  */
 export function createRouterClient(client: connect.ConnectClient): RouterClient {
-  const caller = (p: Principal) => create(router.CallerSchema, { keyId: p.keyId, teamId: p.teamId, userId: p.userId });
+  const caller = (ctx: CallContext) =>
+    create(router.CallerSchema, {
+      keyId: ctx.principal.keyId,
+      teamId: ctx.principal.teamId,
+      userId: ctx.principal.userId,
+      tags: [...ctx.tags],
+    });
   return {
     chat(request, ctx) {
       return connect.callUnaryRaw(
         client,
         router.RouterService.method.chat,
-        create(router.ChatRequestSchema, { request, requestId: ctx.requestId, caller: caller(ctx.principal) }),
+        create(router.ChatRequestSchema, { request, requestId: ctx.requestId, caller: caller(ctx) }),
         { signal: ctx.signal },
       );
     },
@@ -37,7 +45,7 @@ export function createRouterClient(client: connect.ConnectClient): RouterClient 
       return connect.callStreamRaw(
         client,
         router.RouterService.method.streamChat,
-        create(router.StreamChatRequestSchema, { request, requestId: ctx.requestId, caller: caller(ctx.principal) }),
+        create(router.StreamChatRequestSchema, { request, requestId: ctx.requestId, caller: caller(ctx) }),
         { signal: ctx.signal },
       );
     },

@@ -1,7 +1,10 @@
 import { createLogger, main, serve } from "@switchyard/runtime";
+import { readUsagePublisherEnv, UsagePublisher } from "@switchyard/usage";
 import { Agent } from "undici";
 import { readSettings } from "./config.js";
 import { createTargets } from "./deployments.js";
+import type { UsageSink } from "./metering/meter.js";
+import { createPricer } from "./metering/pricer.js";
 import { workerRoutes } from "./server.js";
 
 const log = createLogger("provider-worker");
@@ -9,6 +12,16 @@ await main(log, async () => {
   const settings = readSettings();
   for (const warning of settings.config.warnings) log.warn(warning, "config");
   const targets = createTargets(settings.config.deployments, log);
+  const pricer = createPricer(settings.config.deployments, log);
+  let publisher: UsagePublisher | undefined;
+  let usage: UsageSink;
+  if (settings.natsUrl) {
+    publisher = new UsagePublisher({ ...readUsagePublisherEnv(), log }).start();
+    usage = publisher;
+  } else {
+    log.warn("SWITCHYARD_NATS_URL is not set: usage is not metered (costs are still returned to clients)");
+    usage = { publish: () => {} };
+  }
   // One keep-alive pool for all upstream HTTP; connections are reused across requests and deployments.
   const dispatcher = new Agent({
     keepAliveTimeout: 30_000,
@@ -20,8 +33,18 @@ await main(log, async () => {
     ...settings,
     log,
     serviceNames: ["switchyard.worker.v1.ProviderWorkerService"],
-    connect: workerRoutes({ targets, dispatcher, log }),
-    onClosed: () => dispatcher.close(),
+    connect: workerRoutes({ targets, dispatcher, log, pricer, usage }),
+    onClosed: async () => {
+      await dispatcher.close();
+      // In-flight attempts have finished and published: flush what NATS has not acknowledged yet.
+      const left = await publisher?.close(10_000);
+      if (left && left.remaining > 0) {
+        log[left.spooled ? "warn" : "error"](
+          { remaining: left.remaining, spooled: left.spooled },
+          left.spooled ? "usage events left in the spool for the next start" : "usage events lost at shutdown",
+        );
+      }
+    },
     info: { deployments: settings.config.deployments.length },
   });
 });

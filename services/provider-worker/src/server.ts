@@ -3,6 +3,7 @@ import { llm, worker } from "@switchyard/proto";
 import { connect, GatewayError, type Logger } from "@switchyard/runtime";
 import type { Dispatcher } from "undici";
 import { forRequestedModel, type Targets } from "./deployments.js";
+import { type AttemptInfo, AttemptMeter, type Pricer, type UsageSink } from "./metering/meter.js";
 import type { AttemptContext, ProviderAdapter } from "./providers/types.js";
 
 /** Dependencies of the provider worker's Connect service. */
@@ -10,6 +11,10 @@ export interface WorkerDeps {
   targets: Targets;
   dispatcher: Dispatcher;
   log: Logger;
+  /** Prices each attempt's tokens. */
+  pricer: Pricer;
+  /** Receives one usage event per attempt. */
+  usage: UsageSink;
 }
 
 function failure(err: unknown, signal: AbortSignal, deploymentId: string): GatewayError {
@@ -49,31 +54,63 @@ export function workerRoutes(deps: WorkerDeps, routes: connect.Routes = new Map(
     return [target.adapter, ctx, req.request ?? create(llm.ChatCompletionRequestSchema)];
   };
 
+  const meter = (
+    req: worker.ChatRequest | worker.StreamChatRequest,
+    attempt: AttemptContext,
+    request: llm.ChatCompletionRequest,
+    stream: boolean,
+  ): AttemptMeter => {
+    const info: AttemptInfo = {
+      requestId: req.requestId,
+      attempt: req.attempt,
+      caller: req.caller,
+      requestedModel: req.requestedModel || request.model,
+      modelGroup: req.modelGroup || request.model,
+      fallbackDepth: req.fallbackDepth,
+      deployment: attempt.deployment,
+      request,
+      stream,
+    };
+    return new AttemptMeter(info, deps.pricer, deps.usage);
+  };
+
   return connect.addConnectService(routes, worker.ProviderWorkerService, {
     async chat(req, ctx) {
+      let metered: AttemptMeter | undefined;
       try {
         const [adapter, attempt, request] = context(req, ctx.signal);
+        metered = meter(req, attempt, request, false);
         const completion = await adapter.chat(request, attempt);
-        return create(worker.ChatResponseSchema, { completion });
+        const charge = await metered.finish({ status: "ok", usage: completion.usage });
+        return create(worker.ChatResponseSchema, { completion, charge });
       } catch (err) {
         const error = failure(err, ctx.signal, req.deploymentId);
         logFailure(deps.log, error, req.requestId);
+        await metered?.finish({ status: "error", error });
         throw error;
       }
     },
     async streamChat(req, ctx, sink) {
+      let metered: AttemptMeter | undefined;
       try {
         const [adapter, attempt, request] = context(req, ctx.signal);
+        metered = meter(req, attempt, request, true);
         const chunks = adapter.streamChat(request, attempt);
         for await (const chunk of chunks) {
-          if (ctx.signal.aborted) return;
+          ctx.signal.throwIfAborted();
+          metered.chunk(chunk);
           // The usage-only chunk reaches the client only when it asked for it (stream_options.include_usage).
           if (chunk.usage && chunk.choices.length === 0 && !request.includeUsage) continue;
           await sink.write(create(worker.StreamChatResponseSchema, { chunk }));
         }
+        ctx.signal.throwIfAborted();
+        const charge = await metered.finish({ status: "ok" });
+        // After the last chunk, one message without a chunk carries what the attempt cost.
+        await sink.write(create(worker.StreamChatResponseSchema, { charge }));
       } catch (err) {
         const error = failure(err, ctx.signal, req.deploymentId);
         if (error.errorClass !== llm.ErrorClass.CANCELLED) logFailure(deps.log, error, req.requestId);
+        if (metered && !metered.isFinished) await metered.finish({ status: "error", error });
         throw error;
       }
     },

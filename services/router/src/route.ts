@@ -19,6 +19,10 @@ export interface Attempt {
   readonly number: number;
   /** Time this attempt may take before it counts as timed out. */
   readonly timeoutMs: number;
+  /** The model group this attempt serves: the requested one, or a fallback group. */
+  readonly modelGroup: string;
+  /** 0 for the requested group, 1 for its first fallback group, and so on. */
+  readonly fallbackDepth: number;
 }
 
 /** A successful routing: the value, the deployment that produced it and how many attempts it took. */
@@ -66,7 +70,9 @@ export async function route<T>(
   let attempts = 0;
   let last: GatewayError | undefined;
   let lastId = "";
+  let depth = -1;
   for (const name of fallbackChain(model, settings.fallbacks, settings.defaultFallbacks)) {
+    depth++;
     const group = groups.resolve(name);
     if (!group) continue;
     for (let i = 0; i <= settings.numRetries; i++) {
@@ -88,7 +94,9 @@ export async function route<T>(
       lastId = deployment.id;
       const timeoutMs = deployment.timeoutMs ?? settings.timeoutMs;
       try {
-        const value = await breakers.fire(deployment.id, () => run({ deployment, number: attempts, timeoutMs }));
+        const value = await breakers.fire(deployment.id, () =>
+          run({ deployment, number: attempts, timeoutMs, modelGroup: name, fallbackDepth: depth }),
+        );
         return { value, deployment, attempts };
       } catch (err) {
         const error = isOpenBreaker(err)

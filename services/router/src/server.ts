@@ -12,6 +12,27 @@ export interface RouterDeps extends RouteDeps {
   startedAt: number;
 }
 
+/** The attempt's routing context and caller, as the worker stamps them on its usage event. */
+function attemptContext(req: router.ChatRequest | router.StreamChatRequest, attempt: Attempt) {
+  const caller = req.caller;
+  return {
+    deploymentId: attempt.deployment.id,
+    request: req.request,
+    requestId: req.requestId,
+    attempt: attempt.number,
+    caller: caller && {
+      keyId: caller.keyId,
+      keyAlias: caller.keyAlias,
+      teamId: caller.teamId,
+      userId: caller.userId,
+      tags: caller.tags,
+    },
+    requestedModel: req.request?.model ?? "",
+    modelGroup: attempt.modelGroup,
+    fallbackDepth: attempt.fallbackDepth,
+  };
+}
+
 /** Sets the response headers naming the serving deployment and the attempts made. */
 function setRouteHeaders(ctx: connect.HandlerContext, deploymentId: string, attempts: number): void {
   if (deploymentId) ctx.responseHeaders["x-switchyard-deployment"] = deploymentId;
@@ -50,12 +71,7 @@ async function openStream(
   const stream = connect.callStreamRaw(
     conn.client,
     worker.ProviderWorkerService.method.streamChat,
-    create(worker.StreamChatRequestSchema, {
-      deploymentId: attempt.deployment.id,
-      request: request.request,
-      requestId: request.requestId,
-      attempt: attempt.number,
-    }),
+    create(worker.StreamChatRequestSchema, attemptContext(request, attempt)),
     { signal },
   );
   const rest = stream[Symbol.asyncIterator]();
@@ -106,12 +122,7 @@ export function routerRoutes(deps: RouterDeps, routes: connect.Routes = new Map(
               const res = await connect.callUnaryRaw(
                 conn.client,
                 worker.ProviderWorkerService.method.chat,
-                create(worker.ChatRequestSchema, {
-                  deploymentId: attempt.deployment.id,
-                  request: req.request,
-                  requestId: req.requestId,
-                  attempt: attempt.number,
-                }),
+                create(worker.ChatRequestSchema, attemptContext(req, attempt)),
                 { deadline: Date.now() + attempt.timeoutMs, signal: ctx.signal },
               );
               return res.value;

@@ -322,7 +322,8 @@ export type UsageEvent = Message<"switchyard.metering.v1.UsageEvent"> & {
   errorClass: ErrorClass;
 
   /**
-   * The HTTP status the upstream answered with, 0 when no response came.
+   * The HTTP status of the attempt's outcome: 200 on success, the upstream's status for upstream
+   * errors, the gateway's mapping otherwise.
    *
    * @generated from field: uint32 http_status = 16;
    */
