@@ -42,6 +42,10 @@ describe("gRPC GatewayService with a plain @grpc/grpc-js client", () => {
     assert.ok((res.value.completion?.usage?.totalTokens ?? 0) > 0);
     assert.equal(res.headers.get("x-switchyard-deployment")[0], "gpt-4o/0");
     assert.ok(res.headers.get("x-request-id")[0]);
+    // gpt-4o is in the price catalog: the response says what the call cost and which prices were used.
+    assert.ok((res.value.charge?.costNanos ?? 0n) > 0n);
+    assert.match(res.value.charge?.priceVersion ?? "", /^\d{4}-\d{2}-\d{2}$/);
+    assert.ok(res.value.charge?.eventId);
   });
 
   it("streams chunks", async () => {
@@ -53,12 +57,21 @@ describe("gRPC GatewayService with a plain @grpc/grpc-js client", () => {
     );
     let text = "";
     let chunks = 0;
+    const charges: bigint[] = [];
     for await (const msg of stream as AsyncIterable<gateway.StreamChatCompletionResponse>) {
+      if (msg.charge) {
+        assert.equal(msg.chunk, undefined, "the charge comes in its own message");
+        charges.push(msg.charge.costNanos);
+        continue;
+      }
+      assert.equal(charges.length, 0, "the charge comes after the last chunk");
       chunks++;
       text += msg.chunk?.choices[0]?.delta?.content ?? "";
     }
     assert.ok(chunks > 1);
     assert.ok(text.length > 0);
+    assert.equal(charges.length, 1);
+    assert.ok(charges[0]! > 0n, "claude-sonnet-4-5 is priced");
   });
 
   it("lists models", async () => {
