@@ -1,47 +1,75 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { policy } from "@switchyard/proto";
+import type { ModelAccess } from "./models.js";
+import type { PrincipalResolver } from "./principal.js";
 
 const { Decision } = policy;
 
 /** How long the ingress may reuse an allow decision before asking again. */
 export const DECISION_TTL_MS = 60_000;
 
+/** Longest model name quoted in a denial. */
+const MAX_QUOTED_MODEL = 200;
+
 /** Decides whether a presented credential may call the gateway. */
 export interface Authorizer {
   authorize(request: policy.AuthorizeRequest): policy.AuthorizeResponse;
 }
 
-function digest(value: string): Buffer {
-  return createHash("sha256").update(value, "utf8").digest();
+/** What the authorizer reads: credentials to principals, model lists to decisions, and the clock. */
+export interface AuthorizerDeps {
+  resolver: PrincipalResolver;
+  models: ModelAccess;
+  now?: () => number;
 }
 
 /**
- * Creates the authorizer for the master key. Only the key's SHA-256 digest is kept, and presented
- * credentials are compared digest to digest with timingSafeEqual, so neither the comparison time nor
- * memory reveals the key. Virtual keys, teams and budgets extend this in the policy issue.
+ * Creates the authorizer. The master key is an admin that may call every model. A virtual key may call a model when
+ * every non-empty model list among its own, its team's and its user's allows it (an empty list restricts nothing);
+ * a request naming no model (list models) passes. An allow decision is cached by the ingress for at most 60 s and
+ * never past the key's expiry; changes reach it sooner through WatchInvalidations.
  */
-export function createAuthorizer(masterKey: string): Authorizer {
-  const masterDigest = digest(masterKey);
-  const masterId = `master-${masterDigest.subarray(0, 4).toString("hex")}`;
+export function createAuthorizer(deps: AuthorizerDeps): Authorizer {
+  const now = deps.now ?? Date.now;
   return {
     authorize(request) {
-      // Bound the work done for hostile input before hashing it.
-      if (request.credential.length === 0 || request.credential.length > 4096) return deny();
-      if (!timingSafeEqual(digest(request.credential), masterDigest)) return deny();
+      const principal = deps.resolver.resolve(request.credential);
+      if (principal.kind === "denied") return deny(Decision.DENY_UNAUTHENTICATED, principal.reason);
+      if (principal.kind === "master") {
+        return create(policy.AuthorizeResponseSchema, {
+          decision: Decision.ALLOW,
+          keyId: principal.keyId,
+          isAdmin: true,
+          cacheTtlMs: DECISION_TTL_MS,
+        });
+      }
+      const { key, team, user } = principal;
+      const ids = { keyId: key.keyId, teamId: key.teamId, userId: key.userId };
+      const model = request.model;
+      if (model !== "") {
+        const quoted = JSON.stringify(model.slice(0, MAX_QUOTED_MODEL));
+        const levels: [string, readonly string[]][] = [
+          ["this key", key.models],
+          ["the key's team", team?.models ?? []],
+          ["the key's user", user?.models ?? []],
+        ];
+        for (const [who, list] of levels) {
+          if (!deps.models.allows(list, model)) {
+            return deny(Decision.DENY_FORBIDDEN, `model ${quoted} is not allowed for ${who}`, ids);
+          }
+        }
+      }
+      const untilExpiry = key.expiresAtMs === 0n ? DECISION_TTL_MS : Number(key.expiresAtMs) - now();
       return create(policy.AuthorizeResponseSchema, {
         decision: Decision.ALLOW,
-        keyId: masterId,
-        isAdmin: true,
-        cacheTtlMs: DECISION_TTL_MS,
+        ...ids,
+        isAdmin: user?.userRole === policy.UserRole.PROXY_ADMIN,
+        cacheTtlMs: Math.max(0, Math.min(DECISION_TTL_MS, untilExpiry)),
       });
     },
   };
 }
 
-function deny(): policy.AuthorizeResponse {
-  return create(policy.AuthorizeResponseSchema, {
-    decision: Decision.DENY_UNAUTHENTICATED,
-    reason: "invalid api key",
-  });
+function deny(decision: policy.Decision, reason: string, ids = {}): policy.AuthorizeResponse {
+  return create(policy.AuthorizeResponseSchema, { decision, reason, ...ids });
 }

@@ -1,18 +1,37 @@
 import { createLogger, main, serve } from "@switchyard/runtime";
+import { adminRoutes } from "./admin.js";
 import { createAuthorizer } from "./authorizer.js";
 import { readSettings } from "./config.js";
+import { createKeyHasher } from "./credentials.js";
+import { createModelAccess } from "./models.js";
+import { connectStore } from "./nats.js";
+import { createResolver } from "./principal.js";
 import { policyRoutes } from "./server.js";
 
 const log = createLogger("policy");
 await main(log, async () => {
-  // Only the authorizer sees the master key; it keeps nothing but its digest.
-  const { masterKey, ...service } = readSettings();
-  const [routes, watchers] = policyRoutes({ authorizer: createAuthorizer(masterKey), log });
+  // Only the resolver sees the master key (it keeps its digest); only the hasher sees the hash secret.
+  const { masterKey, keyHashSecret, natsServers, kvReplicas, startupTimeoutMs, deployments, ...service } =
+    readSettings();
+  // Ready only once the initial KV load is in memory: the servers start after it.
+  const nats =
+    natsServers.length > 0
+      ? await connectStore({ servers: natsServers, replicas: kvReplicas, deadline: Date.now() + startupTimeoutMs, log })
+      : undefined;
+  const store = nats?.store;
+  const hasher = store ? createKeyHasher(keyHashSecret) : undefined;
+  const resolver = createResolver({ masterKey, state: store?.state, hasher });
+  const authorizer = createAuthorizer({ resolver, models: createModelAccess(deployments) });
+  const [routes, watchers] = policyRoutes({ authorizer, log });
+  adminRoutes({ resolver, store, hasher, log }, routes);
+  store?.state.onInvalidate((message) => watchers.publish(message));
   await serve({
     ...service,
     log,
-    serviceNames: ["switchyard.policy.v1.PolicyService"],
+    serviceNames: ["switchyard.policy.v1.PolicyService", "switchyard.policy.v1.PolicyAdminService"],
     connect: routes,
     onDraining: () => watchers.endAll(),
+    onClosed: () => nats?.close(),
+    info: { keyManagement: store ? "nats" : "off (master key only)", nats: natsServers },
   });
 });

@@ -6,11 +6,17 @@ import { create } from "@bufbuild/protobuf";
 import { policy } from "@switchyard/proto";
 import { connect, createLogger } from "@switchyard/runtime";
 import { createAuthorizer } from "./authorizer.js";
+import { createModelAccess } from "./models.js";
+import { createResolver } from "./principal.js";
 import { policyRoutes } from "./server.js";
 
 describe("PolicyService over Connect", () => {
   it("authorizes, pushes invalidations to watchers and ends watches on drain", async () => {
-    const [routes, watchers] = policyRoutes({ authorizer: createAuthorizer("sk-master"), log: createLogger("test") });
+    const authorizer = createAuthorizer({
+      resolver: createResolver({ masterKey: "sk-master" }),
+      models: createModelAccess([]),
+    });
+    const [routes, watchers] = policyRoutes({ authorizer, log: createLogger("test") });
     const server = createServer(connect.createConnectHandler(routes));
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const client = connect.createConnectClient(`127.0.0.1:${(server.address() as AddressInfo).port}`);
