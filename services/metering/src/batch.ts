@@ -1,0 +1,73 @@
+// One fetched batch of usage messages, decoded into rows. A message that is not a UsageEvent can never succeed, so
+// it is terminated (JetStream will not redeliver it) rather than retried forever.
+
+import { fromBinary } from "@bufbuild/protobuf";
+import type { JsMsg } from "@nats-io/jetstream";
+import { metering } from "@switchyard/proto";
+import { emptyTouched, type Touched, touch } from "./rollup.js";
+import { type EventRow, toRow } from "./rows.js";
+
+/** Messages fetched together, stored together and acknowledged together. */
+export interface Batch {
+  /** The messages to acknowledge once the batch is stored and rolled up. */
+  readonly msgs: readonly JsMsg[];
+  /** One row per distinct event id; emptied once inserted, so a held batch keeps only its messages. */
+  rows: readonly EventRow[];
+  /** Distinct events in the batch. */
+  readonly events: number;
+  readonly touched: Touched;
+  /** Stream time (unix ms) of the oldest message: how far behind the batch is. */
+  readonly oldestMs: number;
+  /** Messages JetStream still held for the consumer when the last one was delivered. */
+  readonly pending: number;
+  /** When the messages' ack deadline was last pushed back. */
+  heldSince: number;
+}
+
+/** A message that could not be decoded. */
+export interface Rejected {
+  readonly seq: number;
+  readonly subject: string;
+  readonly reason: string;
+}
+
+/** The id an event without an event_id is stored under: its message id, else its stream sequence. */
+function fallbackId(msg: JsMsg): string {
+  return msg.headers?.get("Nats-Msg-Id") || `stream-seq-${msg.seq}`;
+}
+
+/**
+ * Decodes fetched messages. Undecodable ones are terminated and reported; repeated event ids (a redelivery that met
+ * its original in one batch) become one row, since the table would collapse them anyway.
+ */
+export function openBatch(msgs: readonly JsMsg[], now = Date.now()): { batch: Batch; rejected: Rejected[] } {
+  const rows = new Map<string, EventRow>();
+  const kept: JsMsg[] = [];
+  const rejected: Rejected[] = [];
+  const touched = emptyTouched();
+  for (const msg of msgs) {
+    let row: EventRow;
+    try {
+      const event = fromBinary(metering.UsageEventSchema, msg.data);
+      row = toRow(event, event.eventId === "" ? fallbackId(msg) : "");
+    } catch (err) {
+      rejected.push({ seq: msg.seq, subject: msg.subject, reason: err instanceof Error ? err.message : String(err) });
+      // No reason text: servers before 2.10.4 ignore a `+TERM` that carries one.
+      msg.term();
+      continue;
+    }
+    kept.push(msg);
+    if (rows.has(row.event_id)) continue;
+    rows.set(row.event_id, row);
+    touch(touched, row);
+  }
+  // Delivery info is parsed from each message's reply subject: read it for the ends of the batch only (JetStream
+  // delivers in stream order, redeliveries first).
+  const ends = [kept[0], kept[kept.length - 1]].map((m) => m?.info);
+  const oldestMs = Math.min(now, ...ends.map((i) => (i ? Math.floor(i.timestampNanos / 1e6) : now)));
+  const pending = ends[1]?.pending ?? 0;
+  return {
+    batch: { msgs: kept, rows: [...rows.values()], events: rows.size, touched, oldestMs, pending, heldSince: now },
+    rejected,
+  };
+}

@@ -1,0 +1,224 @@
+// Ingest benchmark: real nats-server, clickhouse-server and the metering service as its own process, on this
+// machine. Two phases:
+//   1. backlog: N events published while the service is stopped, then the time to store and acknowledge them all
+//      (the service's own throughput, with no publisher competing for the CPU);
+//   2. sustained: events published at a fixed rate for a while; reports the publish-to-acknowledgement lag of every
+//      event (an event is acknowledged only after its row is stored and its rollups and live spend are updated, so
+//      this bounds the time until it is visible) and whether the service kept up.
+//
+//   node services/metering/dist/bench/ingest.js [--rate 20000] [--seconds 30] [--backlog 200000]
+//                                               [--batch 5000] [--in-flight 8] [--rollup-interval 500]
+
+import { availableParallelism } from "node:os";
+import { parseArgs } from "node:util";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { type JetStreamClient, type JetStreamManager, jetstreamManager, type PubAck } from "@nats-io/jetstream";
+import { headers } from "@nats-io/transport-node";
+import { metering } from "@switchyard/proto";
+import { METERING_CONSUMER, USAGE_CONTENT_TYPE, USAGE_STREAM, usageSubject } from "@switchyard/usage";
+import { sleep } from "../backoff.js";
+import {
+  type Infra,
+  rssBytes,
+  type ServiceProcess,
+  startInfra,
+  startService,
+  storedCounts,
+  testStore,
+} from "../testkit.js";
+
+const { values: args } = parseArgs({
+  options: {
+    rate: { type: "string", default: "20000" },
+    seconds: { type: "string", default: "30" },
+    backlog: { type: "string", default: "200000" },
+    batch: { type: "string", default: "5000" },
+    "in-flight": { type: "string", default: "8" },
+    "rollup-interval": { type: "string", default: "500" },
+  },
+});
+const RATE = Number(args.rate);
+const SECONDS = Number(args.seconds);
+const BACKLOG = Number(args.backlog);
+const BATCH = Number(args.batch);
+const IN_FLIGHT = Number(args["in-flight"]);
+const ROLLUP_INTERVAL = Number(args["rollup-interval"]);
+/** Unacknowledged publishes allowed at once. */
+const PUBLISH_WINDOW = 4_096;
+const TICK_MS = 10;
+
+let sequence = 0;
+
+/** A realistic spread: 100 keys, 10 teams, 1,000 users, 10,000 end users, 3 model groups. */
+function nextEvent(now: number): Uint8Array {
+  const i = sequence++;
+  const models = ["gpt-4o", "claude", "llama"];
+  return toBinary(
+    metering.UsageEventSchema,
+    create(metering.UsageEventSchema, {
+      eventId: `bench-${process.pid}-${i}`,
+      requestId: `req-${i}`,
+      attempt: 1,
+      startedAtMs: BigInt(now),
+      endedAtMs: BigInt(now),
+      caller: {
+        keyId: `key-${i % 100}`,
+        teamId: `team-${i % 10}`,
+        userId: `user-${i % 1000}`,
+        endUser: `eu-${i % 10_000}`,
+      },
+      route: { requestedModel: models[i % 3], modelGroup: models[i % 3], provider: "openai", deploymentId: "d1" },
+      tokens: { prompt: 500 + (i % 100), completion: 100 + (i % 50) },
+      costNanos: 1_250_000n + BigInt(i % 1000),
+      latencyMs: 800,
+      status: metering.Status.OK,
+      httpStatus: 200,
+      operation: "chat.completions",
+      instance: "bench",
+    }),
+  );
+}
+
+/** Publishes with a bounded window of outstanding acknowledgements; records each stream sequence's publish time. */
+function createPublisher(js: JetStreamClient, sentAt: Map<number, number>) {
+  const h = headers();
+  h.set("content-type", USAGE_CONTENT_TYPE);
+  const inflight = new Set<Promise<PubAck>>();
+  return {
+    async send(): Promise<void> {
+      while (inflight.size >= PUBLISH_WINDOW) await Promise.race(inflight);
+      const now = Date.now();
+      const id = `bench-${process.pid}-${sequence}`;
+      const p = js.publish(usageSubject("chat"), nextEvent(now), { msgID: id, headers: h });
+      inflight.add(p);
+      void p.then(
+        (ack) => {
+          sentAt.set(ack.seq, now);
+          inflight.delete(p);
+        },
+        () => inflight.delete(p),
+      );
+    },
+    async flush(): Promise<void> {
+      await Promise.allSettled([...inflight]);
+    },
+  };
+}
+
+async function ackFloor(jsm: JetStreamManager): Promise<number> {
+  return (await jsm.consumers.info(USAGE_STREAM, METERING_CONSUMER)).ack_floor.stream_seq;
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? Number.NaN;
+}
+
+function serviceEnv(infra: Infra): Record<string, string> {
+  return {
+    SWITCHYARD_NATS_URL: infra.nats.url,
+    SWITCHYARD_CLICKHOUSE_URL: infra.clickhouse.url,
+    SWITCHYARD_METERING_BATCH_SIZE: String(BATCH),
+    SWITCHYARD_METERING_MAX_IN_FLIGHT: String(IN_FLIGHT),
+    SWITCHYARD_METERING_ROLLUP_INTERVAL_MS: String(ROLLUP_INTERVAL),
+  };
+}
+
+/** Phase 1: the time to store and acknowledge a backlog. */
+async function backlog(infra: Infra, jsm: JetStreamManager): Promise<number> {
+  const sentAt = new Map<number, number>();
+  const publisher = createPublisher(infra.js, sentAt);
+  for (let i = 0; i < BACKLOG; i++) await publisher.send();
+  await publisher.flush();
+  let last = 0;
+  for (const seq of sentAt.keys()) last = Math.max(last, seq);
+  const started = Date.now();
+  const service = await startService(serviceEnv(infra));
+  while ((await ackFloor(jsm)) < last) await sleep(50);
+  const seconds = (Date.now() - started) / 1000;
+  await service.kill("SIGTERM");
+  return BACKLOG / seconds;
+}
+
+/** Phase 2: publish at `RATE` for `SECONDS`, sampling the ack floor to time every event. */
+async function sustained(infra: Infra, jsm: JetStreamManager, service: ServiceProcess) {
+  const sentAt = new Map<number, number>();
+  const lags: number[] = [];
+  /** Lags of events published after the first five seconds (JIT warm-up, fetch size adapting). */
+  const steady: number[] = [];
+  const warmUntil = Date.now() + 5_000;
+  const publisher = createPublisher(infra.js, sentAt);
+  let floor = await ackFloor(jsm);
+  let sampling = true;
+  let peakRss = 0;
+  const sampler = (async () => {
+    while (sampling || sentAt.size > 0) {
+      const next = await ackFloor(jsm);
+      const now = Date.now();
+      for (let seq = floor + 1; seq <= next; seq++) {
+        const t = sentAt.get(seq);
+        if (t !== undefined) {
+          lags.push(now - t);
+          if (t >= warmUntil) steady.push(now - t);
+        }
+        sentAt.delete(seq);
+      }
+      floor = next;
+      peakRss = Math.max(peakRss, rssBytes(service.pid));
+      await sleep(25);
+    }
+  })();
+  const started = Date.now();
+  let sent = 0;
+  while (Date.now() - started < SECONDS * 1000) {
+    const due = Math.floor(((Date.now() - started) / 1000) * RATE);
+    while (sent < due) {
+      await publisher.send();
+      sent++;
+    }
+    await sleep(TICK_MS);
+  }
+  const publishSeconds = (Date.now() - started) / 1000;
+  await publisher.flush();
+  sampling = false;
+  await Promise.race([sampler, sleep(120_000)]);
+  const totalSeconds = (Date.now() - started) / 1000;
+  lags.sort((a, b) => a - b);
+  steady.sort((a, b) => a - b);
+  return {
+    sent,
+    publishRate: Math.round(sent / publishSeconds),
+    ingestRate: Math.round(lags.length / totalSeconds),
+    p50: percentile(lags, 50),
+    p99: percentile(lags, 99),
+    max: lags[lags.length - 1] ?? Number.NaN,
+    p50AfterWarmUp: percentile(steady, 50),
+    p99AfterWarmUp: percentile(steady, 99),
+    peakRssMb: Math.round(peakRss / 1024 / 1024),
+  };
+}
+
+const infra = await startInfra();
+try {
+  const jsm = await jetstreamManager(infra.nc);
+  const store = testStore(infra, "switchyard", 30_000);
+  const drained = BACKLOG > 0 ? await backlog(infra, jsm) : Number.NaN;
+  const service = await startService(serviceEnv(infra));
+  const result = await sustained(infra, jsm, service);
+  await service.kill("SIGTERM");
+  const counts = await storedCounts(store);
+  await store.close();
+  const summary = {
+    machine: `${availableParallelism()} cores`,
+    batch: BATCH,
+    inFlight: IN_FLIGHT,
+    rollupIntervalMs: ROLLUP_INTERVAL,
+    backlogEvents: BACKLOG,
+    backlogEventsPerSecond: Math.round(drained),
+    sustainedTargetRate: RATE,
+    ...result,
+    storedEvents: counts.final,
+  };
+  console.log(JSON.stringify(summary, null, 2));
+} finally {
+  await infra.stop();
+}

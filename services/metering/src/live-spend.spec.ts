@@ -1,0 +1,78 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { KV } from "@nats-io/kv";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { type NatsServer, startNats } from "@switchyard/launcher";
+import { readSpend, spendKey } from "@switchyard/usage";
+import { createLiveSpend } from "./live-spend.js";
+import type { DailyTotal } from "./rollup.js";
+import { spendBucket } from "./testkit.js";
+
+function total(dimension: DailyTotal["dimension"], value: string, events: number, cost: string): DailyTotal {
+  return {
+    dimension,
+    value,
+    day: "2025-03-01",
+    events: String(events),
+    cost_nanos: cost,
+    prompt_tokens: "10",
+    completion_tokens: "2",
+    cache_read_tokens: "0",
+    cache_write_tokens: "0",
+    reasoning_tokens: "0",
+  };
+}
+
+describe("live spend in NATS KV", () => {
+  let nats: NatsServer;
+  let nc: NatsConnection;
+  let kv: KV;
+
+  before(async () => {
+    nats = await startNats();
+    nc = await connect({ servers: nats.url });
+    kv = await spendBucket(nc);
+  });
+  after(async () => {
+    await nc?.close();
+    await nats?.stop();
+  });
+
+  it("stores totals under encoded keys, never replacing them with totals of fewer events", async () => {
+    const spend = createLiveSpend(kv);
+    const id = "team 'a'.*>";
+    await spend.publish([total("team", id, 3, "18446744073709551615")]);
+    await spend.publish([total("team", id, 2, "5")]);
+    const read = () => readSpend(kv, "team", id, "2025-03-01", "2025-03-01");
+    assert.deepEqual(await read(), {
+      costNanos: 18_446_744_073_709_551_615n,
+      events: 3n,
+      promptTokens: 10n,
+      completionTokens: 2n,
+    });
+    await spend.publish([total("team", id, 4, "7")]);
+    assert.equal((await read()).costNanos, 7n);
+    assert.equal((await kv.get(spendKey("team", id, "2025-03-01")))?.operation, "PUT");
+  });
+
+  it("writes only key, team, user and end-user totals with an id, concurrently and consistently", async () => {
+    const spend = createLiveSpend(kv);
+    const rows = [
+      total("model", "gpt", 1, "1"),
+      total("provider", "openai", 1, "1"),
+      total("key", "", 1, "1"),
+      ...Array.from({ length: 100 }, (_, i) => total("end_user", `u${i}`, i + 1, String(i))),
+    ];
+    // Two writers racing with the same totals (two replicas recomputing the same day) converge.
+    await Promise.all([spend.publish(rows), spend.publish(rows)]);
+    for (let i = 0; i < 100; i++) {
+      assert.equal((await readSpend(kv, "end_user", `u${i}`, "2025-03-01", "2025-03-01")).events, BigInt(i + 1));
+    }
+    const keys = [];
+    for await (const key of await kv.keys()) keys.push(key);
+    assert.ok(
+      keys.every((k) => /^(team|end_user)\./.test(k)),
+      keys.join(","),
+    );
+  });
+});

@@ -1,0 +1,117 @@
+// Spend rollups, kept exact under redelivery. A materialized view that sums on insert would count an event once per
+// delivery; instead, after a batch is stored, the totals of the minutes it touched are recomputed from the
+// deduplicated events (FINAL) and inserted as new versions (see schema.ts for why the largest event count wins).
+// Two steps keep this cheap on busy days, and free of value lists in the SQL:
+//   1. every (dimension, value) of the touched minutes, per minute, from those minutes' events only;
+//   2. per UTC day, for every (dimension, value) active in the touched minutes, from its at most 1,440 minute rows.
+// Step 2 covers every value the batch touched (each of its events lies in a touched minute), and perhaps others, whose
+// recomputed totals are just as correct.
+
+import { and, date, ident, list, type Sql, sql, str, uint } from "./sql.js";
+import type { Store } from "./store.js";
+
+/** The dimensions spend is rolled up by, with the usage_events column each one reads. */
+export const DIMENSIONS = {
+  key: "key_id",
+  team: "team_id",
+  user: "user_id",
+  end_user: "end_user",
+  model: "model_group",
+  provider: "provider",
+} as const;
+
+/** A rollup dimension. */
+export type Dimension = keyof typeof DIMENSIONS;
+
+const DIMENSION_NAMES = Object.keys(DIMENSIONS) as Dimension[];
+
+/** The minutes (unix minutes) and UTC days a set of events started in. */
+export interface Touched {
+  readonly minutes: Set<number>;
+  readonly days: Set<string>;
+}
+
+/** One value's totals on one UTC day, as ClickHouse returns them (64-bit integers as decimal strings). */
+export interface DailyTotal {
+  dimension: Dimension;
+  value: string;
+  day: string;
+  events: string;
+  cost_nanos: string;
+  prompt_tokens: string;
+  completion_tokens: string;
+  cache_read_tokens: string;
+  cache_write_tokens: string;
+  reasoning_tokens: string;
+}
+
+/** An empty touched set. */
+export function emptyTouched(): Touched {
+  return { minutes: new Set(), days: new Set() };
+}
+
+/** Adds one event's minute and day to `touched`. */
+export function touch(touched: Touched, row: { minute: number; day: string }): void {
+  touched.minutes.add(row.minute);
+  touched.days.add(row.day);
+}
+
+/** The union of touched sets. */
+export function mergeTouched(sets: readonly Touched[]): Touched {
+  const out = emptyTouched();
+  for (const t of sets) {
+    for (const m of t.minutes) out.minutes.add(m);
+    for (const d of t.days) out.days.add(d);
+  }
+  return out;
+}
+
+const SUMS = sql`sum(cost_nanos), sum(prompt_tokens), sum(completion_tokens), sum(cache_read_tokens),
+  sum(cache_write_tokens), sum(reasoning_tokens)`;
+const ROLLUP_COLUMNS = sql`events, cost_nanos, prompt_tokens, completion_tokens, cache_read_tokens,
+  cache_write_tokens, reasoning_tokens`;
+
+function minuteRollup(store: Store, touched: Touched): Sql {
+  const names = list(DIMENSION_NAMES.map((d) => str(d)));
+  const columns = list(DIMENSION_NAMES.map((d) => ident(DIMENSIONS[d])));
+  const days = list([...touched.days].map(date));
+  const minutes = list([...touched.minutes].map(uint));
+  return sql`INSERT INTO ${store.table("spend_minute")} (dimension, value, minute, day, ${ROLLUP_COLUMNS})
+SELECT dimension, value, minute, any(day), count(), ${SUMS}
+FROM (
+  SELECT minute, day, ${columns}, cost_nanos, prompt_tokens, completion_tokens, cache_read_tokens,
+    cache_write_tokens, reasoning_tokens
+  FROM ${store.table("usage_events")} FINAL
+  WHERE ${and([sql`day IN (${days})`, sql`minute IN (${minutes})`])}
+)
+ARRAY JOIN [${names}] AS dimension, [${columns}] AS value
+GROUP BY dimension, value, minute`;
+}
+
+function dailyTotals(store: Store, touched: Touched): Sql {
+  const days = list([...touched.days].map(date));
+  const minutes = list([...touched.minutes].map(uint));
+  return sql`SELECT dimension, value, day, sum(events) AS events, sum(cost_nanos) AS cost_nanos,
+  sum(prompt_tokens) AS prompt_tokens, sum(completion_tokens) AS completion_tokens,
+  sum(cache_read_tokens) AS cache_read_tokens, sum(cache_write_tokens) AS cache_write_tokens,
+  sum(reasoning_tokens) AS reasoning_tokens
+FROM ${store.table("spend_minute")} FINAL
+WHERE ${and([
+    sql`day IN (${days})`,
+    sql`(dimension, value) IN (SELECT dimension, value FROM ${store.table("spend_minute")}
+  WHERE day IN (${days}) AND minute IN (${minutes}))`,
+  ])}
+GROUP BY dimension, value, day`;
+}
+
+/**
+ * Recomputes the minute and day rollups of the touched minutes and returns the new day totals. Idempotent: running
+ * it again, or concurrently on another replica, yields the same rows.
+ */
+export async function recompute(store: Store, touched: Touched): Promise<DailyTotal[]> {
+  if (touched.minutes.size === 0) return [];
+  await store.command(minuteRollup(store, touched));
+  const totals = await store.rows<DailyTotal>(dailyTotals(store, touched));
+  await store.insert("spend_daily", totals);
+  return totals;
+}

@@ -1,0 +1,131 @@
+// The ClickHouse schema, as versioned migrations that run at startup. Every statement is idempotent
+// (IF NOT EXISTS), so a migration interrupted by a crash is simply run again, and two replicas starting at once
+// do no harm. The SQL is what ClickHouse 18.16 (Debian's) understands: no Map, LowCardinality or DateTime64;
+// times are integer unix milliseconds and days are computed in UTC by the service, never by the server's timezone.
+
+import type { Logger } from "@switchyard/runtime";
+import { int, type Sql, sql, str, uint } from "./sql.js";
+import type { Store } from "./store.js";
+
+/** One schema change. */
+export interface Migration {
+  readonly version: number;
+  readonly description: string;
+  statements(store: Store): Sql[];
+}
+
+/**
+ * usage_events: one row per usage event. ReplacingMergeTree collapses rows with the same sorting key within a
+ * partition; `minute` and `day` are derived from the event alone, so every delivery of an event lands in the same
+ * partition with the same key and collapses. Until a background merge has run, queries deduplicate with FINAL.
+ */
+function usageEvents(store: Store): Sql {
+  return sql`CREATE TABLE IF NOT EXISTS ${store.table("usage_events")} (
+  event_id String,
+  request_id String,
+  attempt UInt32,
+  started_at_ms Int64,
+  ended_at_ms Int64,
+  day Date,
+  minute UInt32,
+  key_id String,
+  key_alias String,
+  team_id String,
+  user_id String,
+  end_user String,
+  tags Array(String),
+  metadata_keys Array(String),
+  metadata_values Array(String),
+  requested_model String,
+  model_group String,
+  deployment_id String,
+  provider String,
+  upstream_model String,
+  fallback_depth UInt32,
+  prompt_tokens UInt32,
+  completion_tokens UInt32,
+  cache_read_tokens UInt32,
+  cache_write_tokens UInt32,
+  reasoning_tokens UInt32,
+  prompt_audio_tokens UInt32,
+  completion_audio_tokens UInt32,
+  image_tokens UInt32,
+  tokens_estimated UInt8,
+  cost_nanos UInt64,
+  price_version String,
+  latency_ms UInt32,
+  ttft_ms UInt32,
+  stream UInt8,
+  status Int32,
+  error_class Int32,
+  http_status UInt32,
+  cache_hit UInt8,
+  operation String,
+  instance String
+) ENGINE = ReplacingMergeTree()
+PARTITION BY toYYYYMM(day)
+ORDER BY (minute, event_id)`;
+}
+
+/**
+ * Rollups: totals per dimension value, per minute and per UTC day. A row is never incremented; it is recomputed from
+ * the deduplicated events and inserted again, and ReplacingMergeTree keeps the version with the most events. Events
+ * only ever accumulate, so a recompute that saw more events saw a superset: the largest count is the most complete
+ * (and equal counts mean equal totals), whichever replica wrote it and in whichever order.
+ */
+function rollup(store: Store, table: "spend_minute" | "spend_daily"): Sql {
+  const time = table === "spend_minute" ? sql`minute UInt32,\n  day Date` : sql`day Date`;
+  const order = table === "spend_minute" ? sql`minute` : sql`day`;
+  return sql`CREATE TABLE IF NOT EXISTS ${store.table(table)} (
+  dimension String,
+  value String,
+  ${time},
+  events UInt64,
+  cost_nanos UInt64,
+  prompt_tokens UInt64,
+  completion_tokens UInt64,
+  cache_read_tokens UInt64,
+  cache_write_tokens UInt64,
+  reasoning_tokens UInt64
+) ENGINE = ReplacingMergeTree(events)
+PARTITION BY toYYYYMM(day)
+ORDER BY (dimension, value, ${order})`;
+}
+
+/** The migrations, in version order; append only. */
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, description: "usage events", statements: (store) => [usageEvents(store)] },
+  {
+    version: 2,
+    description: "per-minute and per-day spend rollups",
+    statements: (store) => [rollup(store, "spend_minute"), rollup(store, "spend_daily")],
+  },
+];
+
+/** Brings the schema up to date: creates the database, then runs every migration not yet recorded, in order. */
+export async function migrate(store: Store, log: Logger, migrations = MIGRATIONS): Promise<number[]> {
+  await store.command(sql`CREATE DATABASE IF NOT EXISTS ${store.database}`);
+  await store.command(sql`CREATE TABLE IF NOT EXISTS ${store.table("schema_migrations")} (
+  version UInt32,
+  description String,
+  applied_at_ms Int64
+) ENGINE = ReplacingMergeTree()
+ORDER BY version`);
+  const rows = await store.rows<{ version: number }>(
+    sql`SELECT version FROM ${store.table("schema_migrations")} FINAL ORDER BY version`,
+  );
+  const applied = new Set(rows.map((r) => Number(r.version)));
+  const known = Math.max(0, ...migrations.map((m) => m.version));
+  const newest = Math.max(0, ...applied);
+  if (newest > known) log.warn({ newest, known }, "schema is newer than this service: an older binary is running");
+  const ran: number[] = [];
+  for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+    if (applied.has(migration.version)) continue;
+    for (const statement of migration.statements(store)) await store.command(statement);
+    await store.command(sql`INSERT INTO ${store.table("schema_migrations")} (version, description, applied_at_ms)
+VALUES (${uint(migration.version)}, ${str(migration.description)}, ${int(Date.now())})`);
+    log.info({ version: migration.version, description: migration.description }, "schema migrated");
+    ran.push(migration.version);
+  }
+  return ran;
+}
