@@ -9,6 +9,7 @@
 //   BENCH_CHUNKS=20           content chunks per streamed answer
 //   BENCH_SLOW_MS=20          upstream latency of the extra c=1 scenario; 0 skips it
 //   BENCH_WORKERS=1           provider-worker replicas
+//   BENCH_METERING=1          0 runs Switchyard without metering (no NATS, ClickHouse or metering service)
 //   BENCH_TARGETS=direct,switchyard,portkey   which targets to load
 //   BENCH_SCENARIOS=c1,stream,c32,c1-slow      which scenarios to run
 //   BENCH_TRANSPORT=1         0 skips the transport micro-benchmark
@@ -47,6 +48,7 @@ const settings = {
   chunks: num("BENCH_CHUNKS", 20),
   slowMs: num("BENCH_SLOW_MS", 20),
   workers: num("BENCH_WORKERS", 1),
+  metering: env.BENCH_METERING !== "0",
   targets: list("BENCH_TARGETS", "direct,switchyard,portkey"),
   scenarios: list("BENCH_SCENARIOS", "c1,stream,c32,c1-slow"),
   transport: env.BENCH_TRANSPORT !== "0",
@@ -88,7 +90,11 @@ async function startGateways(upstream: Upstream, delays: readonly number[]): Pro
   const gateways: Gateway[] = [];
   if (settings.targets.has("direct")) gateways.push(direct(upstream));
   if (settings.targets.has("switchyard")) {
-    const options = { workers: settings.workers, ...(settings.profileDir ? { profileDir: settings.profileDir } : {}) };
+    const options = {
+      workers: settings.workers,
+      metering: settings.metering,
+      ...(settings.profileDir ? { profileDir: settings.profileDir } : {}),
+    };
     gateways.push(await switchyard(upstream, delays, options));
   }
   if (settings.targets.has("portkey")) gateways.push(await portkey(upstream, await freePort()));

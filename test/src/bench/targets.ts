@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { type ServiceName, startMesh } from "@switchyard/launcher";
+import { type ServiceName, startClickHouse, startMesh, startNats } from "@switchyard/launcher";
 import { request } from "undici";
 import type { Target } from "./load.js";
 import { type Child, firstJsonLine, sibling, spawnNode } from "./procs.js";
@@ -87,13 +87,15 @@ function meshConfig(upstream: Upstream, delays: readonly number[]): string {
 /** Options of the Switchyard mesh. */
 export interface MeshBenchOptions {
   readonly workers: number;
+  /** Run as deployed by default: usage events to a real nats-server, stored by the metering service in ClickHouse. */
+  readonly metering: boolean;
   /** When set, every service records a CPU profile (cpu-profile.ts) and writes it to `<dir>/<service>` on exit. */
   readonly profileDir?: string;
 }
 
 function profileEnv(dir: string): Partial<Record<ServiceName, Record<string, string>>> {
   const env: Partial<Record<ServiceName, Record<string, string>>> = {};
-  for (const name of ["policy", "provider-worker", "router", "ingress"] as const) {
+  for (const name of ["policy", "metering", "provider-worker", "router", "ingress"] as const) {
     mkdirSync(join(dir, name), { recursive: true });
     env[name] = { NODE_OPTIONS: `--import=${sibling("cpu-profile.js")}`, BENCH_CPU_PROF_DIR: join(dir, name) };
   }
@@ -109,9 +111,12 @@ export async function switchyard(
   const dir = mkdtempSync(join(tmpdir(), "switchyard-bench-"));
   const configPath = join(dir, "config.yaml");
   writeFileSync(configPath, meshConfig(upstream, delays));
+  const infra = options.metering ? await Promise.all([startNats(), startClickHouse()]) : [];
+  const [nats, clickhouse] = infra;
   const mesh = await startMesh({
     configPath,
     workers: options.workers,
+    ...(nats && clickhouse ? { metering: { natsUrl: nats.url, clickhouseUrl: clickhouse.url } } : {}),
     env: { SWITCHYARD_MASTER_KEY: MASTER_KEY, BENCH_KEY: UPSTREAM_KEY, LOG_LEVEL: "warn" },
     ...(options.profileDir ? { serviceEnv: profileEnv(options.profileDir) } : {}),
   });
@@ -125,7 +130,10 @@ export async function switchyard(
       model: `bench-${delayMs}`,
     }),
     pids,
-    stop: () => mesh.stop(),
+    async stop() {
+      await mesh.stop();
+      await Promise.all(infra.map((server) => server.stop()));
+    },
   };
 }
 
