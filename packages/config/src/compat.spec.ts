@@ -1,5 +1,5 @@
-// Every LiteLLM config in the shared corpus loads: what Switchyard supports takes effect, the rest is
-// ignored with one warning naming the key (see shared/compat/litellm/README.md).
+// Every LiteLLM config in the shared corpus loads, or is refused with a message naming the key: what Switchyard
+// supports takes effect, the rest is ignored with one warning naming the key (see shared/compat/litellm/README.md).
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -50,11 +50,19 @@ const EXPECTED: Readonly<Record<string, readonly [deployments: number, warnings:
   "load_balancer.yaml": [2, 5],
   "multi_instance_simple_config.yaml": [1, 3],
   "oai_misc_config.yaml": [3, 7],
-  "okta_jwt_auth_config.yaml": [1, 3],
   "otel_test_config.yaml": [3, 7],
   "proxy_config.yaml": [1, 9],
   "simple_config.yaml": [1, 0],
   "spend_tracking_config.yaml": [1, 4],
+};
+
+/**
+ * Files refused with a message naming the key: the Okta file enables JWT auth but gives its JWKS as an OpenID
+ * discovery `public_key_url`, so starting without the auth it asks for would silently change its meaning.
+ */
+const REFUSED: Readonly<Record<string, string>> = {
+  "okta_jwt_auth_config.yaml":
+    "okta_jwt_auth_config.yaml: general_settings.litellm_jwtauth.jwks_url: missing; expected a non-empty string",
 };
 
 describe("LiteLLM compatibility corpus", () => {
@@ -62,7 +70,16 @@ describe("LiteLLM compatibility corpus", () => {
     assert.ok(files.length >= Object.keys(EXPECTED).length, `found ${files.length} files in ${corpus}`);
   });
 
-  for (const name of files) {
+  for (const [name, message] of Object.entries(REFUSED)) {
+    test(`${name} is refused, naming the key`, () => {
+      assert.throws(
+        () => load(name),
+        (err: unknown) => err instanceof ConfigError && err.message === message,
+      );
+    });
+  }
+
+  for (const name of files.filter((file) => !Object.hasOwn(REFUSED, file))) {
     test(`${name} loads`, () => {
       const config = load(name);
       for (const d of config.deployments) assert.ok(PROVIDER_IDS.includes(d.provider), d.id);
@@ -157,7 +174,7 @@ describe("what took effect", () => {
     );
   });
 
-  test("proxy_config.yaml and okta_jwt_auth_config.yaml: auth and key vault settings are ignored loudly", () => {
+  test("proxy_config.yaml: auth and key vault settings are ignored loudly", () => {
     const proxy = load("proxy_config.yaml").warnings.map((w) => w.message);
     assert.ok(
       proxy.includes(
@@ -166,12 +183,6 @@ describe("what took effect", () => {
     );
     assert.ok(proxy.includes("general_settings.alerting: not supported by switchyard; ignored"));
     assert.ok(proxy.includes("litellm_settings.success_callback: not supported by switchyard; ignored"));
-    const okta = load("okta_jwt_auth_config.yaml").warnings.map((w) => w.message);
-    assert.ok(
-      okta.includes(
-        "general_settings.enable_jwt_auth: not supported by switchyard; ignored (requests are authenticated with general_settings.master_key only)",
-      ),
-    );
   });
 
   test("spend_tracking_config.yaml: api_base comes from the environment at load time", () => {

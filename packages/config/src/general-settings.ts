@@ -1,5 +1,6 @@
-// `general_settings`: the master key and the request body limit.
+// `general_settings`: the master key, the request body limit and JWT auth.
 import { type Context, fail } from "./context.js";
+import { readJwtAuth } from "./jwt-auth.js";
 import { keyPath } from "./paths.js";
 import { readSecret } from "./secrets.js";
 import type { GeneralSettings } from "./types.js";
@@ -32,5 +33,6 @@ export function readGeneralSettings(ctx: Context, general: YamlMap): GeneralSett
   return withoutUndefined({
     masterKey: readSecret(ctx, field(general, "master_key"), keyPath("general_settings", "master_key")),
     maxRequestBodyBytes: readBodyLimit(ctx, general),
+    jwtAuth: readJwtAuth(ctx, general),
   });
 }

@@ -11,7 +11,7 @@ export interface KeySpec {
   readonly unsupported: Readonly<Record<string, string>>;
 }
 
-const AUTH = "requests are authenticated with general_settings.master_key only";
+const AUTH = "requests are authenticated with the master key, virtual keys or JWTs (litellm_jwtauth)";
 const VAULT = "os.environ/ references are read from the process environment";
 
 function ignored(keys: readonly string[], note = ""): Record<string, string> {
@@ -81,9 +81,12 @@ export const ROUTER_KEYS: KeySpec = {
 
 /** `general_settings`. */
 export const GENERAL_KEYS: KeySpec = {
-  supported: ["master_key", "max_request_body_bytes", "max_request_size_mb", "max_request_body_size_mb"],
+  supported: ["master_key", "max_request_body_bytes", "max_request_size_mb", "max_request_body_size_mb"].concat([
+    "enable_jwt_auth",
+    "litellm_jwtauth",
+  ]),
   unsupported: {
-    ...ignored(["enable_jwt_auth", "litellm_jwtauth", "custom_auth", "enable_oauth2_auth", "allowed_ips"], AUTH),
+    ...ignored(["custom_auth", "enable_oauth2_auth", "allowed_ips"], AUTH),
     ...ignored(["enable_oauth2_proxy_auth", "allowed_routes", "public_routes", "admin_only_routes"], AUTH),
     ...ignored(["allow_client_side_credentials", "litellm_key_header_name", "custom_sso"], AUTH),
     ...ignored(["key_management_system", "key_management_settings", "use_azure_key_vault", "use_google_kms"], VAULT),

@@ -122,7 +122,7 @@ describe("keys switchyard does not read", () => {
       guardrails: []
       litellm_settings: {callbacks: [otel], success_callback: [langfuse], cache: true}
       router_settings: {redis_password: hunter2}
-      general_settings: {alerting: [slack], enable_jwt_auth: true, key_management_system: azure_key_vault}
+      general_settings: {alerting: [slack], custom_auth: my.auth, key_management_system: azure_key_vault}
     `,
     );
     assert.deepEqual(warningsOf(config), [
@@ -133,7 +133,7 @@ describe("keys switchyard does not read", () => {
       "litellm_settings.cache: not supported by switchyard; ignored (responses are not cached)",
       "router_settings.redis_password: not supported by switchyard; ignored",
       "general_settings.alerting: not supported by switchyard; ignored",
-      "general_settings.enable_jwt_auth: not supported by switchyard; ignored (requests are authenticated with general_settings.master_key only)",
+      "general_settings.custom_auth: not supported by switchyard; ignored (requests are authenticated with the master key, virtual keys or JWTs (litellm_jwtauth))",
       "general_settings.key_management_system: not supported by switchyard; ignored (os.environ/ references are read from the process environment)",
     ]);
     assert.ok(config.warnings.every((w) => !w.message.includes("hunter2")));

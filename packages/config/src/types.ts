@@ -62,11 +62,44 @@ export interface RouterSettings {
   readonly cooldownTimeSeconds?: number;
 }
 
+/**
+ * JWT auth (`general_settings.litellm_jwtauth` with `enable_jwt_auth: true`). Claim fields are claim names or dotted
+ * paths into nested claims (`realm_access.roles`).
+ */
+export interface JwtAuthSettings {
+  /** The JWKS document: https, or http for a loopback host. */
+  readonly jwksUrl: string;
+  /** The required `iss`. */
+  readonly issuer: string;
+  /** Accepted `aud` values; a token must name at least one. */
+  readonly audience: readonly string[];
+  /** Accepted signature algorithms, all asymmetric; default RS256 and ES256. */
+  readonly algorithms: readonly string[];
+  /** Tolerated clock skew on `exp` and `nbf`, 0 to 300; default 30. */
+  readonly clockSkewSeconds: number;
+  /** The claim holding the user id; default `sub`. */
+  readonly userIdField: string;
+  /** The claim holding one team id. */
+  readonly teamIdField?: string;
+  /** The claim holding a list of team ids. */
+  readonly teamIdsField?: string;
+  /** The claim holding the user's e-mail address. */
+  readonly userEmailField?: string;
+  /** The claim holding the caller's roles (a list or one string). */
+  readonly rolesField?: string;
+  /** Role values that make the caller a proxy admin. */
+  readonly adminRoles: readonly string[];
+  /** The claim holding a list of models the token may call. */
+  readonly allowedModelsField?: string;
+}
+
 /** Gateway-wide settings (`general_settings`). */
 export interface GeneralSettings {
   readonly masterKey?: SecretRef;
   /** Largest accepted request body; default 10 MiB. */
   readonly maxRequestBodyBytes: number;
+  /** JWT auth; absent unless `enable_jwt_auth` is true. */
+  readonly jwtAuth?: JwtAuthSettings;
 }
 
 /** A non-fatal finding: a key Switchyard ignores, or a discouraged form it accepts. */

@@ -16,6 +16,34 @@ export interface Authorizer {
   authorize(request: policy.AuthorizeRequest): policy.AuthorizeResponse;
 }
 
+/** What serves Authorize: the credential authorizer, or one that may also verify a JWT (asynchronously). */
+export interface AuthorizeHandler {
+  authorize(request: policy.AuthorizeRequest): policy.AuthorizeResponse | Promise<policy.AuthorizeResponse>;
+}
+
+/** The ids a decision reports. */
+export interface DecisionIds {
+  keyId: string;
+  teamId: string;
+  userId: string;
+}
+
+/**
+ * A DENY_FORBIDDEN response naming the first of `levels` (who, model list) whose non-empty list refuses `model`, or
+ * undefined when every level allows it; a request naming no model (list models) passes.
+ */
+export function refuseModel(
+  models: ModelAccess,
+  levels: readonly (readonly [who: string, list: readonly string[]])[],
+  model: string,
+  ids: DecisionIds,
+): policy.AuthorizeResponse | undefined {
+  if (model === "") return undefined;
+  const quoted = JSON.stringify(model.slice(0, MAX_QUOTED_MODEL));
+  const refusing = levels.find(([, list]) => !models.allows(list, model));
+  return refusing && deny(Decision.DENY_FORBIDDEN, `model ${quoted} is not allowed for ${refusing[0]}`, ids);
+}
+
 /** What the authorizer reads: credentials to principals, model lists to decisions, and the clock. */
 export interface AuthorizerDeps {
   resolver: PrincipalResolver;
@@ -45,20 +73,13 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorizer {
       }
       const { key, team, user } = principal;
       const ids = { keyId: key.keyId, teamId: key.teamId, userId: key.userId };
-      const model = request.model;
-      if (model !== "") {
-        const quoted = JSON.stringify(model.slice(0, MAX_QUOTED_MODEL));
-        const levels: [string, readonly string[]][] = [
-          ["this key", key.models],
-          ["the key's team", team?.models ?? []],
-          ["the key's user", user?.models ?? []],
-        ];
-        for (const [who, list] of levels) {
-          if (!deps.models.allows(list, model)) {
-            return deny(Decision.DENY_FORBIDDEN, `model ${quoted} is not allowed for ${who}`, ids);
-          }
-        }
-      }
+      const levels = [
+        ["this key", key.models],
+        ["the key's team", team?.models ?? []],
+        ["the key's user", user?.models ?? []],
+      ] as const;
+      const refused = refuseModel(deps.models, levels, request.model, ids);
+      if (refused) return refused;
       const untilExpiry = key.expiresAtMs === 0n ? DECISION_TTL_MS : Number(key.expiresAtMs) - now();
       return create(policy.AuthorizeResponseSchema, {
         decision: Decision.ALLOW,
@@ -70,6 +91,7 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorizer {
   };
 }
 
-function deny(decision: policy.Decision, reason: string, ids = {}): policy.AuthorizeResponse {
+/** A denial with a caller-safe reason and, when known, the principal's ids. */
+export function deny(decision: policy.Decision, reason: string, ids = {}): policy.AuthorizeResponse {
   return create(policy.AuthorizeResponseSchema, { decision, reason, ...ids });
 }

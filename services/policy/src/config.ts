@@ -1,4 +1,4 @@
-import { type Deployment, loadConfig, resolveSecret } from "@switchyard/config";
+import { type Deployment, type JwtAuthSettings, loadConfig, resolveSecret } from "@switchyard/config";
 import { intEnv, readServiceEnv, type ServiceEnv } from "@switchyard/runtime";
 
 /** The policy service's settings, read once at startup. */
@@ -14,6 +14,8 @@ export interface PolicySettings extends ServiceEnv {
   startupTimeoutMs: number;
   /** The gateway's deployments, for access groups (`model_info.access_groups`). */
   deployments: readonly Deployment[];
+  /** JWT auth (`general_settings.enable_jwt_auth` and `litellm_jwtauth`); undefined when off. */
+  jwtAuth: JwtAuthSettings | undefined;
 }
 
 const MIN_HASH_SECRET = 32;
@@ -62,5 +64,6 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): PolicySettin
     kvReplicas,
     startupTimeoutMs: intEnv("SWITCHYARD_POLICY_STARTUP_TIMEOUT_MS", 60_000, 1_000, 3_600_000, env),
     deployments: config.deployments,
+    jwtAuth: config.general.jwtAuth,
   };
 }

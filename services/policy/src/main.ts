@@ -3,6 +3,8 @@ import { adminRoutes } from "./admin.js";
 import { createAuthorizer } from "./authorizer.js";
 import { readSettings } from "./config.js";
 import { createKeyHasher } from "./credentials.js";
+import { createJwtAuthorizer } from "./jwt-authorizer.js";
+import { createJwtVerifier } from "./jwt-verify.js";
 import { createModelAccess } from "./models.js";
 import { connectStore } from "./nats.js";
 import { createResolver } from "./principal.js";
@@ -11,7 +13,7 @@ import { policyRoutes } from "./server.js";
 const log = createLogger("policy");
 await main(log, async () => {
   // Only the resolver sees the master key (it keeps its digest); only the hasher sees the hash secret.
-  const { masterKey, keyHashSecret, natsServers, kvReplicas, startupTimeoutMs, deployments, ...service } =
+  const { masterKey, keyHashSecret, natsServers, kvReplicas, startupTimeoutMs, deployments, jwtAuth, ...service } =
     readSettings();
   // Ready only once the initial KV load is in memory: the servers start after it.
   const nats =
@@ -21,7 +23,18 @@ await main(log, async () => {
   const store = nats?.store;
   const hasher = store ? createKeyHasher(keyHashSecret) : undefined;
   const resolver = createResolver({ masterKey, state: store?.state, hasher });
-  const authorizer = createAuthorizer({ resolver, models: createModelAccess(deployments) });
+  const models = createModelAccess(deployments);
+  const credentials = createAuthorizer({ resolver, models });
+  // JWTs are verified only when configured; otherwise a JWT is just an unknown key.
+  const authorizer = jwtAuth
+    ? createJwtAuthorizer({
+        credentials,
+        verifier: createJwtVerifier(jwtAuth),
+        settings: jwtAuth,
+        models,
+        state: store?.state,
+      })
+    : credentials;
   const [routes, watchers] = policyRoutes({ authorizer, log });
   adminRoutes({ resolver, store, hasher, log }, routes);
   store?.state.onInvalidate((message) => watchers.publish(message));
@@ -32,6 +45,10 @@ await main(log, async () => {
     connect: routes,
     onDraining: () => watchers.endAll(),
     onClosed: () => nats?.close(),
-    info: { keyManagement: store ? "nats" : "off (master key only)", nats: natsServers },
+    info: {
+      keyManagement: store ? "nats" : "off (master key only)",
+      nats: natsServers,
+      jwtAuth: jwtAuth ? jwtAuth.jwksUrl : "off",
+    },
   });
 });

@@ -1,11 +1,11 @@
 import { create } from "@bufbuild/protobuf";
 import { policy } from "@switchyard/proto";
 import { connect, GatewayError, type Logger } from "@switchyard/runtime";
-import type { Authorizer } from "./authorizer.js";
+import type { AuthorizeHandler } from "./authorizer.js";
 
 /** Dependencies of the policy Connect service. */
 export interface PolicyDeps {
-  authorizer: Authorizer;
+  authorizer: AuthorizeHandler;
   log: Logger;
 }
 
@@ -23,9 +23,9 @@ export function policyRoutes(deps: PolicyDeps, routes: connect.Routes = new Map(
   // Each open watch with the function that ends it.
   const watches = new Map<connect.StreamSink<policy.WatchInvalidationsResponse>, () => void>();
   connect.addConnectService(routes, policy.PolicyService, {
-    authorize(req) {
+    async authorize(req) {
       try {
-        return deps.authorizer.authorize(req);
+        return await deps.authorizer.authorize(req);
       } catch (err) {
         deps.log.error({ err }, "authorize failed");
         throw GatewayError.from(err);
