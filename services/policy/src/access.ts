@@ -26,7 +26,7 @@ export function forbidden(message: string): GatewayError {
 }
 
 /** The teams `userId` administers. */
-function adminTeams(state: PolicyState, userId: string): Set<string> {
+export function adminTeams(state: PolicyState, userId: string): Set<string> {
   const teams = new Set<string>();
   for (const teamId of state.teamsOfUser(userId)) {
     const member = state.get("teams", teamId)?.members.find((m) => m.userId === userId);
@@ -81,4 +81,23 @@ export function requireTeamManager(caller: Caller, teamId: string): void {
   throw forbidden(
     caller.role === "viewer" ? "a proxy admin viewer can only read" : "team admins manage their own teams only",
   );
+}
+
+/**
+ * Whether a team admin may act for `userId` (own a key it mints or manages, join one of its teams): only when the
+ * user's authority does not exceed the caller's. A user with a gateway role (proxy admin, viewer) or who administers
+ * a team the caller does not is out of reach, since a key carries its user's authority: minting, regenerating or
+ * reassigning such a key would hand the team admin powers it does not have.
+ */
+export function withinReach(state: PolicyState, caller: Caller, userId: string): boolean {
+  if (caller.role === "admin") return true;
+  if (caller.role !== "team_admin") return false;
+  if (userId === "") return true;
+  const user = state.get("users", userId);
+  if (!user) return true;
+  if (user.userRole === policy.UserRole.PROXY_ADMIN || user.userRole === policy.UserRole.PROXY_ADMIN_VIEWER) {
+    return false;
+  }
+  for (const teamId of adminTeams(state, userId)) if (!caller.teams.has(teamId)) return false;
+  return true;
 }

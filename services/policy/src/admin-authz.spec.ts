@@ -22,6 +22,8 @@ describe("admin authorization", () => {
     nats = await startNats();
     replica = await startReplica(nats.url);
     org = await seedOrg(replica.client);
+    // A plain internal user for the membership row (a team admin may add only users within its reach).
+    await admin(replica.client, m.createUser, { userId: "joiner", user: { userRole: policy.UserRole.INTERNAL_USER } });
   });
   after(async () => {
     await replica?.close();
@@ -89,7 +91,7 @@ describe("admin authorization", () => {
     [
       "AddTeamMembers own",
       "++P+PPAA",
-      (c) => admin(replica.client, m.addTeamMembers, { teamId: "red", members: [{ userId: "viewer" }] }, c),
+      (c) => admin(replica.client, m.addTeamMembers, { teamId: "red", members: [{ userId: "joiner" }] }, c),
     ],
     [
       "AddTeamMembers other",
@@ -252,5 +254,47 @@ describe("admin authorization", () => {
     }
     const lenient = { headers: { authorization: `bearer \t${MASTER}` } };
     await connect.callUnary(replica.client, m.getTeam, create(m.getTeam.input, { teamId: "red" }), lenient);
+  });
+  it("never lets a team admin reach a user with more authority (member_add, then mint or regenerate their key)", async () => {
+    const { TeamRole, UserRole } = policy;
+    const c = replica.client;
+    const DENIED = ErrorClass.PERMISSION_DENIED;
+    await admin(c, m.createUser, { userId: "boss", user: { userRole: UserRole.PROXY_ADMIN } });
+    await admin(c, m.createUser, { userId: "green-lead", user: { userRole: UserRole.INTERNAL_USER } });
+    await admin(c, m.createUser, { userId: "purple-lead", user: { userRole: UserRole.INTERNAL_USER } });
+    await admin(c, m.createTeam, { teamId: "green", members: [{ userId: "green-lead", role: TeamRole.ADMIN }] });
+    await admin(c, m.createTeam, { teamId: "purple", members: [{ userId: "purple-lead", role: TeamRole.ADMIN }] });
+    const own = await admin(c, m.generateKey, { key: { teamId: "purple", userId: "purple-lead" } });
+    const lead = own.secret;
+    // It cannot bring a proxy admin, or the admin of another team, into its team...
+    for (const userId of ["boss", "green-lead"]) {
+      await rejectsWith(
+        admin(c, m.addTeamMembers, { teamId: "purple", members: [{ userId }] }, lead),
+        DENIED,
+        /more authority/,
+      );
+    }
+    // ...and once an admin has put them there, it still cannot mint, take over or re-point keys to them.
+    await admin(c, m.addTeamMembers, { teamId: "purple", members: [{ userId: "boss" }, { userId: "green-lead" }] });
+    for (const userId of ["boss", "green-lead"]) {
+      await rejectsWith(admin(c, m.generateKey, { key: { teamId: "purple", userId } }, lead), DENIED, /more authority/);
+      await rejectsWith(
+        admin(c, m.updateKey, { keyId: own.key!.keyId, changes: { userId } }, lead),
+        DENIED,
+        /more authority/,
+      );
+    }
+    const bossKey = (await admin(c, m.generateKey, { key: { teamId: "purple", userId: "boss" } })).key!.keyId;
+    await rejectsWith(admin(c, m.regenerateKey, { keyId: bossKey }, lead), DENIED, /more authority/);
+    await rejectsWith(admin(c, m.setKeyBlocked, { keyId: bossKey, blocked: true }, lead), DENIED, /more authority/);
+    await rejectsWith(
+      admin(c, m.updateUser, { userId: "purple-lead", changes: { userRole: UserRole.PROXY_ADMIN } }, lead),
+      DENIED,
+    );
+    // Its own members stay within reach.
+    await admin(c, m.createUser, { userId: "purple-dev", user: { userRole: UserRole.INTERNAL_USER } });
+    await admin(c, m.addTeamMembers, { teamId: "purple", members: [{ userId: "purple-dev" }] }, lead);
+    const dev = await admin(c, m.generateKey, { key: { teamId: "purple", userId: "purple-dev" } }, lead);
+    assert.equal(dev.key?.userId, "purple-dev");
   });
 });

@@ -5,7 +5,7 @@
 import { create } from "@bufbuild/protobuf";
 import { policy } from "@switchyard/proto";
 import { invalidRequest } from "@switchyard/runtime";
-import { type Caller, forbidden, requireTeamManager } from "./access.js";
+import { type Caller, forbidden, requireTeamManager, withinReach } from "./access.js";
 import { type AdminEnv, checkIds, notFound } from "./admin-kit.js";
 import { applyKeyChanges } from "./changes.js";
 import { findKey, generateSecret, maskSecret, newKeyId } from "./credentials.js";
@@ -40,6 +40,9 @@ function checkPlacement(env: AdminEnv, caller: Caller, next: policy.Key, previou
   }
   if (caller.role === "admin") return;
   requireTeamManager(caller, next.teamId);
+  if (!withinReach(env.state, caller, next.userId)) {
+    throw forbidden("team admins may not hold keys of users with more authority than their own");
+  }
   // What a proxy admin set earlier stays; what a team admin changes must fit the team.
   const sameTeam = previous?.teamId === next.teamId;
   const assigned = !sameTeam || previous?.userId !== next.userId;
@@ -59,10 +62,16 @@ function visible(caller: Caller, key: policy.Key): boolean {
   return caller.role !== "team_admin" || caller.teams.has(key.teamId);
 }
 
-/** Reads a key the caller may manage; NOT_FOUND when absent. */
-function managed(caller: Caller, current: StoredKey | undefined): StoredKey {
+/**
+ * Reads a key the caller may manage; NOT_FOUND when absent. A team admin may not manage the key of a user with more
+ * authority than its own (regenerating it would hand over that user's powers).
+ */
+function managed(env: AdminEnv, caller: Caller, current: StoredKey | undefined): StoredKey {
   if (!current) throw notFound("key", "key_id");
   requireTeamManager(caller, current.key.teamId);
+  if (!withinReach(env.state, caller, current.key.userId)) {
+    throw forbidden("team admins may not manage keys of users with more authority than their own");
+  }
   return current;
 }
 
@@ -90,7 +99,7 @@ export async function generateKey(
 export async function updateKey(env: AdminEnv, caller: Caller, req: policy.UpdateKeyRequest) {
   const id = keyIdOf(env, req.keyId, req.secret);
   const stored = await env.store.mutate("keys", id, (current) => {
-    const { key, hash } = managed(caller, current);
+    const { key, hash } = managed(env, caller, current);
     const next = applyKeyChanges(key, req.changes, "changes", env.now());
     checkPlacement(env, caller, next, key, "changes");
     return { key: next, hash };
@@ -104,7 +113,7 @@ export async function regenerateKey(env: AdminEnv, caller: Caller, req: policy.R
   const secret = generateSecret();
   const hash = env.hasher.hash(secret);
   const stored = await env.store.mutate("keys", id, (current) => {
-    const { key } = managed(caller, current);
+    const { key } = managed(env, caller, current);
     const next = applyKeyChanges(key, req.changes, "changes", env.now());
     checkPlacement(env, caller, next, key, "changes");
     next.keyName = maskSecret(secret);
@@ -117,7 +126,7 @@ export async function regenerateKey(env: AdminEnv, caller: Caller, req: policy.R
 export async function setKeyBlocked(env: AdminEnv, caller: Caller, req: policy.SetKeyBlockedRequest) {
   const id = keyIdOf(env, req.keyId, req.secret);
   const stored = await env.store.mutate("keys", id, (current) => {
-    const { key, hash } = managed(caller, current);
+    const { key, hash } = managed(env, caller, current);
     const next = applyKeyChanges(key, create(policy.KeyChangesSchema, { blocked: req.blocked }), "changes", env.now());
     return { key: next, hash };
   });
@@ -152,7 +161,7 @@ function keysToDelete(env: AdminEnv, caller: Caller, req: policy.DeleteKeysReque
     ids.push(...matches);
   });
   if (ids.length === 0) throw invalidRequest("key_ids: expected at least one key", "key_ids");
-  for (const id of ids) managed(caller, env.state.get("keys", id));
+  for (const id of ids) managed(env, caller, env.state.get("keys", id));
   return [...new Set(ids)];
 }
 
@@ -161,7 +170,7 @@ export async function deleteKeys(env: AdminEnv, caller: Caller, req: policy.Dele
   const deleted: string[] = [];
   for (const id of keysToDelete(env, caller, req)) {
     await env.store.mutate("keys", id, (current) => {
-      if (current) managed(caller, current);
+      if (current) managed(env, caller, current);
       return null;
     });
     deleted.push(id);

@@ -4,16 +4,22 @@
 import { create } from "@bufbuild/protobuf";
 import { policy } from "@switchyard/proto";
 import { invalidRequest } from "@switchyard/runtime";
-import { type Caller, canReadTeam, forbidden, requireAdmin, requireTeamManager } from "./access.js";
+import { type Caller, canReadTeam, forbidden, requireAdmin, requireTeamManager, withinReach } from "./access.js";
 import { type AdminEnv, checkIds, idFor, notFound } from "./admin-kit.js";
 import { applyTeamChanges, checkMembers } from "./changes.js";
 import { BOUNDS, checkId } from "./validate.js";
 
-/** Checks that every member is a known user. */
-function checkUsersExist(env: AdminEnv, members: readonly policy.TeamMember[], field: string): void {
+/**
+ * Checks that every member is a known user and, for a team admin, within its reach: a team admin cannot bring in a
+ * user with more authority than its own and then mint that user's keys.
+ */
+function checkUsersExist(env: AdminEnv, caller: Caller, members: readonly policy.TeamMember[], field: string): void {
   members.forEach((m, i) => {
     const at = `${field}[${i}].user_id`;
     if (!env.state.get("users", m.userId)) throw invalidRequest(`${at}: unknown user`, at);
+    if (!withinReach(env.state, caller, m.userId)) {
+      throw forbidden(`${at}: team admins may not add users with more authority than their own`);
+    }
   });
 }
 
@@ -40,7 +46,7 @@ export async function createTeam(env: AdminEnv, caller: Caller, req: policy.Crea
   const base = create(policy.TeamSchema, { teamId, createdAtMs: BigInt(now) });
   const team = applyTeamChanges(base, req.team, "team", now, true);
   team.members = checkMembers(req.members, "members");
-  checkUsersExist(env, team.members, "members");
+  checkUsersExist(env, caller, team.members, "members");
   await env.store.mutate("teams", teamId, (current) => {
     if (current) throw invalidRequest("team_id: team already exists", "team_id");
     return team;
@@ -103,7 +109,7 @@ export async function addTeamMembers(env: AdminEnv, caller: Caller, req: policy.
   requireTeamManager(caller, teamId);
   const members = checkMembers(req.members, "members");
   if (members.length === 0) throw invalidRequest("members: expected at least one member", "members");
-  checkUsersExist(env, members, "members");
+  checkUsersExist(env, caller, members, "members");
   const team = await env.store.mutate("teams", teamId, (current) => {
     if (!current) throw notFound("team", "team_id");
     return withMembers(current, members, env.now());
