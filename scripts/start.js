@@ -11,16 +11,22 @@
 //                          metering infrastructure; when unset, a local nats-server (JetStream) and
 //                          clickhouse-server are started with their data under .switchyard/
 //   SWITCHYARD_METERING=off  run without metering (no NATS or ClickHouse needed)
+//   SWITCHYARD_KEY_HASH_SECRET
+//                          HMAC key of stored virtual-key hashes (with metering, the policy keeps virtual keys in
+//                          NATS); when unset, one is generated once into .switchyard/key-hash-secret (mode 0600)
+//                          and reused, so keys keep working across restarts
 //
 // Ctrl-C or SIGTERM drains every service and exits 0; a second Ctrl-C kills them at once.
 
-import { readFile } from "node:fs/promises";
-import { resolve } from "node:path";
+import { mkdir, open, readFile, stat } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import {
   formatLogLine,
+  generateKeyHashSecret,
   isReady,
+  KEY_HASH_SECRET_ENV,
   LABEL_COLORS,
   MeshStartError,
   PortInUseError,
@@ -115,6 +121,40 @@ async function meteringInfra() {
   }
 }
 
+/**
+ * The policy's key-hash secret: SWITCHYARD_KEY_HASH_SECRET, else the one in .switchyard/key-hash-secret, created
+ * on first use with mode 0600. Keeping it is what keeps virtual keys valid across restarts: a new secret
+ * invalidates every key.
+ */
+async function keyHashSecret() {
+  const fromEnv = process.env[KEY_HASH_SECRET_ENV];
+  if (fromEnv) return fromEnv;
+  const path = resolve(root, ".switchyard", "key-hash-secret");
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  try {
+    // "wx" creates the file only if it does not exist, so an existing secret is never overwritten.
+    const file = await open(path, "wx", 0o600);
+    try {
+      await file.writeFile(`${generateKeyHashSecret()}\n`);
+    } finally {
+      await file.close();
+    }
+    console.log(dim(`Created ${path}: the secret behind virtual keys; keep it to keep your keys`));
+  } catch (err) {
+    if (err?.code !== "EEXIST") throw err;
+  }
+  if (((await stat(path)).mode & 0o077) !== 0) {
+    console.log(dim(`Warning: ${path} is readable by other users; chmod 600 it`));
+  }
+  const secret = (await readFile(path, "utf8")).trim();
+  if (secret.length < 32) {
+    throw new UsageError(
+      `${path}: expected a secret of at least 32 characters. Delete it to create a new one (existing virtual keys then stop working).`,
+    );
+  }
+  return secret;
+}
+
 /** Prints each service line behind its name, aligned and coloured per process. */
 function terminalLogger() {
   const width = processLabel("provider-worker", 0).length;
@@ -136,9 +176,18 @@ async function firstModel(restUrl, key) {
   }
 }
 
-async function printBanner(mesh, key, restPort, logDir) {
+async function printBanner(mesh, key, restPort, logDir, keyManagement) {
   const model = await firstModel(mesh.restUrl, key.key);
   const body = JSON.stringify({ model: model ?? "<model>", messages: [{ role: "user", content: "Hello" }] });
+  const keyBody = JSON.stringify({ key_alias: "my-key", models: [model ?? "<model>"], max_budget: 10 });
+  const keyLines = keyManagement
+    ? [
+        "",
+        'Create a virtual key (the answer\'s "key" is the secret, shown once; see docs/policy.md):',
+        `  curl http://localhost:${restPort}/key/generate -H "Authorization: Bearer ${key.shown}" \\`,
+        `    -H "Content-Type: application/json" -d '${keyBody}'`,
+      ]
+    : [];
   const lines = [
     "",
     bold("Switchyard is running"),
@@ -151,6 +200,7 @@ async function printBanner(mesh, key, restPort, logDir) {
     `  curl http://localhost:${restPort}/v1/chat/completions -H "Authorization: Bearer ${key.shown}" \\`,
     `    -H "Content-Type: application/json" -d '${body}'`,
     ...(model ? [] : [dim("  (GET /v1/models listed no model; use a model_name from the config)")]),
+    ...keyLines,
     "",
     dim("Ctrl-C stops all services."),
     "",
@@ -214,13 +264,15 @@ async function main() {
   try {
     const metering = await meteringInfra();
     servers = metering.servers;
+    // With metering, the policy keeps virtual keys in NATS and needs a stable key-hash secret.
+    const keySecret = metering.infra ? { [KEY_HASH_SECRET_ENV]: await keyHashSecret() } : {};
     mesh = await startMesh({
       metering: metering.infra,
       configPath,
       restPort,
       grpcPort,
       root,
-      serviceEnv: { policy: { SWITCHYARD_MASTER_KEY: key.key } },
+      serviceEnv: { policy: { SWITCHYARD_MASTER_KEY: key.key, ...keySecret } },
       ...(logDir ? { logDir } : { onLog: terminalLogger() }),
     });
   } catch (err) {
@@ -243,7 +295,8 @@ async function main() {
         .then(() => process.exit(1));
     });
   }
-  await printBanner(mesh, key, restPort, logDir);
+  const keyManagement = mesh.processes.some((p) => p.name === "metering");
+  await printBanner(mesh, key, restPort, logDir, keyManagement);
 }
 
 main().catch((err) => {

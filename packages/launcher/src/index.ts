@@ -5,6 +5,8 @@ export type { InfraProcess } from "./infra/server.js";
 export { createLineRing, createLineSplitter, type LineRing, type LineSplitter } from "./lines.js";
 export { type Mesh, type MeshOptions, startMesh } from "./mesh.js";
 export {
+  generateKeyHashSecret,
+  KEY_HASH_SECRET_ENV,
   logFileName,
   type MeshPorts,
   type MeteringInfra,

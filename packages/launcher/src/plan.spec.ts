@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { formatStartFailure } from "./errors.js";
-import { logFileName, type MeshPorts, planMesh, processLabel, stopOrder } from "./plan.js";
+import { KEY_HASH_SECRET_ENV, logFileName, type MeshPorts, planMesh, processLabel, stopOrder } from "./plan.js";
 
 const ports: MeshPorts = {
   policy: { grpc: 5001, http: 5002 },
@@ -68,6 +68,40 @@ describe("planMesh", () => {
       assert.equal(p.env["SWITCHYARD_MASTER_KEY"], p.name === "policy" ? "sk-test" : undefined);
     }
     assert.equal(plans.find((p) => p.name === "router")?.env["SWITCHYARD_WORKER_ADDRS"], "127.0.0.1:1");
+  });
+});
+
+describe("planMesh with metering", () => {
+  const metering = { natsUrl: "nats://127.0.0.1:4222", clickhouseUrl: "http://127.0.0.1:8123" };
+  const metered = (extra: Partial<Parameters<typeof planMesh>[0]> = {}) =>
+    plan({ ports: { ...ports, metering: { grpc: 5009, http: 5010 } }, metering, ...extra });
+  const policyEnv = (plans: ReturnType<typeof planMesh>) => plans.find((p) => p.name === "policy")!.env;
+
+  it("gives the policy NATS and a generated key-hash secret, and no other process that secret", () => {
+    const plans = metered();
+    const env = policyEnv(plans);
+    assert.equal(env["SWITCHYARD_NATS_URL"], metering.natsUrl);
+    assert.match(env[KEY_HASH_SECRET_ENV] ?? "", /^[A-Za-z0-9_-]{43}$/);
+    for (const p of plans) if (p.name !== "policy") assert.equal(KEY_HASH_SECRET_ENV in p.env, false, p.name);
+    // A new plan (a new mesh) draws a new secret.
+    assert.notEqual(policyEnv(metered())[KEY_HASH_SECRET_ENV], env[KEY_HASH_SECRET_ENV]);
+  });
+
+  it("takes the secret from the input environment, and lets serviceEnv override it", () => {
+    const secret = "s".repeat(40);
+    assert.equal(policyEnv(metered({ env: { [KEY_HASH_SECRET_ENV]: secret } }))[KEY_HASH_SECRET_ENV], secret);
+    assert.equal(policyEnv(metered({ baseEnv: { [KEY_HASH_SECRET_ENV]: secret } }))[KEY_HASH_SECRET_ENV], secret);
+    const override = metered({
+      env: { [KEY_HASH_SECRET_ENV]: secret },
+      serviceEnv: { policy: { [KEY_HASH_SECRET_ENV]: "o".repeat(32) } },
+    });
+    assert.equal(policyEnv(override)[KEY_HASH_SECRET_ENV], "o".repeat(32));
+  });
+
+  it("gives the policy neither without metering", () => {
+    const env = policyEnv(plan());
+    assert.equal("SWITCHYARD_NATS_URL" in env, false);
+    assert.equal(KEY_HASH_SECRET_ENV in env, false);
   });
 });
 

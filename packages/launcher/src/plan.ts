@@ -1,5 +1,8 @@
-// Pure planning of a mesh: which processes, in which order, on which addresses, with which environment.
-// Nothing here touches the network or spawns anything, so it is unit tested directly.
+// Planning of a mesh: which processes, in which order, on which addresses, with which environment. Nothing here
+// touches the network or spawns anything, so it is unit tested directly; its one impure step is drawing a random
+// key-hash secret for the policy when a metered mesh is given none.
+
+import { randomBytes } from "node:crypto";
 
 /** The deployables, in start order. */
 export const SERVICE_NAMES = ["policy", "metering", "provider-worker", "router", "ingress"] as const;
@@ -49,7 +52,10 @@ export interface PlanInput {
   readonly env?: Readonly<Record<string, string>>;
   /** Extra environment per service; applied last, so it can override anything (fault tests rewire addresses). */
   readonly serviceEnv?: Partial<Record<ServiceName, Readonly<Record<string, string>>>>;
-  /** NATS and ClickHouse for metering; without them the mesh runs no metering service and publishes no usage. */
+  /**
+   * NATS and ClickHouse for metering; without them the mesh runs no metering service and publishes no usage. With
+   * them the policy also keeps its virtual keys, teams, users and customers in NATS (see `planMesh`).
+   */
   readonly metering?: MeteringInfra;
 }
 
@@ -65,7 +71,23 @@ export interface MeteringInfra {
 // runner that is not listening.
 const PARENT_ONLY_ENV = new Set(["NODE_TEST_CONTEXT"]);
 
-/** Plans the processes of a mesh in start order: policy, metering, provider-workers, router, ingress. */
+/** The environment variable of the HMAC key of stored virtual-key hashes (services/policy/README.md). */
+export const KEY_HASH_SECRET_ENV = "SWITCHYARD_KEY_HASH_SECRET";
+
+/** A new random key-hash secret: 32 random bytes in base64url, 43 characters (the policy needs at least 32). */
+export function generateKeyHashSecret(): string {
+  return randomBytes(32).toString("base64url");
+}
+
+/**
+ * Plans the processes of a mesh in start order: policy, metering, provider-workers, router, ingress.
+ *
+ * With metering infra, the policy also gets `SWITCHYARD_NATS_URL` (key management) and the
+ * `SWITCHYARD_KEY_HASH_SECRET` it requires with it: the one in the input environment (`baseEnv` or `env`) when set,
+ * else a random one generated here, once per plan. A generated secret lives as long as the mesh, so keys survive a
+ * `restart()` of the policy but not a new mesh: fine for tests, while `npm start` keeps a secret on disk and passes
+ * it in `serviceEnv.policy` (which overrides both).
+ */
 export function planMesh(input: PlanInput): ProcessPlan[] {
   const { host, ports, metering } = input;
   const address = (port: number) => `${host}:${port}`;
@@ -73,8 +95,12 @@ export function planMesh(input: PlanInput): ProcessPlan[] {
   const workerAddrs = ports.workers.map((p) => address(p.http)).join(",");
   if (metering && !ports.metering) throw new Error("expected ports for the metering service");
   const nats: Record<string, string> = metering ? { SWITCHYARD_NATS_URL: metering.natsUrl } : {};
+  const inherited = inheritedEnv(input);
+  const policyNats: Record<string, string> = metering
+    ? { ...nats, [KEY_HASH_SECRET_ENV]: inherited[KEY_HASH_SECRET_ENV] || generateKeyHashSecret() }
+    : {};
   const extra: Record<ServiceName, Record<string, string>> = {
-    policy: {},
+    policy: policyNats,
     metering: metering ? { ...nats, SWITCHYARD_CLICKHOUSE_URL: metering.clickhouseUrl } : {},
     "provider-worker": nats,
     router: { SWITCHYARD_WORKER_ADDRS: workerAddrs },
@@ -104,7 +130,7 @@ export function planMesh(input: PlanInput): ProcessPlan[] {
       entry: `services/${name}/dist/main.js`,
       grpcAddress: address(p.grpc),
       httpAddress: address(p.http),
-      env: { ...inheritedEnv(input), ...contract, ...input.serviceEnv?.[name] },
+      env: { ...inherited, ...contract, ...input.serviceEnv?.[name] },
     };
   });
 }

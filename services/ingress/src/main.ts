@@ -31,6 +31,7 @@ await main(log, async () => {
       auth,
       router,
       metering: meteringClient,
+      policy: policyClient,
       log,
       maxBodyBytes: settings.config.general.maxRequestBodyBytes,
       // Not ready (starting or draining): new requests get 503 so clients retry elsewhere.

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { parseChatRequest, renderModelList } from "@switchyard/openai";
 import { llm } from "@switchyard/proto";
 import { type connect, GatewayError, type Logger } from "@switchyard/runtime";
+import { matchAdmin, serveAdmin } from "./admin.js";
 import { type Authenticator, bearer } from "./auth.js";
 import { completeChat, streamChat } from "./chat-rest.js";
 import { parseJson, readBody, sendError, sendJson } from "./http-io.js";
@@ -16,6 +17,8 @@ export interface RestDeps {
   router: RouterClient;
   /** The metering service's Connect client, for the admin spend APIs; absent when metering is off. */
   metering?: connect.ConnectClient;
+  /** The policy service's Connect client, for the admin key, team, user and customer APIs (admin.ts). */
+  policy: connect.ConnectClient;
   log: Logger;
   maxBodyBytes: number;
   /** True once the service drains: new requests get 503. */
@@ -66,12 +69,16 @@ async function handle(
       await deps.auth.authenticate(bearer(req.headers.authorization), "");
       return sendJson(res, 200, renderModelList(await deps.router.listModels()), headers);
     }
-    default:
+    default: {
+      // LiteLLM's admin paths are matched exactly, on the raw path (no /v1 prefix), after it is checked canonical.
+      const admin = matchAdmin(req.method, req.url);
+      if (admin) return serveAdmin(deps, admin, req, res, headers);
       throw new GatewayError({
         class: llm.ErrorClass.NOT_FOUND,
         message: `unknown route: ${req.method} ${(req.url ?? "").split("?", 1)[0]!.slice(0, 200)}`,
         code: "not_found",
       });
+    }
   }
 }
 

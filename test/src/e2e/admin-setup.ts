@@ -1,0 +1,142 @@
+// A mesh with key management on: real nats-server and clickhouse-server on free ports, the whole mesh with metering
+// (so the policy keeps keys in NATS KV), two mock model groups, every service logging at debug level and every
+// line kept, so a spec can prove that no key secret was ever written to a log. Requests go out through node:http,
+// which sends paths and headers exactly as given (fetch and undici would normalise `/x/../key/info`).
+
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { type OutgoingHttpHeaders, request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  type ClickHouseServer,
+  type Mesh,
+  type NatsServer,
+  startClickHouse,
+  startMesh,
+  startNats,
+} from "@switchyard/launcher";
+import { MASTER_KEY } from "./setup.js";
+
+/** The model groups of the admin mesh. */
+export const MODEL_A = "mock-a";
+export const MODEL_B = "mock-b";
+
+/** A gateway with key management and the servers behind it. */
+export interface AdminGateway {
+  mesh: Mesh;
+  nats: NatsServer;
+  clickhouse: ClickHouseServer;
+  /** Every line every service wrote, in order (the processes' own rings keep the last 200 only). */
+  lines: string[];
+  stop(): Promise<void>;
+}
+
+const CONFIG = `
+model_list:
+  - model_name: ${MODEL_A}
+    litellm_params: { model: mock/a, mock_chunks: 2 }
+  - model_name: ${MODEL_B}
+    litellm_params: { model: mock/b, mock_chunks: 2 }
+router_settings:
+  num_retries: 0
+  timeout: 10
+general_settings:
+  master_key: os.environ/SWITCHYARD_MASTER_KEY
+`;
+
+/** Starts NATS, ClickHouse and the whole mesh with metering, logging at debug level. */
+export async function startAdminGateway(): Promise<AdminGateway> {
+  const [nats, clickhouse] = await Promise.all([startNats(), startClickHouse()]);
+  const dir = mkdtempSync(join(tmpdir(), "switchyard-admin-e2e-"));
+  const configPath = join(dir, "config.yaml");
+  writeFileSync(configPath, CONFIG);
+  const lines: string[] = [];
+  try {
+    const mesh = await startMesh({
+      configPath,
+      metering: { natsUrl: nats.url, clickhouseUrl: clickhouse.url },
+      env: { SWITCHYARD_MASTER_KEY: MASTER_KEY, LOG_LEVEL: "debug" },
+      serviceEnv: { "provider-worker": { SWITCHYARD_USAGE_SPOOL_DIR: join(dir, "spool") } },
+      onLog: ({ line }) => lines.push(line),
+      readyTimeoutMs: 60_000,
+    });
+    return {
+      mesh,
+      nats,
+      clickhouse,
+      lines,
+      async stop() {
+        await mesh.stop();
+        await Promise.all([nats.stop(), clickhouse.stop()]);
+      },
+    };
+  } catch (err) {
+    await Promise.all([nats.stop(), clickhouse.stop()]);
+    throw err;
+  }
+}
+
+/** A response as a client saw it; `json` is undefined when the body was not JSON. */
+export interface Reply {
+  status: number;
+  json: Record<string, unknown> & { error?: { message: string; type: string; param: string | null; code: unknown } };
+}
+
+/** Sends one request with `path` and `headers` on the wire exactly as given. */
+export function send(
+  restUrl: string,
+  method: string,
+  path: string,
+  body?: string,
+  headers: OutgoingHttpHeaders = {},
+): Promise<Reply> {
+  const { hostname, port } = new URL(restUrl);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: hostname, port, method, path, headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("end", () => {
+        const text = Buffer.concat(chunks).toString("utf8");
+        let json: Reply["json"] = {};
+        try {
+          json = text === "" ? {} : JSON.parse(text);
+        } catch {
+          json = { raw: text };
+        }
+        resolve({ status: res.statusCode ?? 0, json });
+      });
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+/** A client of one gateway acting with one credential. */
+export interface AdminClient {
+  post(path: string, body: unknown, headers?: OutgoingHttpHeaders): Promise<Reply>;
+  get(path: string, headers?: OutgoingHttpHeaders): Promise<Reply>;
+  /** A one-message chat completion on `model`. */
+  chat(model: string): Promise<Reply>;
+}
+
+/** A client that sends `Authorization: Bearer <key>`. */
+export function clientFor(restUrl: string, key: string): AdminClient {
+  const auth = { authorization: `Bearer ${key}` };
+  const post = (path: string, body: unknown, headers: OutgoingHttpHeaders = {}) =>
+    send(restUrl, "POST", path, JSON.stringify(body), { ...auth, "content-type": "application/json", ...headers });
+  return {
+    post,
+    get: (path, headers = {}) => send(restUrl, "GET", path, undefined, { ...auth, ...headers }),
+    chat: (model) => post("/v1/chat/completions", { model, messages: [{ role: "user", content: "hi" }] }),
+  };
+}
+
+/** Polls `probe` every 25 ms until it returns true; resolves with the elapsed ms, or rejects after `timeoutMs`. */
+export async function within(timeoutMs: number, probe: () => Promise<boolean>): Promise<number> {
+  const start = Date.now();
+  while (!(await probe())) {
+    if (Date.now() - start > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return Date.now() - start;
+}
