@@ -73,7 +73,7 @@ function parseBody(body: unknown): llm.ChatCompletionRequest {
     n: f.integer(body, "n", "", 1, 128),
     seed: parseSeed(body),
     user: f.string(body, "user", ""),
-    metadata: parseMetadata(body),
+    ...parseMetadata(body),
     presencePenalty: f.number(body, "presence_penalty", "", -2, 2),
     frequencyPenalty: f.number(body, "frequency_penalty", "", -2, 2),
     stream,
@@ -105,13 +105,36 @@ function parseSeed(body: JsonObject): bigint | undefined {
   return seed >= BigInt(INT64_LIMIT) ? BigInt(INT64_LIMIT) - 1n : seed;
 }
 
-function parseMetadata(body: JsonObject): Record<string, string> | undefined {
+/** LiteLLM clients send request tags as a list under `metadata.tags`; a string there stays plain metadata. */
+const MAX_TAGS = 32;
+const TAG = /^[\w.:=/-]{1,64}$/;
+
+function parseTags(value: unknown): string[] {
+  if (!Array.isArray(value)) throw f.fail("metadata.tags", "expected a list of strings");
+  if (value.length > MAX_TAGS) throw f.fail("metadata.tags", `expected at most ${MAX_TAGS} tags`);
+  const tags: string[] = [];
+  value.forEach((tag, i) => {
+    if (typeof tag !== "string" || !TAG.test(tag)) {
+      throw f.fail(`metadata.tags[${i}]`, "expected 1-64 characters of letters, digits and _.:=/-");
+    }
+    if (!tags.includes(tag)) tags.push(tag);
+  });
+  return tags;
+}
+
+/** OpenAI's metadata (string pairs), and LiteLLM's `metadata.tags` list taken out of it as request tags. */
+function parseMetadata(body: JsonObject): { metadata?: Record<string, string>; tags?: string[] } {
   const md = f.object(body, "metadata", "");
-  if (md === undefined) return undefined;
+  if (md === undefined) return {};
   const keys = Object.keys(md);
   if (keys.length > METADATA_PAIRS) throw f.fail("metadata", `expected at most ${METADATA_PAIRS} pairs`);
   const out: Record<string, string> = {};
+  let tags: string[] | undefined;
   for (const key of keys) {
+    if (key === "tags" && Array.isArray(md[key])) {
+      tags = parseTags(md[key]);
+      continue;
+    }
     const value = f.string(md, key, "metadata");
     if (value === undefined) throw f.fail(`metadata.${key}`, "expected a string");
     if (key.length > METADATA_KEY_CHARS)
@@ -120,7 +143,7 @@ function parseMetadata(body: JsonObject): Record<string, string> | undefined {
       throw f.fail(`metadata.${key}`, `value longer than ${METADATA_VALUE_CHARS} characters`);
     out[key] = value;
   }
-  return out;
+  return tags ? { metadata: out, tags } : { metadata: out };
 }
 
 /**

@@ -195,3 +195,37 @@ describe("normalisation", () => {
     assert.deepEqual(chatRequestToJson(req, "m"), { ...base, logprobs: true });
   });
 });
+
+describe("LiteLLM request tags", () => {
+  const base = { model: "m", messages: [{ role: "user", content: "hi" }] };
+
+  it("takes metadata.tags as a list out of the metadata and never sends it upstream", () => {
+    const req = parseChatRequest({
+      ...base,
+      metadata: { tags: ["job:nightly", "team=search", "job:nightly"], run: "7" },
+    });
+    assert.deepEqual(req.tags, ["job:nightly", "team=search"]);
+    assert.deepEqual(req.metadata, { run: "7" });
+    const upstream = chatRequestToJson(req, "m");
+    assert.deepEqual(upstream["metadata"], { run: "7" });
+    assert.equal(JSON.stringify(upstream).includes("nightly"), false);
+  });
+
+  it("keeps a string-valued metadata.tags as ordinary metadata", () => {
+    const req = parseChatRequest({ ...base, metadata: { tags: "a,b" } });
+    assert.deepEqual(req.tags, []);
+    assert.deepEqual(req.metadata, { tags: "a,b" });
+  });
+
+  it("names the offending tag", () => {
+    assert.throws(
+      () => parseChatRequest({ ...base, metadata: { tags: ["ok", "not ok"] } }),
+      (err: Error & { detail?: { param?: string } }) => err.detail?.param === "metadata.tags[1]",
+    );
+    assert.throws(
+      () => parseChatRequest({ ...base, metadata: { tags: Array.from({ length: 33 }, (_, i) => `t${i}`) } }),
+      /at most 32 tags/,
+    );
+    assert.throws(() => parseChatRequest({ ...base, metadata: { tags: [{ evil: true }] } }), /metadata\.tags\[0\]/);
+  });
+});

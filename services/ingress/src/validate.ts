@@ -1,6 +1,9 @@
 import type { llm } from "@switchyard/proto";
 import { invalidRequest } from "@switchyard/runtime";
 
+/** A request tag, as the REST parser and the x-switchyard-tags header accept it. */
+const TAG = /^[\w.:=/-]{1,64}$/;
+
 /**
  * Checks the semantic rules of a canonical request that its types cannot express. REST bodies are
  * already checked by the OpenAI parser; gRPC callers get the same rules, with `prefix` naming the field.
@@ -27,6 +30,15 @@ export function validateChatRequest(
     );
   }
   if (req.stop.length > 4) throw invalidRequest(`${prefix}stop: expected at most 4 sequences`, `${prefix}stop`);
+  if (req.tags.length > 32) throw invalidRequest(`${prefix}tags: expected at most 32 tags`, `${prefix}tags`);
+  req.tags.forEach((tag, i) => {
+    if (!TAG.test(tag)) {
+      throw invalidRequest(
+        `${prefix}tags[${i}]: expected 1-64 characters of letters, digits and _.:=/-`,
+        `${prefix}tags`,
+      );
+    }
+  });
   if (req.extraJson) {
     try {
       const extra: unknown = JSON.parse(req.extraJson);

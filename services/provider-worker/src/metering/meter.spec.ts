@@ -26,6 +26,7 @@ function request(text = "hello there"): llm.ChatCompletionRequest {
     messages: [{ role: llm.Role.USER, content: { case: "text", value: text } }],
     user: "end-user-1",
     metadata: { job: "nightly" },
+    tags: ["t1", "from-body"],
   });
 }
 
@@ -82,7 +83,7 @@ describe("AttemptMeter", () => {
     assert.equal(e.caller?.keyId, "key-1");
     assert.equal(e.caller?.teamId, "team-a");
     assert.equal(e.caller?.endUser, "end-user-1");
-    assert.deepEqual(e.caller?.tags, ["t1"]);
+    assert.deepEqual(e.caller?.tags, ["t1", "from-body"], "header tags, then the body's, once each");
     assert.deepEqual(e.caller?.metadata, { job: "nightly" });
     assert.equal(e.route?.requestedModel, "flaky");
     assert.equal(e.route?.modelGroup, "priced");

@@ -113,6 +113,7 @@ export class AttemptMeter {
     const { info } = this;
     const caller = create(metering.CallerSchema, info.caller);
     if (info.request.user) caller.endUser = info.request.user;
+    for (const tag of info.request.tags) if (!caller.tags.includes(tag)) caller.tags.push(tag);
     for (const [k, v] of Object.entries(info.request.metadata)) caller.metadata[k] = v;
     const error = outcome.status === "error" ? outcome.error : undefined;
     const event = create(metering.UsageEventSchema, {
