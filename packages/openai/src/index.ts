@@ -7,3 +7,4 @@ export { MODELLED_FIELDS, parseChatRequest } from "./request-parse.js";
 export { chatRequestToJson } from "./request-render.js";
 export { parseChatChunk, parseChatCompletion } from "./response-parse.js";
 export { renderChatChunk, renderChatCompletion } from "./response-render.js";
+export { isRequestTag, MAX_REQUEST_TAGS, REQUEST_TAG_RULE } from "./tags.js";

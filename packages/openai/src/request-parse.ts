@@ -1,4 +1,5 @@
 // An OpenAI `POST /v1/chat/completions` body -> the canonical ChatCompletionRequest.
+
 import { create } from "@bufbuild/protobuf";
 import { llm } from "@switchyard/proto";
 import { GatewayError, invalidRequest } from "@switchyard/runtime";
@@ -6,6 +7,7 @@ import { clientFields as f } from "./fields.js";
 import { findHazard, INT32_MAX, isObject, itemPath, type JsonObject, restOf, toExtraJson } from "./json.js";
 import { parseMessages } from "./request-messages.js";
 import { parseResponseFormat, parseToolChoice, parseTools } from "./request-tools.js";
+import { isRequestTag, MAX_REQUEST_TAGS, REQUEST_TAG_RULE } from "./tags.js";
 
 /** The top-level fields the canonical request models; every other field is carried in extra_json. */
 export const MODELLED_FIELDS: ReadonlySet<string> = new Set([
@@ -106,16 +108,14 @@ function parseSeed(body: JsonObject): bigint | undefined {
 }
 
 /** LiteLLM clients send request tags as a list under `metadata.tags`; a string there stays plain metadata. */
-const MAX_TAGS = 32;
-const TAG = /^[\w.:=/-]{1,64}$/;
 
 function parseTags(value: unknown): string[] {
   if (!Array.isArray(value)) throw f.fail("metadata.tags", "expected a list of strings");
-  if (value.length > MAX_TAGS) throw f.fail("metadata.tags", `expected at most ${MAX_TAGS} tags`);
+  if (value.length > MAX_REQUEST_TAGS) throw f.fail("metadata.tags", `expected at most ${MAX_REQUEST_TAGS} tags`);
   const tags: string[] = [];
   value.forEach((tag, i) => {
-    if (typeof tag !== "string" || !TAG.test(tag)) {
-      throw f.fail(`metadata.tags[${i}]`, "expected 1-64 characters of letters, digits and _.:=/-");
+    if (!isRequestTag(tag)) {
+      throw f.fail(`metadata.tags[${i}]`, `expected ${REQUEST_TAG_RULE}`);
     }
     if (!tags.includes(tag)) tags.push(tag);
   });

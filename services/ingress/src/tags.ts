@@ -1,10 +1,9 @@
+import { isRequestTag, MAX_REQUEST_TAGS, REQUEST_TAG_RULE } from "@switchyard/openai";
 import { llm } from "@switchyard/proto";
 import { GatewayError } from "@switchyard/runtime";
 
 /** The header (REST) and metadata key (gRPC) that carries request tags, comma-separated. */
 export const TAGS_HEADER = "x-switchyard-tags";
-const MAX_TAGS = 32;
-const TAG = /^[\w.:=/-]{1,64}$/;
 
 /**
  * Reads request tags for spend attribution and tag routing: at most 32 comma-separated tags of at most 64
@@ -18,19 +17,19 @@ export function parseTags(value: unknown): string[] {
   for (const raw of text.split(",")) {
     const tag = raw.trim();
     if (tag === "") continue;
-    if (!TAG.test(tag)) {
+    if (!isRequestTag(tag)) {
       throw new GatewayError({
         class: llm.ErrorClass.INVALID_REQUEST,
-        message: `${TAGS_HEADER}: each tag must be 1-64 characters of letters, digits and _.:=/-`,
+        message: `${TAGS_HEADER}: each tag must be ${REQUEST_TAG_RULE}`,
         param: TAGS_HEADER,
       });
     }
     if (!tags.includes(tag)) tags.push(tag);
   }
-  if (tags.length > MAX_TAGS) {
+  if (tags.length > MAX_REQUEST_TAGS) {
     throw new GatewayError({
       class: llm.ErrorClass.INVALID_REQUEST,
-      message: `${TAGS_HEADER}: at most ${MAX_TAGS} tags`,
+      message: `${TAGS_HEADER}: at most ${MAX_REQUEST_TAGS} tags`,
       param: TAGS_HEADER,
     });
   }

@@ -1,8 +1,6 @@
+import { isRequestTag, MAX_REQUEST_TAGS, REQUEST_TAG_RULE } from "@switchyard/openai";
 import type { llm } from "@switchyard/proto";
 import { invalidRequest } from "@switchyard/runtime";
-
-/** A request tag, as the REST parser and the x-switchyard-tags header accept it. */
-const TAG = /^[\w.:=/-]{1,64}$/;
 
 /**
  * Checks the semantic rules of a canonical request that its types cannot express. REST bodies are
@@ -30,14 +28,11 @@ export function validateChatRequest(
     );
   }
   if (req.stop.length > 4) throw invalidRequest(`${prefix}stop: expected at most 4 sequences`, `${prefix}stop`);
-  if (req.tags.length > 32) throw invalidRequest(`${prefix}tags: expected at most 32 tags`, `${prefix}tags`);
+  if (req.tags.length > MAX_REQUEST_TAGS) {
+    throw invalidRequest(`${prefix}tags: expected at most ${MAX_REQUEST_TAGS} tags`, `${prefix}tags`);
+  }
   req.tags.forEach((tag, i) => {
-    if (!TAG.test(tag)) {
-      throw invalidRequest(
-        `${prefix}tags[${i}]: expected 1-64 characters of letters, digits and _.:=/-`,
-        `${prefix}tags`,
-      );
-    }
+    if (!isRequestTag(tag)) throw invalidRequest(`${prefix}tags[${i}]: expected ${REQUEST_TAG_RULE}`, `${prefix}tags`);
   });
   if (req.extraJson) {
     try {
