@@ -13,9 +13,10 @@ const MAX_WILDCARD_MODELS = 10_000;
 
 /** Creates the worker's pricer, logging unpriced deployments and ignored cost fields once. */
 export function createPricer(deployments: readonly Deployment[], log: Logger): Pricer {
-  // Resolving every deployment validates every price field at startup, wildcards included.
-  const all = resolvePrices(deployments);
-  const configured = new Map([...all].filter(([id]) => !deployments.find((d) => d.id === id)?.model.includes("*")));
+  // Resolving every deployment validates every price field at startup, wildcards included; a wildcard's price
+  // depends on the upstream model it is called with, so only the others are kept.
+  const configured = resolvePrices(deployments);
+  for (const d of deployments) if (d.model.includes("*")) configured.delete(d.id);
   const models = new Map<string, ResolvedPrice>();
   const report = (deployment: Deployment, resolved: ResolvedPrice) => {
     for (const warning of resolved.warnings) log.warn({ deployment: deployment.id, warning }, "pricing");
