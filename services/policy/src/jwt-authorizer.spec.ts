@@ -28,10 +28,15 @@ interface FakeJwks {
   close(): Promise<void>;
 }
 
-async function serveJwks(keys: object[]): Promise<FakeJwks> {
+/** Serves `{keys}`, or answers every request with `status` when it is not 200. */
+async function serveJwks(keys: object[], status = 200): Promise<FakeJwks> {
   let requests = 0;
   const server: Server = createServer((_req, res) => {
     requests++;
+    if (status !== 200) {
+      res.writeHead(status).end("unavailable");
+      return;
+    }
     res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys }));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -206,5 +211,21 @@ describe("JWT authorize", () => {
     // A token refused before any key is needed (its algorithm) is still a plain denial.
     const none = `${b64({ alg: "none" })}.${b64({ sub: "alice" })}.`;
     assert.equal((await offline.authorize(ask(none))).decision, Decision.DENY_UNAUTHENTICATED);
+  });
+
+  it("fetches a failing JWKS at most once per 30 s: failed fetches count too", async () => {
+    const failing = await serveJwks([], 503);
+    try {
+      const authorizer = setup(settings(failing.url));
+      for (const kid of ["k1", randomUUID(), randomUUID()]) {
+        await assert.rejects(
+          Promise.resolve(authorizer.authorize(ask(await token({}, nowSeconds() + 300, kid)))),
+          (err: unknown) => err instanceof GatewayError && err.errorClass === llm.ErrorClass.UNAVAILABLE,
+        );
+      }
+      assert.equal(failing.requests, 1);
+    } finally {
+      await failing.close();
+    }
   });
 });

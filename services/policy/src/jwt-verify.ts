@@ -4,7 +4,7 @@
 import type { JwtAuthSettings } from "@switchyard/config";
 import { llm } from "@switchyard/proto";
 import { GatewayError } from "@switchyard/runtime";
-import { createRemoteJWKSet, type JWTPayload, jwtVerify } from "jose";
+import { createRemoteJWKSet, customFetch, type FetchImplementation, type JWTPayload, jwtVerify } from "jose";
 
 /** Tokens longer than this are refused before any parsing. */
 export const MAX_JWT_LENGTH = 8 * 1024;
@@ -57,13 +57,33 @@ function tokenFault(err: unknown): boolean {
 }
 
 /**
- * Creates the verifier. Keys come from `settings.jwksUrl`, cached by jose and refetched for an unknown `kid` at most
- * once per 30 s. The token itself never appears in an error or a log.
+ * A fetch that goes out at most once per `cooldownMs`, whatever the outcome. jose's own cooldown starts only after a
+ * successful fetch, so while the JWKS answers errors every token with an unknown `kid` (or every token at all, before
+ * the first success) would fetch again: a storm of random kids would flood the identity provider while it is down.
+ * A refused attempt fails like an unreachable JWKS (UNAVAILABLE).
+ */
+function throttledFetch(cooldownMs: number): FetchImplementation {
+  let lastAttempt = Number.NEGATIVE_INFINITY;
+  return (url, options) => {
+    const now = Date.now();
+    if (now - lastAttempt < cooldownMs) {
+      return Promise.reject(new Error(`the JWKS was fetched less than ${cooldownMs / 1000} s ago; not refetching yet`));
+    }
+    lastAttempt = now;
+    return fetch(url, options);
+  };
+}
+
+/**
+ * Creates the verifier. Keys come from `settings.jwksUrl`, cached by jose and fetched at most once per 30 s, failed
+ * fetches included (an unknown `kid` refetches once the 30 s have passed). The token never appears in an error or a
+ * log.
  */
 export function createJwtVerifier(settings: JwtAuthSettings, options: VerifierOptions = {}): JwtVerifier {
   const keys = createRemoteJWKSet(new URL(settings.jwksUrl), {
     cooldownDuration: JWKS_COOLDOWN_MS,
     timeoutDuration: options.timeoutMs ?? JWKS_TIMEOUT_MS,
+    [customFetch]: throttledFetch(JWKS_COOLDOWN_MS),
   });
   const verifyOptions = {
     algorithms: [...settings.algorithms],

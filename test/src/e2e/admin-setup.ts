@@ -31,7 +31,13 @@ export interface AdminGateway {
   stop(): Promise<void>;
 }
 
-const CONFIG = `
+/** Options of `startAdminGateway`. */
+export interface AdminGatewayOptions {
+  /** YAML lines added under `general_settings`, each indented by two spaces (JWT auth, for one). */
+  generalSettings?: string;
+}
+
+const config = (generalSettings = "") => `
 model_list:
   - model_name: ${MODEL_A}
     litellm_params: { model: mock/a, mock_chunks: 2 }
@@ -42,14 +48,14 @@ router_settings:
   timeout: 10
 general_settings:
   master_key: os.environ/SWITCHYARD_MASTER_KEY
-`;
+${generalSettings}`;
 
 /** Starts NATS, ClickHouse and the whole mesh with metering, logging at debug level. */
-export async function startAdminGateway(): Promise<AdminGateway> {
+export async function startAdminGateway(options: AdminGatewayOptions = {}): Promise<AdminGateway> {
   const [nats, clickhouse] = await Promise.all([startNats(), startClickHouse()]);
   const dir = mkdtempSync(join(tmpdir(), "switchyard-admin-e2e-"));
   const configPath = join(dir, "config.yaml");
-  writeFileSync(configPath, CONFIG);
+  writeFileSync(configPath, config(options.generalSettings));
   const lines: string[] = [];
   try {
     const mesh = await startMesh({
@@ -139,4 +145,60 @@ export async function within(timeoutMs: number, probe: () => Promise<boolean>): 
     await new Promise((r) => setTimeout(r, 25));
   }
   return Date.now() - start;
+}
+
+/** ClickHouse's own databases, which hold no rows the mesh wrote. */
+const SYSTEM_DATABASES = "('system', 'INFORMATION_SCHEMA', 'information_schema')";
+
+async function clickhouseQuery(url: string, query: string): Promise<string> {
+  const res = await fetch(url, { method: "POST", body: query });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`clickhouse answered ${res.status} to "${query}": ${text.slice(0, 500)}`);
+  return text;
+}
+
+/**
+ * Every row of every table in every database other than ClickHouse's own, as TabSeparated text keyed by
+ * `database.table`: what a canary scan searches for secrets.
+ */
+export async function dumpClickHouse(url: string): Promise<Map<string, string>> {
+  const list = await clickhouseQuery(
+    url,
+    `SELECT database, name FROM system.tables WHERE database NOT IN ${SYSTEM_DATABASES} FORMAT TabSeparated`,
+  );
+  const dump = new Map<string, string>();
+  for (const line of list.split("\n").filter((l) => l !== "")) {
+    const [database = "", table = ""] = line.split("\t");
+    const name = `\`${database}\`.\`${table}\``;
+    dump.set(`${database}.${table}`, await clickhouseQuery(url, `SELECT * FROM ${name} FORMAT TabSeparated`));
+  }
+  return dump;
+}
+
+/** The names of the tables whose dump contains any of `canaries` (each found table once, with the canary's index). */
+export function tablesContaining(dump: Map<string, string>, canaries: readonly string[]): string[] {
+  const found: string[] = [];
+  for (const [table, text] of dump) {
+    const hit = canaries.findIndex((canary) => text.includes(canary));
+    if (hit >= 0) found.push(`${table} (canary ${hit})`);
+  }
+  return found;
+}
+
+/**
+ * Dumps the gateway's ClickHouse once `expected` (an id the test's requests recorded, such as a key id) appears in
+ * one of its tables: usage reaches ClickHouse asynchronously, and a scan before it lands would prove nothing.
+ */
+export async function waitForDump(
+  gw: AdminGateway,
+  expected: string,
+  timeoutMs = 60_000,
+): Promise<Map<string, string>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const dump = await dumpClickHouse(gw.clickhouse.url);
+    if ([...dump.values()].some((text) => text.includes(expected))) return dump;
+    if (Date.now() > deadline) throw new Error(`"${expected}" did not reach ClickHouse within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
