@@ -40,6 +40,8 @@ describe("connect-node client -> runtime Connect server", () => {
         if (ctx.requestHeaders["x-fail"]) throw rich;
         ctx.responseTrailers["x-done"] = "yes";
       },
+      admit: () => create(policy.AdmitResponseSchema, { decision: policy.AdmitDecision.ADMIT }),
+      settle: () => create(policy.SettleResponseSchema),
     });
     server = createServer(connect.createConnectHandler(routes));
     const address = await listen(server);

@@ -4,7 +4,7 @@ import { readJwtAuth } from "./jwt-auth.js";
 import { keyPath } from "./paths.js";
 import { readSecret } from "./secrets.js";
 import type { GeneralSettings } from "./types.js";
-import { field, isSet, readInteger, readNumber, withoutUndefined, type YamlMap } from "./values.js";
+import { field, isSet, readBoolean, readInteger, readNumber, withoutUndefined, type YamlMap } from "./values.js";
 
 /** The request body limit when unset: 10 MiB. */
 export const DEFAULT_MAX_REQUEST_BODY_BYTES = 10 * 1024 * 1024;
@@ -34,5 +34,11 @@ export function readGeneralSettings(ctx: Context, general: YamlMap): GeneralSett
     masterKey: readSecret(ctx, field(general, "master_key"), keyPath("general_settings", "master_key")),
     maxRequestBodyBytes: readBodyLimit(ctx, general),
     jwtAuth: readJwtAuth(ctx, general),
+    allowRequestsOnDbUnavailable:
+      readBoolean(
+        ctx,
+        field(general, "allow_requests_on_db_unavailable"),
+        keyPath("general_settings", "allow_requests_on_db_unavailable"),
+      ) ?? false,
   });
 }

@@ -84,6 +84,7 @@ export const GENERAL_KEYS: KeySpec = {
   supported: ["master_key", "max_request_body_bytes", "max_request_size_mb", "max_request_body_size_mb"].concat([
     "enable_jwt_auth",
     "litellm_jwtauth",
+    "allow_requests_on_db_unavailable",
   ]),
   unsupported: {
     ...ignored(["custom_auth", "enable_oauth2_auth", "allowed_ips"], AUTH),
@@ -92,7 +93,7 @@ export const GENERAL_KEYS: KeySpec = {
     ...ignored(["key_management_system", "key_management_settings", "use_azure_key_vault", "use_google_kms"], VAULT),
     ...ignored(["alerting", "alerting_threshold", "alert_types", "alert_to_webhook_url", "alerting_args"]),
     ...ignored(["spend_report_frequency", "database_url", "database_connection_pool_limit", "store_model_in_db"]),
-    ...ignored(["database_connection_timeout", "allow_requests_on_db_unavailable", "supported_db_objects"]),
+    ...ignored(["database_connection_timeout", "supported_db_objects"]),
     ...ignored(["disable_spend_logs", "disable_spend_updates", "disable_master_key_return", "disable_reset_budget"]),
     ...ignored(["disable_adding_master_key_hash_to_db", "disable_responses_id_security", "enforce_user_param"]),
     ...ignored(["disable_retry_on_max_parallel_request_limit_error", "reject_clientside_metadata_tags"]),

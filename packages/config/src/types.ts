@@ -100,6 +100,11 @@ export interface GeneralSettings {
   readonly maxRequestBodyBytes: number;
   /** JWT auth; absent unless `enable_jwt_auth` is true. */
   readonly jwtAuth?: JwtAuthSettings;
+  /**
+   * `allow_requests_on_db_unavailable`: while the policy service or NATS is unreachable, serve keys whose decision
+   * the ingress has cached and skip their limits, instead of answering 503 (fail closed, the default).
+   */
+  readonly allowRequestsOnDbUnavailable: boolean;
 }
 
 /** A non-fatal finding: a key Switchyard ignores, or a discouraged form it accepts. */

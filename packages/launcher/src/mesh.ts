@@ -33,6 +33,10 @@ export interface MeshOptions {
   grpcPort?: number;
   /** Provider-worker replicas; default 1. */
   workers?: number;
+  /** Policy replicas; default 1. They share their state through NATS, so more than one needs `metering`. */
+  policies?: number;
+  /** Ingress replicas; default 1. Ingress i asks policy i modulo the policy count; `restPort`/`grpcPort` are the first's. */
+  ingresses?: number;
   /** Extra environment for every process (cannot override the addresses the mesh assigns). */
   env?: Record<string, string>;
   /** Extra environment per service, applied last (may override anything, addresses included). */
@@ -58,10 +62,14 @@ export interface MeshOptions {
  * first, the children are killed.
  */
 export interface Mesh {
-  /** `http://127.0.0.1:<port>` of the ingress REST API. */
+  /** `http://127.0.0.1:<port>` of the (first) ingress's REST API. */
   readonly restUrl: string;
-  /** `127.0.0.1:<port>` of the ingress gRPC API. */
+  /** `127.0.0.1:<port>` of the (first) ingress's gRPC API. */
   readonly grpcAddress: string;
+  /** The REST API of every ingress replica, in index order. */
+  readonly restUrls: readonly string[];
+  /** The gRPC API of every ingress replica, in index order. */
+  readonly grpcAddresses: readonly string[];
   /** Every process, in start order. */
   readonly processes: readonly MeshProcess[];
   /**
@@ -83,8 +91,17 @@ export interface Mesh {
 export async function startMesh(options: MeshOptions): Promise<Mesh> {
   const root = options.root ?? DEFAULT_ROOT;
   const workers = options.workers ?? 1;
+  const policies = options.policies ?? 1;
+  const ingresses = options.ingresses ?? 1;
   const readyTimeoutMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
-  if (!Number.isInteger(workers) || workers < 1) throw new Error(`expected workers >= 1, got ${workers}`);
+  for (const [what, count] of [
+    ["workers", workers],
+    ["policies", policies],
+    ["ingresses", ingresses],
+  ] as const) {
+    if (!Number.isInteger(count) || count < 1) throw new Error(`expected ${what} >= 1, got ${count}`);
+  }
+  if (policies > 1 && !options.metering) throw new Error("expected metering (NATS) for more than one policy replica");
   const configPath = resolve(options.configPath);
   await assertReadable(configPath, "config file");
   for (const name of SERVICE_NAMES) {
@@ -93,7 +110,8 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
   }
   if (options.logDir) await mkdir(options.logDir, { recursive: true });
 
-  const ports = await allocatePorts(options.restPort ?? 0, options.grpcPort ?? 0, workers, !!options.metering);
+  const counts = { workers, policies, ingresses, metering: !!options.metering };
+  const ports = await allocatePorts(options.restPort ?? 0, options.grpcPort ?? 0, counts);
   const plans = planMesh({
     configPath,
     host: HOST,
@@ -131,8 +149,10 @@ function createMesh(processes: readonly ServiceProcess[], ports: MeshPorts, read
     throw new Error(`expected a ${name} process with index ${index}, but the mesh runs ${count}`);
   };
   return {
-    restUrl: `http://${HOST}:${ports.ingress.http}`,
-    grpcAddress: `${HOST}:${ports.ingress.grpc}`,
+    restUrl: `http://${HOST}:${ports.ingresses[0]?.http}`,
+    grpcAddress: `${HOST}:${ports.ingresses[0]?.grpc}`,
+    restUrls: ports.ingresses.map((p) => `http://${HOST}:${p.http}`),
+    grpcAddresses: ports.ingresses.map((p) => `${HOST}:${p.grpc}`),
     processes,
     stop: (signal = "SIGTERM", timeoutMs = DEFAULT_STOP_TIMEOUT_MS) => stopAll(processes, signal, timeoutMs),
     kill: (name, index = 0, signal = "SIGTERM") => find(name, index).kill(signal),
@@ -151,15 +171,19 @@ async function stopAll(processes: readonly ServiceProcess[], signal: NodeJS.Sign
   }
 }
 
-async function allocatePorts(
-  restPort: number,
-  grpcPort: number,
-  workers: number,
-  metering: boolean,
-): Promise<MeshPorts> {
+interface Counts {
+  workers: number;
+  policies: number;
+  ingresses: number;
+  metering: boolean;
+}
+
+async function allocatePorts(restPort: number, grpcPort: number, counts: Counts): Promise<MeshPorts> {
+  const { workers, policies, ingresses, metering } = counts;
   if (restPort !== 0 && !(await isPortFree(restPort, HOST))) throw new PortInUseError("restPort", restPort);
   if (grpcPort !== 0 && !(await isPortFree(grpcPort, HOST))) throw new PortInUseError("grpcPort", grpcPort);
-  const needed = 2 * (3 + workers + (metering ? 1 : 0)) - (restPort !== 0 ? 1 : 0) - (grpcPort !== 0 ? 1 : 0);
+  const processes = policies + (metering ? 1 : 0) + workers + 1 + ingresses;
+  const needed = 2 * processes - (restPort !== 0 ? 1 : 0) - (grpcPort !== 0 ? 1 : 0);
   const free = await freePorts(needed, HOST, [restPort, grpcPort]);
   const next = (): number => {
     const port = free.shift();
@@ -168,11 +192,14 @@ async function allocatePorts(
   };
   const pair = (): ProcessPorts => ({ grpc: next(), http: next() });
   return {
-    policy: pair(),
+    policies: Array.from({ length: policies }, pair),
     ...(metering ? { metering: pair() } : {}),
     workers: Array.from({ length: workers }, pair),
     router: pair(),
-    ingress: { grpc: grpcPort !== 0 ? grpcPort : next(), http: restPort !== 0 ? restPort : next() },
+    ingresses: [
+      { grpc: grpcPort !== 0 ? grpcPort : next(), http: restPort !== 0 ? restPort : next() },
+      ...Array.from({ length: ingresses - 1 }, pair),
+    ],
   };
 }
 

@@ -4,13 +4,13 @@ import { formatStartFailure } from "./errors.js";
 import { KEY_HASH_SECRET_ENV, logFileName, type MeshPorts, planMesh, processLabel, stopOrder } from "./plan.js";
 
 const ports: MeshPorts = {
-  policy: { grpc: 5001, http: 5002 },
+  policies: [{ grpc: 5001, http: 5002 }],
   workers: [
     { grpc: 5003, http: 5004 },
     { grpc: 5005, http: 5006 },
   ],
   router: { grpc: 5007, http: 5008 },
-  ingress: { grpc: 4001, http: 4000 },
+  ingresses: [{ grpc: 4001, http: 4000 }],
 };
 
 const plan = (extra: Partial<Parameters<typeof planMesh>[0]> = {}) =>

@@ -17,15 +17,15 @@ export interface ProcessPorts {
 }
 
 /**
- * Ports of every process in the mesh; `workers` has one entry per provider-worker replica. `metering` is absent
- * when the mesh runs without metering (no NATS and ClickHouse given).
+ * Ports of every process in the mesh; `policies`, `workers` and `ingresses` have one entry per replica (at least
+ * one). `metering` is absent when the mesh runs without metering (no NATS and ClickHouse given).
  */
 export interface MeshPorts {
-  readonly policy: ProcessPorts;
+  readonly policies: readonly ProcessPorts[];
   readonly metering?: ProcessPorts;
   readonly workers: readonly ProcessPorts[];
   readonly router: ProcessPorts;
-  readonly ingress: ProcessPorts;
+  readonly ingresses: readonly ProcessPorts[];
 }
 
 /** Everything needed to spawn one process of the mesh. */
@@ -99,30 +99,43 @@ export function planMesh(input: PlanInput): ProcessPlan[] {
   const policyNats: Record<string, string> = metering
     ? { ...nats, [KEY_HASH_SECRET_ENV]: inherited[KEY_HASH_SECRET_ENV] || generateKeyHashSecret() }
     : {};
-  const extra: Record<ServiceName, Record<string, string>> = {
-    policy: policyNats,
-    metering: metering ? { ...nats, SWITCHYARD_CLICKHOUSE_URL: metering.clickhouseUrl } : {},
-    "provider-worker": nats,
-    router: { SWITCHYARD_WORKER_ADDRS: workerAddrs },
-    ingress: {
-      SWITCHYARD_ROUTER_ADDR: address(ports.router.http),
-      SWITCHYARD_POLICY_ADDR: address(ports.policy.http),
-      ...(metering && ports.metering ? { SWITCHYARD_METERING_ADDR: address(ports.metering.http) } : {}),
-    },
+  if (ports.policies.length === 0 || ports.ingresses.length === 0) throw new Error("expected a policy and an ingress");
+  const extra = (name: ServiceName, index: number): Record<string, string> => {
+    switch (name) {
+      case "policy":
+        return policyNats;
+      case "metering":
+        return metering ? { ...nats, SWITCHYARD_CLICKHOUSE_URL: metering.clickhouseUrl } : {};
+      case "provider-worker":
+        return nats;
+      case "router":
+        return { SWITCHYARD_WORKER_ADDRS: workerAddrs };
+      case "ingress": {
+        // Ingress i asks policy i (modulo), so replicated ingresses and policies share the work pairwise.
+        const policy = ports.policies[index % ports.policies.length] as ProcessPorts;
+        return {
+          SWITCHYARD_ROUTER_ADDR: address(ports.router.http),
+          SWITCHYARD_POLICY_ADDR: address(policy.http),
+          ...(metering && ports.metering ? { SWITCHYARD_METERING_ADDR: address(ports.metering.http) } : {}),
+        };
+      }
+    }
   };
+  const replicas = (name: ServiceName, list: readonly ProcessPorts[]) =>
+    list.map((p, i): [ServiceName, number, ProcessPorts] => [name, i, p]);
   const entries: [ServiceName, number, ProcessPorts][] = [
-    ["policy", 0, ports.policy],
+    ...replicas("policy", ports.policies),
     ...(metering && ports.metering ? [["metering", 0, ports.metering] as [ServiceName, number, ProcessPorts]] : []),
-    ...ports.workers.map((p, i): [ServiceName, number, ProcessPorts] => ["provider-worker", i, p]),
+    ...replicas("provider-worker", ports.workers),
     ["router", 0, ports.router],
-    ["ingress", 0, ports.ingress],
+    ...replicas("ingress", ports.ingresses),
   ];
   return entries.map(([name, index, p]) => {
     const contract = {
       SWITCHYARD_CONFIG: input.configPath,
       SWITCHYARD_GRPC_ADDR: address(p.grpc),
       SWITCHYARD_HTTP_ADDR: address(p.http),
-      ...extra[name],
+      ...extra(name, index),
     };
     return {
       name,
@@ -155,12 +168,15 @@ export function stopOrder<T extends { readonly name: ServiceName }>(processes: r
   return stages;
 }
 
-/** Log file of a process: `<name>.log`, or `<name>-<index>.log` for replicated provider-workers. */
+/** Log file of a process: `<label>.log` (see `processLabel`). */
 export function logFileName(name: ServiceName, index: number): string {
-  return name === "provider-worker" ? `${name}-${index}.log` : `${name}.log`;
+  return `${processLabel(name, index)}.log`;
 }
 
-/** Short label of a process for messages and log prefixes: `router`, `provider-worker-1`. */
+/**
+ * Short label of a process for messages and log prefixes: `router`, `provider-worker-1`; provider-workers always
+ * carry their index, other services from their second replica on (`ingress`, `ingress-1`).
+ */
 export function processLabel(name: ServiceName, index: number): string {
-  return name === "provider-worker" ? `${name}-${index}` : name;
+  return name === "provider-worker" || index > 0 ? `${name}-${index}` : name;
 }

@@ -2,6 +2,7 @@
 // messages. Pure functions, no I/O; used by the ingress (client side) and the OpenAI provider
 // adapter (upstream side).
 
+export { estimatePromptTokens, estimateTextTokens } from "./estimate.js";
 export { renderError, renderModelList } from "./render-error.js";
 export { MODELLED_FIELDS, parseChatRequest } from "./request-parse.js";
 export { chatRequestToJson } from "./request-render.js";

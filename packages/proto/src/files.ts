@@ -5,6 +5,7 @@ import { file_switchyard_llm_v1_error } from "./gen/switchyard/llm/v1/error_pb.j
 import { file_switchyard_metering_v1_metering } from "./gen/switchyard/metering/v1/metering_pb.js";
 import { file_switchyard_metering_v1_usage } from "./gen/switchyard/metering/v1/usage_pb.js";
 import { file_switchyard_policy_v1_admin } from "./gen/switchyard/policy/v1/admin_pb.js";
+import { file_switchyard_policy_v1_audit } from "./gen/switchyard/policy/v1/audit_pb.js";
 import { file_switchyard_policy_v1_policy } from "./gen/switchyard/policy/v1/policy_pb.js";
 import { file_switchyard_router_v1_router } from "./gen/switchyard/router/v1/router_pb.js";
 import { file_switchyard_worker_v1_worker } from "./gen/switchyard/worker/v1/worker_pb.js";
@@ -18,6 +19,7 @@ export const allFiles: readonly DescFile[] = [
   file_switchyard_worker_v1_worker,
   file_switchyard_policy_v1_policy,
   file_switchyard_policy_v1_admin,
+  file_switchyard_policy_v1_audit,
   file_switchyard_metering_v1_usage,
   file_switchyard_metering_v1_metering,
 ];

@@ -1,3 +1,4 @@
-// The policy package (switchyard.policy.v1): authorization on the request path and the admin API.
+// The policy package (switchyard.policy.v1): authorization on the request path, the admin API and its audit events.
 export * from "./gen/switchyard/policy/v1/admin_pb.js";
+export * from "./gen/switchyard/policy/v1/audit_pb.js";
 export * from "./gen/switchyard/policy/v1/policy_pb.js";

@@ -1,4 +1,6 @@
-// Usage events: the stream they travel on, the publisher the provider worker uses, and the live-spend format.
+// Usage events: the stream they travel on, the publisher the provider worker uses, and the live-spend format; and
+// the stream admin audit events travel on.
+export * from "./audit-stream.js";
 export { type UsageMetrics, usageMetrics } from "./metrics.js";
 export {
   DEFAULT_LIMITS,

@@ -15,8 +15,15 @@ export const MASTER = "sk-master-0123456789";
 export const USER_KEY = "sk-user-0123456789";
 
 const PRINCIPALS: Record<string, Principal> = {
-  [MASTER]: { keyId: "master-1", teamId: "", userId: "", isAdmin: true },
-  [USER_KEY]: { keyId: "key_00000000000000aa", teamId: "t1", userId: "u1", isAdmin: false },
+  [MASTER]: { keyId: "master-1", teamId: "", userId: "", isAdmin: true, limited: false, endUserLimits: false },
+  [USER_KEY]: {
+    keyId: "key_00000000000000aa",
+    teamId: "t1",
+    userId: "u1",
+    isAdmin: false,
+    limited: false,
+    endUserLimits: false,
+  },
 };
 
 /** One call the scripted policy received. */

@@ -131,7 +131,12 @@ export async function serveAdmin(
     req.resume();
     fields = fieldReader(queryFields(target.query));
   }
-  const callHeaders: Record<string, string> = authorization === undefined ? {} : { authorization };
+  // The request id travels along so the policy's audit events name the request that made each change.
+  const requestId = headers["x-request-id"];
+  const callHeaders: Record<string, string> = {
+    ...(authorization === undefined ? {} : { authorization }),
+    ...(requestId === undefined ? {} : { "x-request-id": requestId }),
+  };
   const context: AdminContext = {
     fields,
     pathKey,

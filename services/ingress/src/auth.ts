@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { llm, policy } from "@switchyard/proto";
 import { connect, GatewayError, type Logger } from "@switchyard/runtime";
+import { type FailOpen, STALE_DECISION_MS } from "./fail-open.js";
 
 /** Who is calling, as the policy service established it. */
 export interface Principal {
@@ -9,6 +10,10 @@ export interface Principal {
   readonly teamId: string;
   readonly userId: string;
   readonly isAdmin: boolean;
+  /** The key, its team or its user has rate limits or a budget: every request is admitted by the policy. */
+  readonly limited: boolean;
+  /** Some end user has limits: a request naming one is admitted by the policy. */
+  readonly endUserLimits: boolean;
 }
 
 /** Authenticates credentials through the policy service, caching allow decisions in process. */
@@ -24,10 +29,23 @@ interface Entry {
   principal: Principal;
   keyId: string;
   expiresAt: number;
+  /** Until when the decision may serve while the policy is unreachable (fail open only). */
+  staleUntil: number;
+}
+
+/** Options of `createAuthenticator`. */
+export interface AuthenticatorOptions {
+  /** Serve cached decisions past their TTL while the policy is unreachable (allow_requests_on_db_unavailable). */
+  failOpen?: FailOpen;
 }
 
 const MAX_ENTRIES = 50_000;
-const MAX_CREDENTIAL = 4096;
+/** The policy's longest decision TTL (services/policy/src/authorizer.ts). */
+const DECISION_TTL_MS = 60_000;
+/** Longest credential passed to the policy: JWTs with many claims run to several KiB (the policy's own limit). */
+const MAX_CREDENTIAL = 8192;
+/** An unreachable policy is logged at most this often. */
+const LOG_EVERY_MS = 10_000;
 
 function unauthenticated(message: string): GatewayError {
   return new GatewayError({ class: llm.ErrorClass.AUTH, message });
@@ -39,9 +57,15 @@ function unauthenticated(message: string): GatewayError {
  * over WatchInvalidations, which keeps the decision for a known key off the network. A policy outage
  * surfaces as 503, never as 401.
  */
-export function createAuthenticator(client: connect.ConnectClient, log: Logger): Authenticator {
+export function createAuthenticator(
+  client: connect.ConnectClient,
+  log: Logger,
+  options: AuthenticatorOptions = {},
+): Authenticator {
   const cache = new Map<string, Entry>();
   let closed = false;
+  let loggedAt = 0;
+  let unlogged = 0;
   let watch: connect.ServerStream<policy.WatchInvalidationsResponse> | undefined;
 
   const apply = (msg: policy.WatchInvalidationsResponse) => {
@@ -63,8 +87,10 @@ export function createAuthenticator(client: connect.ConnectClient, log: Logger):
     } catch {
       // ended below either way
     }
-    // Without a live watch, cached decisions could go stale: drop them and resubscribe.
-    cache.clear();
+    // Without a live watch, cached decisions could go stale: stop trusting them and resubscribe. Failing open keeps
+    // them for the outage (revocations that reached us were applied; later ones cannot be written without NATS).
+    if (options.failOpen) for (const entry of cache.values()) entry.expiresAt = 0;
+    else cache.clear();
     if (!closed) setTimeout(subscribe, 500).unref();
   };
   void subscribe();
@@ -87,20 +113,41 @@ export function createAuthenticator(client: connect.ConnectClient, log: Logger):
           )
         ).value;
       } catch (err) {
-        log.error({ err: GatewayError.from(err).message }, "policy service unreachable");
+        if (options.failOpen && hit && hit.staleUntil > Date.now()) {
+          options.failOpen("authorize", err);
+          return hit.principal;
+        }
+        // The policy may be down, or up but unable to decide (its NATS or a JWKS unreachable): either way a 503,
+        // logged once per 10 s rather than once per request.
+        if (Date.now() - loggedAt >= LOG_EVERY_MS) {
+          log.warn({ err: GatewayError.from(err).message, since: unlogged }, "authorization failed: answering 503");
+          loggedAt = Date.now();
+          unlogged = 0;
+        } else unlogged++;
         throw new GatewayError(
           { class: llm.ErrorClass.UNAVAILABLE, message: "authorization service unavailable" },
           { cause: err },
         );
       }
+      if (res.decision !== policy.Decision.ALLOW) cache.delete(cacheKey);
       if (res.decision === policy.Decision.DENY_FORBIDDEN) {
         throw new GatewayError({ class: llm.ErrorClass.PERMISSION_DENIED, message: res.reason || "not allowed" });
       }
       if (res.decision !== policy.Decision.ALLOW) throw unauthenticated(res.reason || "invalid api key");
-      const principal: Principal = { keyId: res.keyId, teamId: res.teamId, userId: res.userId, isAdmin: res.isAdmin };
+      const principal: Principal = {
+        keyId: res.keyId,
+        teamId: res.teamId,
+        userId: res.userId,
+        isAdmin: res.isAdmin,
+        limited: res.limited,
+        endUserLimits: res.endUserLimits,
+      };
       if (res.cacheTtlMs > 0) {
         if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value as string);
-        cache.set(cacheKey, { principal, keyId: res.keyId, expiresAt: Date.now() + res.cacheTtlMs });
+        const expiresAt = Date.now() + res.cacheTtlMs;
+        // A TTL below the policy's usual one means the key expires then: it must not serve past that, even stale.
+        const staleUntil = res.cacheTtlMs < DECISION_TTL_MS ? expiresAt : expiresAt + STALE_DECISION_MS;
+        cache.set(cacheKey, { principal, keyId: res.keyId, expiresAt, staleUntil });
       }
       return principal;
     },

@@ -5,9 +5,10 @@ import { formatUsd } from "@switchyard/pricing";
 import { llm, type metering, router } from "@switchyard/proto";
 import { drained, GatewayError } from "@switchyard/runtime";
 import { sendError, sendJson } from "./http-io.js";
+import { RATE_LIMIT_HEADERS } from "./limits.js";
 import type { CallContext, RouterClient } from "./upstream.js";
 
-const ROUTE_HEADERS = ["x-switchyard-deployment", "x-switchyard-attempts"] as const;
+const ROUTE_HEADERS = ["x-switchyard-deployment", "x-switchyard-attempts", ...RATE_LIMIT_HEADERS];
 
 /** Copies the router's route headers into HTTP response headers. */
 function routeHeaders(

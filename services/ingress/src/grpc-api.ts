@@ -3,6 +3,7 @@ import * as grpc from "@grpc/grpc-js";
 import { gateway, type llm } from "@switchyard/proto";
 import { addService, drained, GatewayError, type Logger } from "@switchyard/runtime";
 import { type Authenticator, bearer } from "./auth.js";
+import { RATE_LIMIT_HEADERS } from "./limits.js";
 import { requestIdFrom } from "./request-id.js";
 import { parseTags, TAGS_HEADER } from "./tags.js";
 import type { CallContext, RouterClient } from "./upstream.js";
@@ -26,7 +27,7 @@ function metadataValue(md: grpc.Metadata, name: string): string | undefined {
 function responseMetadata(from: Readonly<Record<string, string>> | undefined, requestId: string): grpc.Metadata {
   const md = new grpc.Metadata();
   md.set("x-request-id", requestId);
-  for (const name of ["x-switchyard-deployment", "x-switchyard-attempts"]) {
+  for (const name of ["x-switchyard-deployment", "x-switchyard-attempts", ...RATE_LIMIT_HEADERS]) {
     const value = from?.[name];
     if (value) md.set(name, value);
   }

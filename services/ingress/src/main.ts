@@ -2,7 +2,9 @@ import { allFiles } from "@switchyard/proto";
 import { addReflection, connect, createLogger, main, serve } from "@switchyard/runtime";
 import { createAuthenticator } from "./auth.js";
 import { readSettings } from "./config.js";
+import { createFailOpen } from "./fail-open.js";
 import { registerGatewayApi } from "./grpc-api.js";
+import { createLimiter, limitRouter } from "./limits.js";
 import { createRestHandler } from "./rest.js";
 import { createRouterClient } from "./upstream.js";
 
@@ -13,8 +15,10 @@ await main(log, async () => {
   const policyClient = connect.createConnectClient(settings.policyAddress);
   const routerClient = connect.createConnectClient(settings.routerAddress);
   const meteringClient = settings.meteringAddress ? connect.createConnectClient(settings.meteringAddress) : undefined;
-  const auth = createAuthenticator(policyClient, log);
-  const router = createRouterClient(routerClient);
+  const failOpen = settings.config.general.allowRequestsOnDbUnavailable ? createFailOpen(log) : undefined;
+  const auth = createAuthenticator(policyClient, log, { failOpen });
+  // Every chat call, REST or gRPC, goes through this one client: admitted against the limits, then routed.
+  const router = limitRouter(createRouterClient(routerClient), createLimiter(policyClient, log, { failOpen }));
   const gatewayService = "switchyard.gateway.v1.GatewayService";
   let ready = () => false;
   const host = await serve({

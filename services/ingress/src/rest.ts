@@ -3,6 +3,7 @@ import { parseChatRequest, renderModelList } from "@switchyard/openai";
 import { llm } from "@switchyard/proto";
 import { type connect, GatewayError, type Logger } from "@switchyard/runtime";
 import { matchAdmin, serveAdmin } from "./admin.js";
+import { matchAudit, serveAudit } from "./audit.js";
 import { type Authenticator, bearer } from "./auth.js";
 import { completeChat, streamChat } from "./chat-rest.js";
 import { parseJson, readBody, sendError, sendJson } from "./http-io.js";
@@ -73,6 +74,11 @@ async function handle(
       // LiteLLM's admin paths are matched exactly, on the raw path (no /v1 prefix), after it is checked canonical.
       const admin = matchAdmin(req.method, req.url);
       if (admin) return serveAdmin(deps, admin, req, res, headers);
+      const audit = matchAudit(req.method, req.url);
+      if (audit) {
+        await requireAdmin(deps, req);
+        return serveAudit(audit, deps.metering, req, res, headers);
+      }
       throw new GatewayError({
         class: llm.ErrorClass.NOT_FOUND,
         message: `unknown route: ${req.method} ${(req.url ?? "").split("?", 1)[0]!.slice(0, 200)}`,

@@ -20,12 +20,13 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const DAY_MS = 86_400_000;
 const MAX_PARAM = 512;
 
-function invalid(param: string, message: string): GatewayError {
+/** An invalid-request error naming the query parameter. */
+export function invalid(param: string, message: string): GatewayError {
   return new GatewayError({ class: llm.ErrorClass.INVALID_REQUEST, message: `${param}: ${message}`, param });
 }
 
 /** Reads one query parameter: absent, or a string of bounded length given once. */
-function param(query: URLSearchParams, name: string): string | undefined {
+export function param(query: URLSearchParams, name: string): string | undefined {
   const values = query.getAll(name);
   if (values.length === 0 || values[0] === "") return undefined;
   if (values.length > 1) throw invalid(name, "given more than once");
@@ -34,7 +35,7 @@ function param(query: URLSearchParams, name: string): string | undefined {
 }
 
 /** A date bound in unix ms: a UTC day (the end of an `end` day is the next midnight) or an ISO timestamp. */
-function dateParam(query: URLSearchParams, name: string, end: boolean): bigint {
+export function dateParam(query: URLSearchParams, name: string, end: boolean): bigint {
   const value = param(query, name);
   if (value === undefined) return 0n;
   const day = DAY.test(value);

@@ -2,7 +2,8 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { createLogger, type Logger, main, serve } from "@switchyard/runtime";
-import { ensureUsageStream, SPEND_BUCKET } from "@switchyard/usage";
+import { ensureAuditStream, ensureUsageStream, SPEND_BUCKET } from "@switchyard/usage";
+import { auditConsumer, ensureAuditConsumer, startAuditIngest } from "./audit-ingest.js";
 import { retryUntil, sleep } from "./backoff.js";
 import { readSettings } from "./config.js";
 import { ensureMeteringConsumer, meteringConsumer } from "./consumer.js";
@@ -53,6 +54,8 @@ await main(log, async () => {
       await ensureUsageStream(jsm);
       // Room for every replica's held batches; one replica never holds more than its own.
       await ensureMeteringConsumer(jsm, { ackWaitMs, maxAckPending: batchSize * maxInFlight * 4 });
+      await ensureAuditStream(jsm);
+      await ensureAuditConsumer(jsm, ackWaitMs);
     },
     waiting("JetStream"),
   );
@@ -62,12 +65,18 @@ await main(log, async () => {
     { consumer: () => meteringConsumer(js), store, spend: createLiveSpend(kv), log },
     settings.ingest,
   );
+  const audit = startAuditIngest(
+    { consumer: () => auditConsumer(js), store, log },
+    { batchSize: Math.min(batchSize, 1_000), batchWaitMs: settings.ingest.batchWaitMs, ackWaitMs },
+  );
   const progress = setInterval(() => log.info(ingest.stats(), "ingest progress"), PROGRESS_LOG_MS);
   progress.unref();
 
   let stopped: Promise<void> | undefined;
   const stopIngest = () => {
-    stopped ??= ingest.stop(settings.drainGraceMs);
+    stopped ??= Promise.all([ingest.stop(settings.drainGraceMs), audit.stop(settings.drainGraceMs)]).then(
+      () => undefined,
+    );
     return stopped;
   };
   await serve({

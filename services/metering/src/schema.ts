@@ -92,6 +92,31 @@ PARTITION BY toYYYYMM(day)
 ORDER BY (dimension, value, ${order})`;
 }
 
+/**
+ * audit_log: one row per admin audit event (switchyard.policy.v1.AuditEvent). ReplacingMergeTree collapses the rows
+ * of one event: its time and id are the sorting key and `day` is derived from its time, so every delivery of an
+ * event lands in the same partition with the same key. Queries read it with FINAL. Before and after are the
+ * redacted JSON the policy published; nothing here ever holds a secret.
+ */
+function auditLog(store: Store): Sql {
+  return sql`CREATE TABLE IF NOT EXISTS ${store.table("audit_log")} (
+  event_id String,
+  time_ms Int64,
+  day Date,
+  actor_role String,
+  actor_key_id String,
+  actor_user_id String,
+  action String,
+  object_kind String,
+  object_id String,
+  before_json String,
+  after_json String,
+  request_id String
+) ENGINE = ReplacingMergeTree()
+PARTITION BY toYYYYMM(day)
+ORDER BY (time_ms, event_id)`;
+}
+
 /** The migrations, in version order; append only. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: "usage events", statements: (store) => [usageEvents(store)] },
@@ -100,6 +125,7 @@ export const MIGRATIONS: readonly Migration[] = [
     description: "per-minute and per-day spend rollups",
     statements: (store) => [rollup(store, "spend_minute"), rollup(store, "spend_daily")],
   },
+  { version: 3, description: "admin audit log", statements: (store) => [auditLog(store)] },
 ];
 
 /** Brings the schema up to date: creates the database, then runs every migration not yet recorded, in order. */

@@ -16,6 +16,7 @@ describe("MeteringService over Connect", () => {
     const routes = meteringRoutes({ store, log: testLog });
     assert.deepEqual([...routes.keys()].sort(), [
       "/switchyard.metering.v1.MeteringService/GetSpend",
+      "/switchyard.metering.v1.MeteringService/ListAuditLogs",
       "/switchyard.metering.v1.MeteringService/ListSpendLogs",
       "/switchyard.metering.v1.MeteringService/SpendReport",
     ]);

@@ -1,5 +1,6 @@
 import { llm, metering } from "@switchyard/proto";
 import { connect, GatewayError, type Logger } from "@switchyard/runtime";
+import { listAuditLogs } from "./audit-log.js";
 import { getSpend, listSpendLogs, spendReport } from "./queries.js";
 import type { Store } from "./store.js";
 
@@ -45,6 +46,13 @@ export function meteringRoutes(deps: MeteringDeps, routes: connect.Routes = new 
         return await getSpend(store, req);
       } catch (err) {
         throw classify(log, "GetSpend", err);
+      }
+    },
+    async listAuditLogs(req) {
+      try {
+        return await listAuditLogs(store, req);
+      } catch (err) {
+        throw classify(log, "ListAuditLogs", err);
       }
     },
   });

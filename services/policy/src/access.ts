@@ -7,11 +7,14 @@ import { GatewayError } from "@switchyard/runtime";
 import type { PrincipalResolver } from "./principal.js";
 import type { PolicyState } from "./state.js";
 
-/** An authorized admin caller. `id` is "master" or the caller's user id, recorded as a key's `created_by`. */
+/**
+ * An authorized admin caller. `id` is "master" or the caller's user id, recorded as a key's `created_by`; `keyId` is
+ * the id of the virtual key it called with ("" for the master key), recorded in the audit log.
+ */
 export type Caller =
-  | { readonly role: "admin"; readonly id: string }
-  | { readonly role: "viewer"; readonly id: string }
-  | { readonly role: "team_admin"; readonly id: string; readonly teams: ReadonlySet<string> };
+  | { readonly role: "admin"; readonly id: string; readonly keyId: string }
+  | { readonly role: "viewer"; readonly id: string; readonly keyId: string }
+  | { readonly role: "team_admin"; readonly id: string; readonly keyId: string; readonly teams: ReadonlySet<string> };
 
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
 
@@ -49,14 +52,15 @@ export function callerOf(
   if (!credential) throw unauthenticated("missing api key: send Authorization: Bearer <key>");
   const principal = resolver.resolve(credential);
   if (principal.kind === "denied") throw unauthenticated(principal.reason);
-  if (principal.kind === "master") return { role: "admin", id: "master" };
+  if (principal.kind === "master") return { role: "admin", id: "master", keyId: "" };
   const user = principal.user;
+  const keyId = principal.key.keyId;
   if (!user) throw forbidden("admin calls need a key that belongs to a user with an admin role");
-  if (user.userRole === policy.UserRole.PROXY_ADMIN) return { role: "admin", id: user.userId };
-  if (user.userRole === policy.UserRole.PROXY_ADMIN_VIEWER) return { role: "viewer", id: user.userId };
+  if (user.userRole === policy.UserRole.PROXY_ADMIN) return { role: "admin", id: user.userId, keyId };
+  if (user.userRole === policy.UserRole.PROXY_ADMIN_VIEWER) return { role: "viewer", id: user.userId, keyId };
   const teams = adminTeams(state, user.userId);
   if (teams.size === 0) throw forbidden("admin calls need a key that belongs to a user with an admin role");
-  return { role: "team_admin", id: user.userId, teams };
+  return { role: "team_admin", id: user.userId, keyId, teams };
 }
 
 /** Refuses anyone but the master key and proxy admins. */

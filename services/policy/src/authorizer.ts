@@ -1,5 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { policy } from "@switchyard/proto";
+import { hasLimits } from "./ledger/admission.js";
 import type { ModelAccess } from "./models.js";
 import type { PrincipalResolver } from "./principal.js";
 
@@ -48,6 +49,8 @@ export function refuseModel(
 export interface AuthorizerDeps {
   resolver: PrincipalResolver;
   models: ModelAccess;
+  /** Whether some end user has limits (the state's `endUserLimits`); none without key management. */
+  endUserLimits?: () => boolean;
   now?: () => number;
 }
 
@@ -86,6 +89,8 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorizer {
         ...ids,
         isAdmin: user?.userRole === policy.UserRole.PROXY_ADMIN,
         cacheTtlMs: Math.max(0, Math.min(DECISION_TTL_MS, untilExpiry)),
+        limited: hasLimits(key.limits) || hasLimits(team?.limits) || hasLimits(user?.limits),
+        endUserLimits: deps.endUserLimits?.() ?? false,
       });
     },
   };

@@ -1,4 +1,10 @@
-import { type Deployment, type JwtAuthSettings, loadConfig, resolveSecret } from "@switchyard/config";
+import {
+  type Deployment,
+  type JwtAuthSettings,
+  loadConfig,
+  type RouterSettings,
+  resolveSecret,
+} from "@switchyard/config";
 import { intEnv, readServiceEnv, type ServiceEnv } from "@switchyard/runtime";
 
 /** The policy service's settings, read once at startup. */
@@ -12,8 +18,10 @@ export interface PolicySettings extends ServiceEnv {
   kvReplicas: number;
   /** `SWITCHYARD_POLICY_STARTUP_TIMEOUT_MS`: how long startup waits for NATS and the initial load (default 60 s). */
   startupTimeoutMs: number;
-  /** The gateway's deployments, for access groups (`model_info.access_groups`). */
+  /** The gateway's deployments, for access groups (`model_info.access_groups`) and budget reservations. */
   deployments: readonly Deployment[];
+  /** Fallback rules: a budget reservation prices every group a request could fall back to. */
+  router: RouterSettings;
   /** JWT auth (`general_settings.enable_jwt_auth` and `litellm_jwtauth`); undefined when off. */
   jwtAuth: JwtAuthSettings | undefined;
 }
@@ -64,6 +72,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): PolicySettin
     kvReplicas,
     startupTimeoutMs: intEnv("SWITCHYARD_POLICY_STARTUP_TIMEOUT_MS", 60_000, 1_000, 3_600_000, env),
     deployments: config.deployments,
+    router: config.router,
     jwtAuth: config.general.jwtAuth,
   };
 }

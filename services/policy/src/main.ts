@@ -1,20 +1,34 @@
 import { createLogger, main, serve } from "@switchyard/runtime";
 import { adminRoutes } from "./admin.js";
+import { createAuditPublisher } from "./audit-publisher.js";
 import { createAuthorizer } from "./authorizer.js";
 import { readSettings } from "./config.js";
 import { createKeyHasher } from "./credentials.js";
 import { createJwtAuthorizer } from "./jwt-authorizer.js";
 import { createJwtVerifier } from "./jwt-verify.js";
+import { createAdmissions } from "./ledger/admission.js";
+import { createLedger, openLedgerBucket } from "./ledger/kv-ledger.js";
+import { createReservationPricer } from "./ledger/reserve.js";
 import { createModelAccess } from "./models.js";
 import { connectStore } from "./nats.js";
 import { createResolver } from "./principal.js";
 import { policyRoutes } from "./server.js";
+import { createSpendReader, liveSpendBucket } from "./spend.js";
 
 const log = createLogger("policy");
 await main(log, async () => {
   // Only the resolver sees the master key (it keeps its digest); only the hasher sees the hash secret.
-  const { masterKey, keyHashSecret, natsServers, kvReplicas, startupTimeoutMs, deployments, jwtAuth, ...service } =
-    readSettings();
+  const {
+    masterKey,
+    keyHashSecret,
+    natsServers,
+    kvReplicas,
+    startupTimeoutMs,
+    deployments,
+    router,
+    jwtAuth,
+    ...service
+  } = readSettings();
   // Ready only once the initial KV load is in memory: the servers start after it.
   const nats =
     natsServers.length > 0
@@ -24,7 +38,19 @@ await main(log, async () => {
   const hasher = store ? createKeyHasher(keyHashSecret) : undefined;
   const resolver = createResolver({ masterKey, state: store?.state, hasher });
   const models = createModelAccess(deployments);
-  const credentials = createAuthorizer({ resolver, models });
+  const credentials = createAuthorizer({ resolver, models, endUserLimits: store?.state.endUserLimits });
+  // Rate limits and budgets need the shared ledger, so they exist only with NATS (without it only the master key
+  // works, and nothing limits it).
+  const ledgerKv = nats ? await openLedgerBucket(nats.nc, kvReplicas) : undefined;
+  const admissions =
+    store && ledgerKv
+      ? createAdmissions({
+          state: store.state,
+          ledger: createLedger(ledgerKv),
+          pricer: createReservationPricer(deployments, router),
+        })
+      : undefined;
+  const spend = nats && ledgerKv ? createSpendReader(ledgerKv, liveSpendBucket(nats.nc)) : undefined;
   // JWTs are verified only when configured; otherwise a JWT is just an unknown key.
   const authorizer = jwtAuth
     ? createJwtAuthorizer({
@@ -35,8 +61,9 @@ await main(log, async () => {
         state: store?.state,
       })
     : credentials;
-  const [routes, watchers] = policyRoutes({ authorizer, log });
-  adminRoutes({ resolver, store, hasher, log }, routes);
+  const [routes, watchers] = policyRoutes({ authorizer, admissions, log });
+  const audit = nats ? createAuditPublisher(nats.nc, { log }) : undefined;
+  adminRoutes({ resolver, store, hasher, log, audit, spend }, routes);
   store?.state.onInvalidate((message) => watchers.publish(message));
   await serve({
     ...service,

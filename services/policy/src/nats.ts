@@ -1,9 +1,12 @@
 // Connecting the policy store at startup: NATS and JetStream may come up after the policy process, so both are
-// retried until the startup deadline; afterwards the client reconnects forever and the store serves its copy.
+// retried until the startup deadline; afterwards the client reconnects forever and the store serves its copy. The
+// audit stream is ensured here too, so the first admin call can publish its audit events.
 
 import { setTimeout as sleep } from "node:timers/promises";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "@switchyard/runtime";
+import { ensureAuditStream } from "@switchyard/usage";
 import { openStore, type PolicyStore } from "./store.js";
 
 /** A connected, loaded store and the connection it runs on. */
@@ -65,6 +68,9 @@ export async function connectStore(options: ConnectOptions): Promise<StoreConnec
   try {
     const store = await retry("the policy buckets", deadline, log, () =>
       openStore(nc, { log, replicas: options.replicas }),
+    );
+    await retry("the audit stream", deadline, log, async () =>
+      ensureAuditStream(await jetstreamManager(nc), { replicas: options.replicas }),
     );
     return {
       nc,

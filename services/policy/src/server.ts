@@ -1,12 +1,22 @@
 import { create } from "@bufbuild/protobuf";
-import { policy } from "@switchyard/proto";
+import { llm, policy } from "@switchyard/proto";
 import { connect, GatewayError, type Logger } from "@switchyard/runtime";
 import type { AuthorizeHandler } from "./authorizer.js";
+import type { Admissions } from "./ledger/admission.js";
 
 /** Dependencies of the policy Connect service. */
 export interface PolicyDeps {
   authorizer: AuthorizeHandler;
+  /** Rate limits and budgets; undefined without NATS (the master key only, which nothing limits). */
+  admissions?: Admissions;
   log: Logger;
+}
+
+function noLedger(): GatewayError {
+  return new GatewayError({
+    class: llm.ErrorClass.UNAVAILABLE,
+    message: "limits are not enforced by this policy service (no NATS)",
+  });
 }
 
 /** The open invalidation watches, so a change can be pushed to every ingress. */
@@ -18,8 +28,34 @@ export interface Watchers {
   readonly size: number;
 }
 
+/** How often one kind of failure is logged at most; a storm (say, during a JWKS or NATS outage) is summarized. */
+const LOG_EVERY_MS = 10_000;
+
+/**
+ * Logs a failed call without flooding: infrastructure failures (UNAVAILABLE) at warn, anything else at error, each
+ * call name at most once per 10 s with the number of failures since the last line.
+ */
+function failureLog(log: Logger): (call: string, err: unknown) => GatewayError {
+  const last = new Map<string, { at: number; suppressed: number }>();
+  return (call, err) => {
+    const error = GatewayError.from(err);
+    const seen = last.get(call);
+    const now = Date.now();
+    if (seen && now - seen.at < LOG_EVERY_MS) {
+      seen.suppressed++;
+      return error;
+    }
+    last.set(call, { at: now, suppressed: 0 });
+    const fields = { err: error.message, errorClass: llm.ErrorClass[error.errorClass], since: seen?.suppressed ?? 0 };
+    if (error.errorClass === llm.ErrorClass.UNAVAILABLE) log.warn(fields, `${call} failed`);
+    else log.error({ ...fields, stack: err instanceof Error ? err.stack : undefined }, `${call} failed`);
+    return error;
+  };
+}
+
 /** The PolicyService routes, served over Connect, and the watcher registry. */
 export function policyRoutes(deps: PolicyDeps, routes: connect.Routes = new Map()): [connect.Routes, Watchers] {
+  const failed = failureLog(deps.log);
   // Each open watch with the function that ends it.
   const watches = new Map<connect.StreamSink<policy.WatchInvalidationsResponse>, () => void>();
   connect.addConnectService(routes, policy.PolicyService, {
@@ -27,9 +63,25 @@ export function policyRoutes(deps: PolicyDeps, routes: connect.Routes = new Map(
       try {
         return await deps.authorizer.authorize(req);
       } catch (err) {
-        deps.log.error({ err }, "authorize failed");
-        throw GatewayError.from(err);
+        throw failed("authorize", err);
       }
+    },
+    async admit(req) {
+      if (!deps.admissions) throw noLedger();
+      try {
+        return await deps.admissions.admit(req);
+      } catch (err) {
+        throw failed("admit", err);
+      }
+    },
+    async settle(req) {
+      if (!deps.admissions) throw noLedger();
+      try {
+        await deps.admissions.settle(req);
+      } catch (err) {
+        throw failed("settle", err);
+      }
+      return create(policy.SettleResponseSchema);
     },
     watchInvalidations(_req, ctx, sink) {
       // A (re)connecting ingress may hold decisions made by an earlier policy process: drop them all.

@@ -6,6 +6,7 @@
 import { create } from "@bufbuild/protobuf";
 import { policy } from "@switchyard/proto";
 import type { KeyIndex } from "./credentials.js";
+import { hasLimits } from "./ledger/admission.js";
 import type { Kind, Records, StoredKey } from "./records.js";
 
 /** Receives invalidations for the ingress watches. */
@@ -29,6 +30,8 @@ export interface PolicyState extends KeyIndex {
    * held. Returns whether anything was applied.
    */
   apply<K extends Kind>(kind: K, id: string, revision: number, value: Records[K] | undefined): boolean;
+  /** Whether some customer (end user) has limits or is blocked, so requests naming an end user need an Admit. */
+  endUserLimits(): boolean;
   /** Registers a listener for invalidations; changes in one tick are coalesced into one message. */
   onInvalidate(listener: InvalidationListener): void;
 }
@@ -65,6 +68,9 @@ export function createState(): PolicyState {
   const keysByUser = new Map<string, Set<string>>();
   const teamsByUser = new Map<string, Set<string>>();
   const listeners: InvalidationListener[] = [];
+  // Customers with limits or a block: a count, so Authorize answers `endUserLimits` without a scan.
+  let limitedCustomers = 0;
+  const customerLimited = (c: policy.Customer | undefined) => c !== undefined && (c.blocked || hasLimits(c.limits));
   let pending: { keyIds: Set<string>; all: boolean } | undefined;
 
   const invalidate = (keyId: string | undefined) => {
@@ -139,9 +145,17 @@ export function createState(): PolicyState {
         if (previous !== undefined || value !== undefined) invalidate(undefined);
       } else if (kind === "users" && (previous !== undefined || value !== undefined)) {
         invalidate(undefined);
+      } else if (kind === "customers") {
+        const wasAny = limitedCustomers > 0;
+        limitedCustomers +=
+          Number(customerLimited(value as policy.Customer | undefined)) -
+          Number(customerLimited(previous as policy.Customer | undefined));
+        // Cached decisions carry `end_user_limits`; only a change of it needs them dropped.
+        if (wasAny !== limitedCustomers > 0) invalidate(undefined);
       }
       return true;
     },
+    endUserLimits: () => limitedCustomers > 0,
     onInvalidate(listener) {
       listeners.push(listener);
     },

@@ -53,6 +53,8 @@ export interface LoadResult {
   readonly total: Summary;
   /** Stream only: until the first byte of the first `data:` event arrived. */
   readonly ttft?: Summary;
+  /** Every measured total latency (ms), for percentiles over several runs. */
+  readonly latencies: readonly number[];
 }
 
 /** The chat request every run sends: a short, realistic conversation. */
@@ -191,6 +193,7 @@ export async function runLoad(target: Target, options: LoadOptions): Promise<Loa
       seconds,
       requestsPerSecond: measured.totals.length / seconds,
       total: summarize(measured.totals),
+      latencies: measured.totals,
       ...(options.stream ? { ttft: summarize(measured.ttfts) } : {}),
     };
   } finally {

@@ -64,6 +64,12 @@ export async function startScripted(maxBodyBytes = 1024 * 1024): Promise<Scripte
       if (mode === "hang") await until(ctx.signal, aborts);
       ctx.responseTrailers["x-trailer"] = "t2";
     },
+    async admit() {
+      return create(policy.AdmitResponseSchema, { decision: policy.AdmitDecision.ADMIT });
+    },
+    async settle() {
+      return create(policy.SettleResponseSchema);
+    },
   });
   const handler = createConnectHandler(routes, { maxBodyBytes, draining: () => state.draining });
   const server = createServer(handler);

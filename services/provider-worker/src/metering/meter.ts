@@ -7,9 +7,9 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { create } from "@bufbuild/protobuf";
 import type { Deployment } from "@switchyard/config";
+import { estimatePromptTokens, estimateTextTokens } from "@switchyard/openai";
 import { llm, metering } from "@switchyard/proto";
 import type { GatewayError } from "@switchyard/runtime";
-import { estimatePromptTokens, estimateTextTokens } from "./estimate.js";
 
 /** Where finished usage events go. `publish` must not throw or wait on the network. */
 export interface UsageSink {
@@ -149,6 +149,8 @@ export class AttemptMeter {
       priceVersion: version,
       eventId: this.eventId,
       estimated: tokens.estimated,
+      promptTokens: tokens.prompt,
+      completionTokens: tokens.completion,
     });
   }
 

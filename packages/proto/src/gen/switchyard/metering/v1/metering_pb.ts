@@ -6,13 +6,15 @@ import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobu
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { UsageEvent } from "./usage_pb.js";
 import { file_switchyard_metering_v1_usage } from "./usage_pb.js";
+import type { AuditActorRole, AuditEvent } from "../../policy/v1/audit_pb.js";
+import { file_switchyard_policy_v1_audit } from "../../policy/v1/audit_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file switchyard/metering/v1/metering.proto.
  */
 export const file_switchyard_metering_v1_metering: GenFile = /*@__PURE__*/
-  fileDesc("CiVzd2l0Y2h5YXJkL21ldGVyaW5nL3YxL21ldGVyaW5nLnByb3RvEhZzd2l0Y2h5YXJkLm1ldGVyaW5nLnYxIq4BCgtTcGVuZEZpbHRlchIQCghzdGFydF9tcxgBIAEoAxIOCgZlbmRfbXMYAiABKAMSDgoGa2V5X2lkGAMgASgJEg8KB3RlYW1faWQYBCABKAkSDwoHdXNlcl9pZBgFIAEoCRIQCghlbmRfdXNlchgGIAEoCRITCgttb2RlbF9ncm91cBgHIAEoCRIQCghwcm92aWRlchgIIAEoCRISCgpyZXF1ZXN0X2lkGAkgASgJInIKFExpc3RTcGVuZExvZ3NSZXF1ZXN0EjMKBmZpbHRlchgBIAEoCzIjLnN3aXRjaHlhcmQubWV0ZXJpbmcudjEuU3BlbmRGaWx0ZXISEQoJcGFnZV9zaXplGAIgASgNEhIKCnBhZ2VfdG9rZW4YAyABKAkiZAoVTGlzdFNwZW5kTG9nc1Jlc3BvbnNlEjIKBmV2ZW50cxgBIAMoCzIiLnN3aXRjaHlhcmQubWV0ZXJpbmcudjEuVXNhZ2VFdmVudBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkifAoSU3BlbmRSZXBvcnRSZXF1ZXN0EjMKBmZpbHRlchgBIAEoCzIjLnN3aXRjaHlhcmQubWV0ZXJpbmcudjEuU3BlbmRGaWx0ZXISMQoIZ3JvdXBfYnkYAiABKA4yHy5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkdyb3VwQnkizwEKCFNwZW5kUm93EgsKA2RheRgBIAEoCRINCgVncm91cBgCIAEoCRISCgpjb3N0X25hbm9zGAMgASgEEhAKCHJlcXVlc3RzGAQgASgEEhUKDXByb21wdF90b2tlbnMYBSABKAQSGQoRY29tcGxldGlvbl90b2tlbnMYBiABKAQSGQoRY2FjaGVfcmVhZF90b2tlbnMYByABKAQSGgoSY2FjaGVfd3JpdGVfdG9rZW5zGAggASgEEhgKEHJlYXNvbmluZ190b2tlbnMYCSABKAQiRQoTU3BlbmRSZXBvcnRSZXNwb25zZRIuCgRyb3dzGAEgAygLMiAuc3dpdGNoeWFyZC5tZXRlcmluZy52MS5TcGVuZFJvdyJGCg9HZXRTcGVuZFJlcXVlc3QSMwoGZmlsdGVyGAEgASgLMiMuc3dpdGNoeWFyZC5tZXRlcmluZy52MS5TcGVuZEZpbHRlciJoChBHZXRTcGVuZFJlc3BvbnNlEhIKCmNvc3RfbmFub3MYASABKAQSDgoGZXZlbnRzGAIgASgEEhUKDXByb21wdF90b2tlbnMYAyABKAQSGQoRY29tcGxldGlvbl90b2tlbnMYBCABKAQqnQEKB0dyb3VwQnkSGAoUR1JPVVBfQllfVU5TUEVDSUZJRUQQABIQCgxHUk9VUF9CWV9LRVkQARIRCg1HUk9VUF9CWV9URUFNEAISEQoNR1JPVVBfQllfVVNFUhADEhIKDkdST1VQX0JZX01PREVMEAQSFQoRR1JPVVBfQllfUFJPVklERVIQBRIVChFHUk9VUF9CWV9FTkRfVVNFUhAGMsYCCg9NZXRlcmluZ1NlcnZpY2USbAoNTGlzdFNwZW5kTG9ncxIsLnN3aXRjaHlhcmQubWV0ZXJpbmcudjEuTGlzdFNwZW5kTG9nc1JlcXVlc3QaLS5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkxpc3RTcGVuZExvZ3NSZXNwb25zZRJmCgtTcGVuZFJlcG9ydBIqLnN3aXRjaHlhcmQubWV0ZXJpbmcudjEuU3BlbmRSZXBvcnRSZXF1ZXN0Gisuc3dpdGNoeWFyZC5tZXRlcmluZy52MS5TcGVuZFJlcG9ydFJlc3BvbnNlEl0KCEdldFNwZW5kEicuc3dpdGNoeWFyZC5tZXRlcmluZy52MS5HZXRTcGVuZFJlcXVlc3QaKC5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkdldFNwZW5kUmVzcG9uc2ViBnByb3RvMw", [file_switchyard_metering_v1_usage]);
+  fileDesc("CiVzd2l0Y2h5YXJkL21ldGVyaW5nL3YxL21ldGVyaW5nLnByb3RvEhZzd2l0Y2h5YXJkLm1ldGVyaW5nLnYxIq4BCgtTcGVuZEZpbHRlchIQCghzdGFydF9tcxgBIAEoAxIOCgZlbmRfbXMYAiABKAMSDgoGa2V5X2lkGAMgASgJEg8KB3RlYW1faWQYBCABKAkSDwoHdXNlcl9pZBgFIAEoCRIQCghlbmRfdXNlchgGIAEoCRITCgttb2RlbF9ncm91cBgHIAEoCRIQCghwcm92aWRlchgIIAEoCRISCgpyZXF1ZXN0X2lkGAkgASgJInIKFExpc3RTcGVuZExvZ3NSZXF1ZXN0EjMKBmZpbHRlchgBIAEoCzIjLnN3aXRjaHlhcmQubWV0ZXJpbmcudjEuU3BlbmRGaWx0ZXISEQoJcGFnZV9zaXplGAIgASgNEhIKCnBhZ2VfdG9rZW4YAyABKAkiZAoVTGlzdFNwZW5kTG9nc1Jlc3BvbnNlEjIKBmV2ZW50cxgBIAMoCzIiLnN3aXRjaHlhcmQubWV0ZXJpbmcudjEuVXNhZ2VFdmVudBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkifAoSU3BlbmRSZXBvcnRSZXF1ZXN0EjMKBmZpbHRlchgBIAEoCzIjLnN3aXRjaHlhcmQubWV0ZXJpbmcudjEuU3BlbmRGaWx0ZXISMQoIZ3JvdXBfYnkYAiABKA4yHy5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkdyb3VwQnkizwEKCFNwZW5kUm93EgsKA2RheRgBIAEoCRINCgVncm91cBgCIAEoCRISCgpjb3N0X25hbm9zGAMgASgEEhAKCHJlcXVlc3RzGAQgASgEEhUKDXByb21wdF90b2tlbnMYBSABKAQSGQoRY29tcGxldGlvbl90b2tlbnMYBiABKAQSGQoRY2FjaGVfcmVhZF90b2tlbnMYByABKAQSGgoSY2FjaGVfd3JpdGVfdG9rZW5zGAggASgEEhgKEHJlYXNvbmluZ190b2tlbnMYCSABKAQiRQoTU3BlbmRSZXBvcnRSZXNwb25zZRIuCgRyb3dzGAEgAygLMiAuc3dpdGNoeWFyZC5tZXRlcmluZy52MS5TcGVuZFJvdyJGCg9HZXRTcGVuZFJlcXVlc3QSMwoGZmlsdGVyGAEgASgLMiMuc3dpdGNoeWFyZC5tZXRlcmluZy52MS5TcGVuZEZpbHRlciJoChBHZXRTcGVuZFJlc3BvbnNlEhIKCmNvc3RfbmFub3MYASABKAQSDgoGZXZlbnRzGAIgASgEEhUKDXByb21wdF90b2tlbnMYAyABKAQSGQoRY29tcGxldGlvbl90b2tlbnMYBCABKAQi9AEKC0F1ZGl0RmlsdGVyEhAKCHN0YXJ0X21zGAEgASgDEg4KBmVuZF9tcxgCIAEoAxI4CgphY3Rvcl9yb2xlGAMgASgOMiQuc3dpdGNoeWFyZC5wb2xpY3kudjEuQXVkaXRBY3RvclJvbGUSFQoNYWN0b3JfdXNlcl9pZBgEIAEoCRIUCgxhY3Rvcl9rZXlfaWQYBSABKAkSDgoGYWN0aW9uGAYgASgJEhMKC29iamVjdF9raW5kGAcgASgJEhEKCW9iamVjdF9pZBgIIAEoCRISCgpyZXF1ZXN0X2lkGAkgASgJEhAKCGV2ZW50X2lkGAogASgJInIKFExpc3RBdWRpdExvZ3NSZXF1ZXN0EjMKBmZpbHRlchgBIAEoCzIjLnN3aXRjaHlhcmQubWV0ZXJpbmcudjEuQXVkaXRGaWx0ZXISEQoJcGFnZV9zaXplGAIgASgNEhIKCnBhZ2VfdG9rZW4YAyABKAkiYgoVTGlzdEF1ZGl0TG9nc1Jlc3BvbnNlEjAKBmV2ZW50cxgBIAMoCzIgLnN3aXRjaHlhcmQucG9saWN5LnYxLkF1ZGl0RXZlbnQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJKp0BCgdHcm91cEJ5EhgKFEdST1VQX0JZX1VOU1BFQ0lGSUVEEAASEAoMR1JPVVBfQllfS0VZEAESEQoNR1JPVVBfQllfVEVBTRACEhEKDUdST1VQX0JZX1VTRVIQAxISCg5HUk9VUF9CWV9NT0RFTBAEEhUKEUdST1VQX0JZX1BST1ZJREVSEAUSFQoRR1JPVVBfQllfRU5EX1VTRVIQBjK0AwoPTWV0ZXJpbmdTZXJ2aWNlEmwKDUxpc3RTcGVuZExvZ3MSLC5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkxpc3RTcGVuZExvZ3NSZXF1ZXN0Gi0uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5MaXN0U3BlbmRMb2dzUmVzcG9uc2USZgoLU3BlbmRSZXBvcnQSKi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLlNwZW5kUmVwb3J0UmVxdWVzdBorLnN3aXRjaHlhcmQubWV0ZXJpbmcudjEuU3BlbmRSZXBvcnRSZXNwb25zZRJdCghHZXRTcGVuZBInLnN3aXRjaHlhcmQubWV0ZXJpbmcudjEuR2V0U3BlbmRSZXF1ZXN0Giguc3dpdGNoeWFyZC5tZXRlcmluZy52MS5HZXRTcGVuZFJlc3BvbnNlEmwKDUxpc3RBdWRpdExvZ3MSLC5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkxpc3RBdWRpdExvZ3NSZXF1ZXN0Gi0uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5MaXN0QXVkaXRMb2dzUmVzcG9uc2ViBnByb3RvMw", [file_switchyard_metering_v1_usage, file_switchyard_policy_v1_audit]);
 
 /**
  * Filters shared by the spend queries. Empty strings do not filter.
@@ -284,6 +286,141 @@ export const GetSpendResponseSchema: GenMessage<GetSpendResponse> = /*@__PURE__*
   messageDesc(file_switchyard_metering_v1_metering, 7);
 
 /**
+ * Filters of the audit log. Empty strings and UNSPECIFIED do not filter; the rest are ANDed.
+ *
+ * @generated from message switchyard.metering.v1.AuditFilter
+ */
+export type AuditFilter = Message<"switchyard.metering.v1.AuditFilter"> & {
+  /**
+   * Inclusive start, unix milliseconds; 0 means the beginning.
+   *
+   * @generated from field: int64 start_ms = 1;
+   */
+  startMs: bigint;
+
+  /**
+   * Exclusive end, unix milliseconds; 0 means now.
+   *
+   * @generated from field: int64 end_ms = 2;
+   */
+  endMs: bigint;
+
+  /**
+   * The actor's role; AUDIT_ACTOR_ROLE_MASTER_KEY selects changes made with the master key.
+   *
+   * @generated from field: switchyard.policy.v1.AuditActorRole actor_role = 3;
+   */
+  actorRole: AuditActorRole;
+
+  /**
+   * The actor's user id.
+   *
+   * @generated from field: string actor_user_id = 4;
+   */
+  actorUserId: string;
+
+  /**
+   * The actor's key id.
+   *
+   * @generated from field: string actor_key_id = 5;
+   */
+  actorKeyId: string;
+
+  /**
+   * The action, e.g. "key.update".
+   *
+   * @generated from field: string action = 6;
+   */
+  action: string;
+
+  /**
+   * The kind of record: "key", "team", "user" or "customer".
+   *
+   * @generated from field: string object_kind = 7;
+   */
+  objectKind: string;
+
+  /**
+   * The record's id.
+   *
+   * @generated from field: string object_id = 8;
+   */
+  objectId: string;
+
+  /**
+   * @generated from field: string request_id = 9;
+   */
+  requestId: string;
+
+  /**
+   * @generated from field: string event_id = 10;
+   */
+  eventId: string;
+};
+
+/**
+ * Describes the message switchyard.metering.v1.AuditFilter.
+ * Use `create(AuditFilterSchema)` to create a new message.
+ */
+export const AuditFilterSchema: GenMessage<AuditFilter> = /*@__PURE__*/
+  messageDesc(file_switchyard_metering_v1_metering, 8);
+
+/**
+ * @generated from message switchyard.metering.v1.ListAuditLogsRequest
+ */
+export type ListAuditLogsRequest = Message<"switchyard.metering.v1.ListAuditLogsRequest"> & {
+  /**
+   * @generated from field: switchyard.metering.v1.AuditFilter filter = 1;
+   */
+  filter?: AuditFilter | undefined;
+
+  /**
+   * At most 1000; 0 means 100.
+   *
+   * @generated from field: uint32 page_size = 2;
+   */
+  pageSize: number;
+
+  /**
+   * The next_page_token of the previous page.
+   *
+   * @generated from field: string page_token = 3;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message switchyard.metering.v1.ListAuditLogsRequest.
+ * Use `create(ListAuditLogsRequestSchema)` to create a new message.
+ */
+export const ListAuditLogsRequestSchema: GenMessage<ListAuditLogsRequest> = /*@__PURE__*/
+  messageDesc(file_switchyard_metering_v1_metering, 9);
+
+/**
+ * @generated from message switchyard.metering.v1.ListAuditLogsResponse
+ */
+export type ListAuditLogsResponse = Message<"switchyard.metering.v1.ListAuditLogsResponse"> & {
+  /**
+   * @generated from field: repeated switchyard.policy.v1.AuditEvent events = 1;
+   */
+  events: AuditEvent[];
+
+  /**
+   * Empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message switchyard.metering.v1.ListAuditLogsResponse.
+ * Use `create(ListAuditLogsResponseSchema)` to create a new message.
+ */
+export const ListAuditLogsResponseSchema: GenMessage<ListAuditLogsResponse> = /*@__PURE__*/
+  messageDesc(file_switchyard_metering_v1_metering, 10);
+
+/**
  * The dimension a spend report groups by.
  *
  * @generated from enum switchyard.metering.v1.GroupBy
@@ -367,6 +504,17 @@ export const MeteringService: GenService<{
     methodKind: "unary";
     input: typeof GetSpendRequestSchema;
     output: typeof GetSpendResponseSchema;
+  },
+  /**
+   * ListAuditLogs pages through the admin audit log (policy changes), newest first. Each event is
+   * returned once, however often it was delivered.
+   *
+   * @generated from rpc switchyard.metering.v1.MeteringService.ListAuditLogs
+   */
+  listAuditLogs: {
+    methodKind: "unary";
+    input: typeof ListAuditLogsRequestSchema;
+    output: typeof ListAuditLogsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_switchyard_metering_v1_metering, 0);

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/policy/v1/policy.proto.
  */
 export const file_switchyard_policy_v1_policy: GenFile = /*@__PURE__*/
-  fileDesc("CiFzd2l0Y2h5YXJkL3BvbGljeS92MS9wb2xpY3kucHJvdG8SFHN3aXRjaHlhcmQucG9saWN5LnYxIjUKEEF1dGhvcml6ZVJlcXVlc3QSEgoKY3JlZGVudGlhbBgBIAEoCRINCgVtb2RlbBgCIAEoCSKvAQoRQXV0aG9yaXplUmVzcG9uc2USMAoIZGVjaXNpb24YASABKA4yHi5zd2l0Y2h5YXJkLnBvbGljeS52MS5EZWNpc2lvbhIOCgZyZWFzb24YAiABKAkSDgoGa2V5X2lkGAMgASgJEg8KB3RlYW1faWQYBCABKAkSDwoHdXNlcl9pZBgFIAEoCRIQCghpc19hZG1pbhgGIAEoCBIUCgxjYWNoZV90dGxfbXMYByABKA0iGwoZV2F0Y2hJbnZhbGlkYXRpb25zUmVxdWVzdCI6ChpXYXRjaEludmFsaWRhdGlvbnNSZXNwb25zZRIPCgdrZXlfaWRzGAEgAygJEgsKA2FsbBgCIAEoCCp4CghEZWNpc2lvbhIYChRERUNJU0lPTl9VTlNQRUNJRklFRBAAEhIKDkRFQ0lTSU9OX0FMTE9XEAESIQodREVDSVNJT05fREVOWV9VTkFVVEhFTlRJQ0FURUQQAhIbChdERUNJU0lPTl9ERU5ZX0ZPUkJJRERFThADMugBCg1Qb2xpY3lTZXJ2aWNlElwKCUF1dGhvcml6ZRImLnN3aXRjaHlhcmQucG9saWN5LnYxLkF1dGhvcml6ZVJlcXVlc3QaJy5zd2l0Y2h5YXJkLnBvbGljeS52MS5BdXRob3JpemVSZXNwb25zZRJ5ChJXYXRjaEludmFsaWRhdGlvbnMSLy5zd2l0Y2h5YXJkLnBvbGljeS52MS5XYXRjaEludmFsaWRhdGlvbnNSZXF1ZXN0GjAuc3dpdGNoeWFyZC5wb2xpY3kudjEuV2F0Y2hJbnZhbGlkYXRpb25zUmVzcG9uc2UwAWIGcHJvdG8z");
+  fileDesc("CiFzd2l0Y2h5YXJkL3BvbGljeS92MS9wb2xpY3kucHJvdG8SFHN3aXRjaHlhcmQucG9saWN5LnYxIjUKEEF1dGhvcml6ZVJlcXVlc3QSEgoKY3JlZGVudGlhbBgBIAEoCRINCgVtb2RlbBgCIAEoCSLZAQoRQXV0aG9yaXplUmVzcG9uc2USMAoIZGVjaXNpb24YASABKA4yHi5zd2l0Y2h5YXJkLnBvbGljeS52MS5EZWNpc2lvbhIOCgZyZWFzb24YAiABKAkSDgoGa2V5X2lkGAMgASgJEg8KB3RlYW1faWQYBCABKAkSDwoHdXNlcl9pZBgFIAEoCRIQCghpc19hZG1pbhgGIAEoCBIUCgxjYWNoZV90dGxfbXMYByABKA0SDwoHbGltaXRlZBgIIAEoCBIXCg9lbmRfdXNlcl9saW1pdHMYCSABKAgilgEKDEFkbWl0UmVxdWVzdBIOCgZrZXlfaWQYASABKAkSDQoFbW9kZWwYAiABKAkSEAoIZW5kX3VzZXIYAyABKAkSFQoNcHJvbXB0X3Rva2VucxgEIAEoBBIZChFtYXhfb3V0cHV0X3Rva2VucxgFIAEoBBIPCgdjaG9pY2VzGAYgASgNEhIKCnJlcXVlc3RfaWQYByABKAkiRQoPUmF0ZUxpbWl0U3RhdHVzEg0KBWxpbWl0GAEgASgEEhEKCXJlbWFpbmluZxgCIAEoBBIQCghyZXNldF9tcxgDIAEoBCKJAQoESG9sZBINCgVzY29wZRgBIAEoCRIOCgZzZWNvbmQYAiABKAMSDgoGdG9rZW5zGAMgASgEEgwKBHNsb3QYBCABKAgSFgoOcmVzZXJ2ZWRfbmFub3MYBSABKAQSHAoUYnVkZ2V0X3dpbmRvd19lbmRfbXMYBiABKAMSDgoGYnVkZ2V0GAcgASgIIlkKCUFkbWlzc2lvbhIKCgJpZBgBIAEoCRIpCgVob2xkcxgCIAMoCzIaLnN3aXRjaHlhcmQucG9saWN5LnYxLkhvbGQSFQoNZXhwaXJlc19hdF9tcxgDIAEoAyKSAgoNQWRtaXRSZXNwb25zZRI1CghkZWNpc2lvbhgBIAEoDjIjLnN3aXRjaHlhcmQucG9saWN5LnYxLkFkbWl0RGVjaXNpb24SDgoGcmVhc29uGAIgASgJEjIKCWFkbWlzc2lvbhgDIAEoCzIfLnN3aXRjaHlhcmQucG9saWN5LnYxLkFkbWlzc2lvbhIWCg5yZXRyeV9hZnRlcl9tcxgEIAEoBBI3CghyZXF1ZXN0cxgFIAEoCzIlLnN3aXRjaHlhcmQucG9saWN5LnYxLlJhdGVMaW1pdFN0YXR1cxI1CgZ0b2tlbnMYBiABKAsyJS5zd2l0Y2h5YXJkLnBvbGljeS52MS5SYXRlTGltaXRTdGF0dXMiogEKDVNldHRsZVJlcXVlc3QSMgoJYWRtaXNzaW9uGAEgASgLMh8uc3dpdGNoeWFyZC5wb2xpY3kudjEuQWRtaXNzaW9uEhUKDXByb21wdF90b2tlbnMYAiABKAQSGQoRY29tcGxldGlvbl90b2tlbnMYAyABKAQSEgoKY29zdF9uYW5vcxgEIAEoBBIXCg91c2VfcmVzZXJ2YXRpb24YBSABKAgiEAoOU2V0dGxlUmVzcG9uc2UiGwoZV2F0Y2hJbnZhbGlkYXRpb25zUmVxdWVzdCI6ChpXYXRjaEludmFsaWRhdGlvbnNSZXNwb25zZRIPCgdrZXlfaWRzGAEgAygJEgsKA2FsbBgCIAEoCCp4CghEZWNpc2lvbhIYChRERUNJU0lPTl9VTlNQRUNJRklFRBAAEhIKDkRFQ0lTSU9OX0FMTE9XEAESIQodREVDSVNJT05fREVOWV9VTkFVVEhFTlRJQ0FURUQQAhIbChdERUNJU0lPTl9ERU5ZX0ZPUkJJRERFThADKtABCg1BZG1pdERlY2lzaW9uEh4KGkFETUlUX0RFQ0lTSU9OX1VOU1BFQ0lGSUVEEAASGAoUQURNSVRfREVDSVNJT05fQURNSVQQARIfChtBRE1JVF9ERUNJU0lPTl9SQVRFX0xJTUlURUQQAhIiCh5BRE1JVF9ERUNJU0lPTl9CVURHRVRfRVhDRUVERUQQAxIiCh5BRE1JVF9ERUNJU0lPTl9VTkFVVEhFTlRJQ0FURUQQBBIcChhBRE1JVF9ERUNJU0lPTl9GT1JCSURERU4QBTKPAwoNUG9saWN5U2VydmljZRJcCglBdXRob3JpemUSJi5zd2l0Y2h5YXJkLnBvbGljeS52MS5BdXRob3JpemVSZXF1ZXN0Gicuc3dpdGNoeWFyZC5wb2xpY3kudjEuQXV0aG9yaXplUmVzcG9uc2USeQoSV2F0Y2hJbnZhbGlkYXRpb25zEi8uc3dpdGNoeWFyZC5wb2xpY3kudjEuV2F0Y2hJbnZhbGlkYXRpb25zUmVxdWVzdBowLnN3aXRjaHlhcmQucG9saWN5LnYxLldhdGNoSW52YWxpZGF0aW9uc1Jlc3BvbnNlMAESUAoFQWRtaXQSIi5zd2l0Y2h5YXJkLnBvbGljeS52MS5BZG1pdFJlcXVlc3QaIy5zd2l0Y2h5YXJkLnBvbGljeS52MS5BZG1pdFJlc3BvbnNlElMKBlNldHRsZRIjLnN3aXRjaHlhcmQucG9saWN5LnYxLlNldHRsZVJlcXVlc3QaJC5zd2l0Y2h5YXJkLnBvbGljeS52MS5TZXR0bGVSZXNwb25zZWIGcHJvdG8z");
 
 /**
  * The credential as presented and what it is used for.
@@ -86,6 +86,21 @@ export type AuthorizeResponse = Message<"switchyard.policy.v1.AuthorizeResponse"
    * @generated from field: uint32 cache_ttl_ms = 7;
    */
   cacheTtlMs: number;
+
+  /**
+   * The key, its team or its user has a rate limit, parallel-request limit or budget: every request
+   * needs an Admit.
+   *
+   * @generated from field: bool limited = 8;
+   */
+  limited: boolean;
+
+  /**
+   * Some end user (customer) has limits or is blocked: a request naming an end user needs an Admit.
+   *
+   * @generated from field: bool end_user_limits = 9;
+   */
+  endUserLimits: boolean;
 };
 
 /**
@@ -94,6 +109,296 @@ export type AuthorizeResponse = Message<"switchyard.policy.v1.AuthorizeResponse"
  */
 export const AuthorizeResponseSchema: GenMessage<AuthorizeResponse> = /*@__PURE__*/
   messageDesc(file_switchyard_policy_v1_policy, 1);
+
+/**
+ * A request about to be sent, with what it may use at most.
+ *
+ * @generated from message switchyard.policy.v1.AdmitRequest
+ */
+export type AdmitRequest = Message<"switchyard.policy.v1.AdmitRequest"> & {
+  /**
+   * The key id of the Authorize decision.
+   *
+   * @generated from field: string key_id = 1;
+   */
+  keyId: string;
+
+  /**
+   * The model group requested.
+   *
+   * @generated from field: string model = 2;
+   */
+  model: string;
+
+  /**
+   * The end user (the request's `user` field); empty when none.
+   *
+   * @generated from field: string end_user = 3;
+   */
+  endUser: string;
+
+  /**
+   * The prompt's tokens as counted by the ingress.
+   *
+   * @generated from field: uint64 prompt_tokens = 4;
+   */
+  promptTokens: bigint;
+
+  /**
+   * The request's output limit (`max_completion_tokens` or `max_tokens`); 0 when it sets none.
+   *
+   * @generated from field: uint64 max_output_tokens = 5;
+   */
+  maxOutputTokens: bigint;
+
+  /**
+   * How many choices are asked for (`n`); 0 means 1.
+   *
+   * @generated from field: uint32 choices = 6;
+   */
+  choices: number;
+
+  /**
+   * @generated from field: string request_id = 7;
+   */
+  requestId: string;
+};
+
+/**
+ * Describes the message switchyard.policy.v1.AdmitRequest.
+ * Use `create(AdmitRequestSchema)` to create a new message.
+ */
+export const AdmitRequestSchema: GenMessage<AdmitRequest> = /*@__PURE__*/
+  messageDesc(file_switchyard_policy_v1_policy, 2);
+
+/**
+ * One limit as OpenAI's x-ratelimit-* headers report it.
+ *
+ * @generated from message switchyard.policy.v1.RateLimitStatus
+ */
+export type RateLimitStatus = Message<"switchyard.policy.v1.RateLimitStatus"> & {
+  /**
+   * @generated from field: uint64 limit = 1;
+   */
+  limit: bigint;
+
+  /**
+   * @generated from field: uint64 remaining = 2;
+   */
+  remaining: bigint;
+
+  /**
+   * Milliseconds until the window holds nothing of what is counted now.
+   *
+   * @generated from field: uint64 reset_ms = 3;
+   */
+  resetMs: bigint;
+};
+
+/**
+ * Describes the message switchyard.policy.v1.RateLimitStatus.
+ * Use `create(RateLimitStatusSchema)` to create a new message.
+ */
+export const RateLimitStatusSchema: GenMessage<RateLimitStatus> = /*@__PURE__*/
+  messageDesc(file_switchyard_policy_v1_policy, 3);
+
+/**
+ * What one scope (key, team, user or end user) holds for an admitted request.
+ *
+ * @generated from message switchyard.policy.v1.Hold
+ */
+export type Hold = Message<"switchyard.policy.v1.Hold"> & {
+  /**
+   * "key:<id>", "team:<id>", "user:<id>" or "end_user:<id>".
+   *
+   * @generated from field: string scope = 1;
+   */
+  scope: string;
+
+  /**
+   * The unix second whose rate bucket counted the request; 0 when the scope has no rpm or tpm limit.
+   *
+   * @generated from field: int64 second = 2;
+   */
+  second: bigint;
+
+  /**
+   * Tokens reserved in that bucket.
+   *
+   * @generated from field: uint64 tokens = 3;
+   */
+  tokens: bigint;
+
+  /**
+   * True when a parallel-request slot was taken.
+   *
+   * @generated from field: bool slot = 4;
+   */
+  slot: boolean;
+
+  /**
+   * Nano-dollars reserved against the budget window ending at `budget_window_end_ms` (0: never resets).
+   *
+   * @generated from field: uint64 reserved_nanos = 5;
+   */
+  reservedNanos: bigint;
+
+  /**
+   * @generated from field: int64 budget_window_end_ms = 6;
+   */
+  budgetWindowEndMs: bigint;
+
+  /**
+   * @generated from field: bool budget = 7;
+   */
+  budget: boolean;
+};
+
+/**
+ * Describes the message switchyard.policy.v1.Hold.
+ * Use `create(HoldSchema)` to create a new message.
+ */
+export const HoldSchema: GenMessage<Hold> = /*@__PURE__*/
+  messageDesc(file_switchyard_policy_v1_policy, 4);
+
+/**
+ * An admitted request's reservations; the ingress hands it back to Settle unchanged.
+ *
+ * @generated from message switchyard.policy.v1.Admission
+ */
+export type Admission = Message<"switchyard.policy.v1.Admission"> & {
+  /**
+   * Random id of the admission; names its parallel slots and budget reservations.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: repeated switchyard.policy.v1.Hold holds = 2;
+   */
+  holds: Hold[];
+
+  /**
+   * Unix ms after which an unsettled admission's slots are freed and its reservations count as spent.
+   *
+   * @generated from field: int64 expires_at_ms = 3;
+   */
+  expiresAtMs: bigint;
+};
+
+/**
+ * Describes the message switchyard.policy.v1.Admission.
+ * Use `create(AdmissionSchema)` to create a new message.
+ */
+export const AdmissionSchema: GenMessage<Admission> = /*@__PURE__*/
+  messageDesc(file_switchyard_policy_v1_policy, 5);
+
+/**
+ * @generated from message switchyard.policy.v1.AdmitResponse
+ */
+export type AdmitResponse = Message<"switchyard.policy.v1.AdmitResponse"> & {
+  /**
+   * @generated from field: switchyard.policy.v1.AdmitDecision decision = 1;
+   */
+  decision: AdmitDecision;
+
+  /**
+   * A caller-safe reason for a refusal, naming the limit and the scope.
+   *
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+
+  /**
+   * Set when admitted.
+   *
+   * @generated from field: switchyard.policy.v1.Admission admission = 3;
+   */
+  admission?: Admission | undefined;
+
+  /**
+   * For a refusal: when the request could be admitted, if waiting helps.
+   *
+   * @generated from field: uint64 retry_after_ms = 4;
+   */
+  retryAfterMs: bigint;
+
+  /**
+   * The tightest request and token limits that apply (for the x-ratelimit-* headers); unset without one.
+   *
+   * @generated from field: switchyard.policy.v1.RateLimitStatus requests = 5;
+   */
+  requests?: RateLimitStatus | undefined;
+
+  /**
+   * @generated from field: switchyard.policy.v1.RateLimitStatus tokens = 6;
+   */
+  tokens?: RateLimitStatus | undefined;
+};
+
+/**
+ * Describes the message switchyard.policy.v1.AdmitResponse.
+ * Use `create(AdmitResponseSchema)` to create a new message.
+ */
+export const AdmitResponseSchema: GenMessage<AdmitResponse> = /*@__PURE__*/
+  messageDesc(file_switchyard_policy_v1_policy, 6);
+
+/**
+ * The actual use of an admitted request.
+ *
+ * @generated from message switchyard.policy.v1.SettleRequest
+ */
+export type SettleRequest = Message<"switchyard.policy.v1.SettleRequest"> & {
+  /**
+   * @generated from field: switchyard.policy.v1.Admission admission = 1;
+   */
+  admission?: Admission | undefined;
+
+  /**
+   * @generated from field: uint64 prompt_tokens = 2;
+   */
+  promptTokens: bigint;
+
+  /**
+   * @generated from field: uint64 completion_tokens = 3;
+   */
+  completionTokens: bigint;
+
+  /**
+   * What every attempt of the request cost, in nano-dollars.
+   *
+   * @generated from field: uint64 cost_nanos = 4;
+   */
+  costNanos: bigint;
+
+  /**
+   * The actual use is unknown (the answer was cut off before its cost arrived): what was reserved counts as used.
+   *
+   * @generated from field: bool use_reservation = 5;
+   */
+  useReservation: boolean;
+};
+
+/**
+ * Describes the message switchyard.policy.v1.SettleRequest.
+ * Use `create(SettleRequestSchema)` to create a new message.
+ */
+export const SettleRequestSchema: GenMessage<SettleRequest> = /*@__PURE__*/
+  messageDesc(file_switchyard_policy_v1_policy, 7);
+
+/**
+ * @generated from message switchyard.policy.v1.SettleResponse
+ */
+export type SettleResponse = Message<"switchyard.policy.v1.SettleResponse"> & {
+};
+
+/**
+ * Describes the message switchyard.policy.v1.SettleResponse.
+ * Use `create(SettleResponseSchema)` to create a new message.
+ */
+export const SettleResponseSchema: GenMessage<SettleResponse> = /*@__PURE__*/
+  messageDesc(file_switchyard_policy_v1_policy, 8);
 
 /**
  * Subscribes to invalidations.
@@ -108,7 +413,7 @@ export type WatchInvalidationsRequest = Message<"switchyard.policy.v1.WatchInval
  * Use `create(WatchInvalidationsRequestSchema)` to create a new message.
  */
 export const WatchInvalidationsRequestSchema: GenMessage<WatchInvalidationsRequest> = /*@__PURE__*/
-  messageDesc(file_switchyard_policy_v1_policy, 2);
+  messageDesc(file_switchyard_policy_v1_policy, 9);
 
 /**
  * Credentials whose decisions are stale.
@@ -136,7 +441,7 @@ export type WatchInvalidationsResponse = Message<"switchyard.policy.v1.WatchInva
  * Use `create(WatchInvalidationsResponseSchema)` to create a new message.
  */
 export const WatchInvalidationsResponseSchema: GenMessage<WatchInvalidationsResponse> = /*@__PURE__*/
-  messageDesc(file_switchyard_policy_v1_policy, 3);
+  messageDesc(file_switchyard_policy_v1_policy, 10);
 
 /**
  * The outcome of a decision.
@@ -176,6 +481,57 @@ export const DecisionSchema: GenEnum<Decision> = /*@__PURE__*/
   enumDesc(file_switchyard_policy_v1_policy, 0);
 
 /**
+ * Why a request was not admitted.
+ *
+ * @generated from enum switchyard.policy.v1.AdmitDecision
+ */
+export enum AdmitDecision {
+  /**
+   * @generated from enum value: ADMIT_DECISION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: ADMIT_DECISION_ADMIT = 1;
+   */
+  ADMIT = 1,
+
+  /**
+   * A requests-per-minute, tokens-per-minute or parallel-request limit is reached.
+   *
+   * @generated from enum value: ADMIT_DECISION_RATE_LIMITED = 2;
+   */
+  RATE_LIMITED = 2,
+
+  /**
+   * The request's maximum cost does not fit in a remaining budget.
+   *
+   * @generated from enum value: ADMIT_DECISION_BUDGET_EXCEEDED = 3;
+   */
+  BUDGET_EXCEEDED = 3,
+
+  /**
+   * The key (or its team or user) vanished since Authorize.
+   *
+   * @generated from enum value: ADMIT_DECISION_UNAUTHENTICATED = 4;
+   */
+  UNAUTHENTICATED = 4,
+
+  /**
+   * The end user is blocked.
+   *
+   * @generated from enum value: ADMIT_DECISION_FORBIDDEN = 5;
+   */
+  FORBIDDEN = 5,
+}
+
+/**
+ * Describes the enum switchyard.policy.v1.AdmitDecision.
+ */
+export const AdmitDecisionSchema: GenEnum<AdmitDecision> = /*@__PURE__*/
+  enumDesc(file_switchyard_policy_v1_policy, 1);
+
+/**
  * PolicyService is the single authority on who may call what. The ingress caches allow decisions for
  * `cache_ttl_ms` and drops them early when WatchInvalidations says so, which keeps the decision for a
  * known key off the network.
@@ -202,6 +558,30 @@ export const PolicyService: GenService<{
     methodKind: "server_streaming";
     input: typeof WatchInvalidationsRequestSchema;
     output: typeof WatchInvalidationsResponseSchema;
+  },
+  /**
+   * Admit reserves one request against the rate limits, parallel-request limits and budgets of its key,
+   * the key's team and user, and its end user, in the ledger every policy replica shares. The ingress
+   * calls it for every request of a credential whose decision says `limited`, or that names an end user
+   * while `end_user_limits` is set, and calls Settle exactly once for every admitted request.
+   *
+   * @generated from rpc switchyard.policy.v1.PolicyService.Admit
+   */
+  admit: {
+    methodKind: "unary";
+    input: typeof AdmitRequestSchema;
+    output: typeof AdmitResponseSchema;
+  },
+  /**
+   * Settle ends an admission: the actual tokens and cost replace what was reserved, and the
+   * parallel-request slots are released. Settling an admission twice changes nothing.
+   *
+   * @generated from rpc switchyard.policy.v1.PolicyService.Settle
+   */
+  settle: {
+    methodKind: "unary";
+    input: typeof SettleRequestSchema;
+    output: typeof SettleResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_switchyard_policy_v1_policy, 0);

@@ -1,8 +1,8 @@
-// Token estimates for attempts whose upstream reported no usage (an OpenAI-compatible server that
-// ignores stream_options, a stream the client cut off). Counted with OpenAI's o200k tokenizer, the
-// closest public tokenizer for most chat models; events built from these counts are marked estimated.
-// The tokenizer's tables are loaded on first use only, so a worker that never estimates never pays
-// for them.
+// Token estimates, counted with OpenAI's o200k tokenizer (the closest public tokenizer for most chat models): the
+// ingress counts a prompt before sending it, to reserve it against token limits and budgets; the provider worker
+// counts attempts whose upstream reported no usage (an OpenAI-compatible server that ignores stream_options, a
+// stream the client cut off) and marks their events estimated. The tokenizer's tables are loaded on first use
+// only, so a process that never estimates never pays for them.
 
 import type { llm } from "@switchyard/proto";
 

@@ -1,0 +1,167 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { llm, metering, policy, router } from "@switchyard/proto";
+import { type connect, type Encoded, GatewayError } from "@switchyard/runtime";
+import { chargeOf, formatReset, type Limiter, limitRouter, rateLimitHeaders, type Ticket } from "./limits.js";
+import type { CallContext, RouterClient } from "./upstream.js";
+
+const ctx: CallContext = {
+  requestId: "r1",
+  principal: { keyId: "k", teamId: "", userId: "", isAdmin: false, limited: true, endUserLimits: false },
+  tags: [],
+  signal: new AbortController().signal,
+};
+const request = create(llm.ChatCompletionRequestSchema, { model: "m" });
+const charge = create(metering.ChargeSchema, { costNanos: 42n, promptTokens: 3, completionTokens: 4 });
+
+/** Records what was settled. */
+function recordingLimiter(admit = true): Limiter & { settled: Parameters<Ticket["settle"]>[0][] } {
+  const settled: Parameters<Ticket["settle"]>[0][] = [];
+  return {
+    settled,
+    async admit() {
+      if (!admit) throw new GatewayError({ class: llm.ErrorClass.RATE_LIMITED, message: "no" });
+      return { headers: { "x-ratelimit-limit-requests": "5" }, settle: (outcome) => settled.push(outcome) };
+    },
+  };
+}
+
+function stream(messages: Encoded[], fail?: GatewayError): connect.ServerStream<Encoded> {
+  return {
+    async *[Symbol.asyncIterator]() {
+      for (const m of messages) yield m;
+      if (fail) throw fail;
+    },
+    headers: { "x-switchyard-deployment": "d1" },
+    trailers: {},
+    cancel() {},
+  };
+}
+
+function routerWith(
+  chat: () => Promise<connect.UnaryResult<Encoded>>,
+  streamChat: () => connect.ServerStream<Encoded>,
+) {
+  return { chat, streamChat, listModels: async () => [] } as RouterClient;
+}
+
+const chunkBytes = Buffer.from(
+  toBinary(router.StreamChatResponseSchema, create(router.StreamChatResponseSchema, { chunk: { id: "c" } })),
+);
+const lastBytes = Buffer.from(
+  toBinary(router.StreamChatResponseSchema, create(router.StreamChatResponseSchema, { charge })),
+);
+
+describe("limitRouter", () => {
+  it("settles a completion with its charge and adds the rate-limit headers", async () => {
+    const limiter = recordingLimiter();
+    const value = Buffer.from(
+      toBinary(router.ChatResponseSchema, create(router.ChatResponseSchema, { completion: { id: "x" }, charge })),
+    );
+    const wrapped = limitRouter(
+      routerWith(
+        async () => ({ value, headers: { a: "1" }, trailers: {} }),
+        () => stream([]),
+      ),
+      limiter,
+    );
+    const result = await wrapped.chat(request, ctx);
+    assert.deepEqual(result.headers, { a: "1", "x-ratelimit-limit-requests": "5" });
+    assert.equal(limiter.settled[0]?.charge?.costNanos, 42n);
+  });
+
+  it("settles a failed call with its error and keeps the headers on the error", async () => {
+    const limiter = recordingLimiter();
+    const failure = new GatewayError({ class: llm.ErrorClass.UNAVAILABLE, message: "down" });
+    const wrapped = limitRouter(
+      routerWith(
+        () => Promise.reject(failure),
+        () => stream([]),
+      ),
+      limiter,
+    );
+    await assert.rejects(
+      wrapped.chat(request, ctx),
+      (err: GatewayError) => err.meta["x-ratelimit-limit-requests"] === "5",
+    );
+    assert.equal(limiter.settled[0]?.error?.errorClass, llm.ErrorClass.UNAVAILABLE);
+  });
+
+  it("does not call the router when admission refuses", async () => {
+    let called = false;
+    const wrapped = limitRouter(
+      routerWith(
+        async () => {
+          called = true;
+          throw new Error("unreachable");
+        },
+        () => stream([]),
+      ),
+      recordingLimiter(false),
+    );
+    await assert.rejects(
+      wrapped.chat(request, ctx),
+      (err: GatewayError) => err.errorClass === llm.ErrorClass.RATE_LIMITED,
+    );
+    assert.equal(called, false);
+  });
+
+  it("settles a stream once with the last charge, including when the reader stops early", async () => {
+    const limiter = recordingLimiter();
+    const wrapped = limitRouter(
+      routerWith(
+        () => Promise.reject(new Error()),
+        () => stream([chunkBytes, lastBytes]),
+      ),
+      limiter,
+    );
+    const s = wrapped.streamChat(request, ctx);
+    for await (const _ of s) {
+      // read all
+    }
+    assert.equal(s.headers["x-switchyard-deployment"], "d1");
+    assert.equal(s.headers["x-ratelimit-limit-requests"], "5");
+    assert.deepEqual(
+      limiter.settled.map((o) => o.charge?.costNanos),
+      [42n],
+    );
+
+    const early = recordingLimiter();
+    const cut = limitRouter(
+      routerWith(
+        () => Promise.reject(new Error()),
+        () => stream([chunkBytes, chunkBytes]),
+      ),
+      early,
+    );
+    for await (const _ of cut.streamChat(request, ctx)) break;
+    assert.equal(early.settled.length, 1);
+    assert.equal(early.settled[0]?.started, true);
+    assert.equal(early.settled[0]?.error?.errorClass, llm.ErrorClass.CANCELLED);
+  });
+});
+
+describe("rate-limit headers", () => {
+  it("formats OpenAI's reset durations", () => {
+    assert.equal(formatReset(20), "20ms");
+    assert.equal(formatReset(1_000), "1s");
+    assert.equal(formatReset(59_001), "1m0s");
+    assert.equal(formatReset(360_000), "6m0s");
+  });
+
+  it("reports the limits the principal has, and only those", () => {
+    const res = create(policy.AdmitResponseSchema, { requests: { limit: 10n, remaining: 3n, resetMs: 1500n } });
+    assert.deepEqual(rateLimitHeaders(res), {
+      "x-ratelimit-limit-requests": "10",
+      "x-ratelimit-remaining-requests": "3",
+      "x-ratelimit-reset-requests": "2s",
+    });
+  });
+
+  it("reads the charge of a response without decoding the rest, and shrugs at garbage", () => {
+    assert.equal(chargeOf(lastBytes)?.costNanos, 42n);
+    assert.equal(chargeOf(chunkBytes), undefined);
+    assert.equal(chargeOf(Buffer.from([0xff, 0xff, 0xff])), undefined);
+  });
+});

@@ -1,0 +1,283 @@
+// Rate limits and budgets on the request path. Every chat request, REST or gRPC, streamed or not, goes through the
+// one router client this module wraps: a request whose principal has limits (or that names an end user while some
+// end user has limits) is admitted by the policy service's shared ledger before it goes to the router, and settled
+// with its actual tokens and cost when it ends. A principal without limits never leaves the process here.
+
+import { create, fromBinary } from "@bufbuild/protobuf";
+import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
+import { estimatePromptTokens } from "@switchyard/openai";
+import { llm, metering, policy } from "@switchyard/proto";
+import { Counter, connect, type Encoded, GatewayError, type Logger, metricsRegistry } from "@switchyard/runtime";
+import type { FailOpen } from "./fail-open.js";
+import type { CallContext, RouterClient } from "./upstream.js";
+
+/** An admitted request: its x-ratelimit-* headers, and how to end it. */
+export interface Ticket {
+  readonly headers: Readonly<Record<string, string>>;
+  /** Settles the admission in the background with what the request used (its charge), or how it failed. */
+  settle(outcome: { charge?: metering.Charge; error?: GatewayError; started?: boolean }): void;
+}
+
+/** Admits requests against the limits of their key, team, user and end user. */
+export interface Limiter {
+  /** Admits `request` or throws RATE_LIMITED, BUDGET_EXCEEDED or UNAVAILABLE; undefined when nothing limits it. */
+  admit(request: llm.ChatCompletionRequest, ctx: CallContext): Promise<Ticket | undefined>;
+}
+
+/** Options of `createLimiter`. */
+export interface LimiterOptions {
+  /**
+   * Set with `general_settings.allow_requests_on_db_unavailable`: when the policy service or its ledger cannot be
+   * reached, admit the request unlimited (reported here) instead of answering 503.
+   */
+  failOpen?: FailOpen;
+}
+
+const ADMIT_TIMEOUT_MS = 5_000;
+const SETTLE_ATTEMPTS = 5;
+const MAX_OUTPUT = 100_000_000;
+
+const settleFailedTotal = new Counter({
+  name: "switchyard_policy_settle_failed_total",
+  help: "Admissions that could not be settled; their reservations count as spent when they expire.",
+  registers: [metricsRegistry()],
+});
+
+/** OpenAI's duration form for x-ratelimit-reset-*: "1s", "6m0s", "20ms". */
+export function formatReset(ms: number): string {
+  if (ms < 1_000) return `${Math.max(0, Math.ceil(ms))}ms`;
+  const seconds = Math.ceil(ms / 1_000);
+  if (seconds < 60) return `${seconds}s`;
+  return `${Math.floor(seconds / 60)}m${seconds % 60}s`;
+}
+
+/** The x-ratelimit-* headers of a decision (none for a limit the principal does not have). */
+export function rateLimitHeaders(res: policy.AdmitResponse): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, status] of [
+    ["requests", res.requests],
+    ["tokens", res.tokens],
+  ] as const) {
+    if (!status) continue;
+    headers[`x-ratelimit-limit-${name}`] = String(status.limit);
+    headers[`x-ratelimit-remaining-${name}`] = String(status.remaining);
+    headers[`x-ratelimit-reset-${name}`] = formatReset(Number(status.resetMs));
+  }
+  return headers;
+}
+
+/** The names of the headers `rateLimitHeaders` may set, for the edges that forward headers by name. */
+export const RATE_LIMIT_HEADERS: readonly string[] = ["requests", "tokens"].flatMap((name) => [
+  `x-ratelimit-limit-${name}`,
+  `x-ratelimit-remaining-${name}`,
+  `x-ratelimit-reset-${name}`,
+]);
+
+/** The charge (field 2 of router.ChatResponse and router.StreamChatResponse) in a response, without decoding it all. */
+export function chargeOf(bytes: Uint8Array): metering.Charge | undefined {
+  try {
+    const reader = new BinaryReader(bytes);
+    while (reader.pos < reader.len) {
+      const [field, wireType] = reader.tag();
+      if (field === 2 && wireType === WireType.LengthDelimited)
+        return fromBinary(metering.ChargeSchema, reader.bytes());
+      reader.skip(wireType, field);
+    }
+  } catch {
+    // not ours to judge: the edge decodes the response itself
+  }
+  return undefined;
+}
+
+function outputLimit(request: llm.ChatCompletionRequest): number {
+  const limit = request.maxCompletionTokens ?? request.maxTokens ?? 0;
+  return Math.min(MAX_OUTPUT, Math.max(0, limit));
+}
+
+/** Creates the limiter over the policy service's Connect client. */
+export function createLimiter(client: connect.ConnectClient, log: Logger, options: LimiterOptions): Limiter {
+  const settle = async (request: policy.SettleRequest, requestId: string) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await connect.callUnary(client, policy.PolicyService.method.settle, request, {
+          deadline: Date.now() + ADMIT_TIMEOUT_MS,
+        });
+        return;
+      } catch (err) {
+        if (attempt >= SETTLE_ATTEMPTS) {
+          settleFailedTotal.inc();
+          log.error({ requestId, err: GatewayError.from(err).message }, "settle failed; the reservation will expire");
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt).unref());
+      }
+    }
+  };
+
+  return {
+    async admit(request, ctx) {
+      const { principal } = ctx;
+      const endUser = request.user ?? "";
+      if (!principal.limited && !(principal.endUserLimits && endUser !== "")) return undefined;
+      const promptTokens = await estimatePromptTokens(request);
+      let res: policy.AdmitResponse;
+      try {
+        res = (
+          await connect.callUnary(
+            client,
+            policy.PolicyService.method.admit,
+            create(policy.AdmitRequestSchema, {
+              keyId: principal.keyId,
+              model: request.model,
+              endUser,
+              promptTokens: BigInt(promptTokens),
+              maxOutputTokens: BigInt(outputLimit(request)),
+              choices: Math.max(0, request.n ?? 1),
+              requestId: ctx.requestId,
+            }),
+            { deadline: Date.now() + ADMIT_TIMEOUT_MS, signal: ctx.signal },
+          )
+        ).value;
+      } catch (err) {
+        if (ctx.signal.aborted) throw GatewayError.from(err);
+        if (options.failOpen) {
+          options.failOpen("limits", err);
+          return undefined;
+        }
+        throw new GatewayError(
+          { class: llm.ErrorClass.UNAVAILABLE, message: "limits service unavailable" },
+          { cause: err },
+        );
+      }
+      const headers = rateLimitHeaders(res);
+      const retryAfterSeconds = res.retryAfterMs > 0n ? Math.ceil(Number(res.retryAfterMs) / 1000) : undefined;
+      switch (res.decision) {
+        case policy.AdmitDecision.ADMIT:
+          break;
+        case policy.AdmitDecision.RATE_LIMITED:
+          throw new GatewayError(
+            { class: llm.ErrorClass.RATE_LIMITED, message: `rate limit reached: ${res.reason}`, retryAfterSeconds },
+            { meta: headers },
+          );
+        case policy.AdmitDecision.BUDGET_EXCEEDED:
+          throw new GatewayError(
+            { class: llm.ErrorClass.BUDGET_EXCEEDED, message: `budget exceeded: ${res.reason}`, retryAfterSeconds },
+            { meta: headers },
+          );
+        case policy.AdmitDecision.FORBIDDEN:
+          throw new GatewayError({ class: llm.ErrorClass.PERMISSION_DENIED, message: res.reason || "not allowed" });
+        default:
+          throw new GatewayError({ class: llm.ErrorClass.AUTH, message: res.reason || "invalid api key" });
+      }
+      const admission = res.admission;
+      if (!admission || admission.holds.length === 0) return { headers, settle() {} };
+      let settled = false;
+      return {
+        headers,
+        settle({ charge, error, started }) {
+          if (settled) return;
+          settled = true;
+          const request = create(policy.SettleRequestSchema, { admission });
+          if (charge) {
+            request.promptTokens = BigInt(charge.promptTokens);
+            request.completionTokens = BigInt(charge.completionTokens);
+            request.costNanos = charge.costNanos;
+          } else if (error && (started || cutOff(error))) {
+            // The upstream may have generated (and billed) something we never learned the cost of.
+            request.useReservation = true;
+          }
+          void settle(request, ctx.requestId);
+        },
+      };
+    },
+  };
+}
+
+/** Failures after which the upstream may have run: the attempt may be billed. */
+function cutOff(error: GatewayError): boolean {
+  return error.errorClass === llm.ErrorClass.TIMEOUT || error.errorClass === llm.ErrorClass.CANCELLED;
+}
+
+function withHeaders(err: unknown, headers: Readonly<Record<string, string>>): GatewayError {
+  const error = GatewayError.from(err);
+  if (Object.keys(headers).length === 0) return error;
+  return new GatewayError({ ...error.detail }, { cause: err, meta: { ...error.meta, ...headers } });
+}
+
+/**
+ * Wraps the router client so that every chat call is admitted first and settled when it ends; the x-ratelimit-*
+ * headers join the router's response headers.
+ */
+export function limitRouter(inner: RouterClient, limiter: Limiter): RouterClient {
+  return {
+    listModels: () => inner.listModels(),
+    async chat(request, ctx) {
+      const ticket = await limiter.admit(request, ctx);
+      if (!ticket) return inner.chat(request, ctx);
+      let result: connect.UnaryResult<Encoded>;
+      try {
+        result = await inner.chat(request, ctx);
+      } catch (err) {
+        const error = GatewayError.from(err);
+        ticket.settle({ error });
+        throw withHeaders(error, ticket.headers);
+      }
+      ticket.settle({ charge: chargeOf(result.value) });
+      return { ...result, headers: { ...result.headers, ...ticket.headers } };
+    },
+    streamChat(request, ctx) {
+      let stream: connect.ServerStream<Encoded> | undefined;
+      let ticket: Ticket | undefined;
+      let cancelled = false;
+      async function* iterate(): AsyncGenerator<Encoded> {
+        ticket = await limiter.admit(request, ctx);
+        if (cancelled) throw new GatewayError({ class: llm.ErrorClass.CANCELLED, message: "cancelled" });
+        stream = inner.streamChat(request, ctx);
+        if (!ticket) {
+          yield* stream;
+          return;
+        }
+        let charge: metering.Charge | undefined;
+        let started = false;
+        let ended = false;
+        try {
+          for await (const bytes of stream) {
+            started = true;
+            charge = chargeOf(bytes) ?? charge;
+            yield bytes;
+          }
+          ended = true;
+          ticket.settle({ charge });
+        } catch (err) {
+          ended = true;
+          const error = GatewayError.from(err);
+          ticket.settle({ charge, error, started });
+          throw withHeaders(error, ticket.headers);
+        } finally {
+          // The consumer stopped reading (the client went away): bill what may have been generated.
+          if (!ended) {
+            ticket.settle({
+              charge,
+              error: new GatewayError({ class: llm.ErrorClass.CANCELLED, message: "cancelled" }),
+              started,
+            });
+          }
+        }
+      }
+      const iterator = iterate();
+      return {
+        [Symbol.asyncIterator]: () => iterator,
+        get headers() {
+          return { ...stream?.headers, ...ticket?.headers };
+        },
+        get trailers() {
+          return stream?.trailers ?? {};
+        },
+        cancel() {
+          cancelled = true;
+          stream?.cancel();
+        },
+      };
+    },
+  };
+}

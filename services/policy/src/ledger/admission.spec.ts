@@ -1,0 +1,178 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { create } from "@bufbuild/protobuf";
+import type { RouterSettings } from "@switchyard/config";
+import { policy } from "@switchyard/proto";
+import { createState } from "../state.js";
+import { deployment } from "../testkit.js";
+import { budgetWindowEnd, createAdmissions, scopeLimits } from "./admission.js";
+import { emptyEntry, type LedgerEntry, parseEntry, serializeEntry } from "./entry.js";
+import type { Ledger } from "./kv-ledger.js";
+import { createReservationPricer } from "./reserve.js";
+
+const ROUTER: RouterSettings = {
+  routingStrategy: "simple-shuffle",
+  numRetries: 0,
+  timeoutMs: 1_000,
+  fallbacks: [],
+  contextWindowFallbacks: [],
+  contentPolicyFallbacks: [],
+  defaultFallbacks: [],
+};
+
+/** A ledger in memory: the unit under test is the admission logic, the KV ledger has its own spec. */
+function memoryLedger(): Ledger & { entries: Map<string, string> } {
+  const entries = new Map<string, string>();
+  return {
+    entries,
+    async apply(key, op) {
+      const text = entries.get(key);
+      const entry: LedgerEntry = text ? parseEntry(text) : emptyEntry();
+      const result = op(entry);
+      entries.set(key, serializeEntry(entry));
+      return result;
+    },
+  };
+}
+
+const T0 = Date.UTC(2026, 0, 31, 12);
+
+describe("budget windows", () => {
+  it("lays windows end to end from the record's reset time, the same on every replica", () => {
+    assert.equal(budgetWindowEnd(0n, "30d", T0), 0, "no reset time: one window forever");
+    assert.equal(budgetWindowEnd(BigInt(T0 + 5_000), "10s", T0), T0 + 5_000);
+    assert.equal(budgetWindowEnd(BigInt(T0), "10s", T0), T0 + 10_000);
+    assert.equal(budgetWindowEnd(BigInt(T0), "10s", T0 + 25_000), T0 + 30_000);
+    assert.equal(budgetWindowEnd(BigInt(T0 - 86_400_000 * 365), "1d", T0), T0 + 86_400_000);
+    assert.equal(budgetWindowEnd(BigInt(T0), "1mo", T0 + 1), Date.UTC(2026, 1, 28, 12), "Jan 31 + 1mo = Feb 28");
+  });
+
+  it("takes soft budgets alone as no limit", () => {
+    const soft = create(policy.LimitsSchema, { softBudgetNanos: 5n });
+    assert.equal(scopeLimits(soft, 0n, T0), undefined);
+    const hard = create(policy.LimitsSchema, { maxBudgetNanos: 5n, budgetDuration: "1d" });
+    assert.deepEqual(scopeLimits(hard, BigInt(T0 + 1), T0), { maxBudgetNanos: 5n, budgetWindowEndMs: T0 + 1 });
+  });
+});
+
+describe("reservations", () => {
+  const priced = (name: string, output: number, info: Record<string, unknown> = {}) => ({
+    ...deployment(name),
+    model: name,
+    modelInfo: info,
+    params: { input_cost_per_token: 0.000001, output_cost_per_token: output },
+  });
+
+  it("prices max_tokens times n at the dearest deployment a request could reach, fallbacks included", () => {
+    const pricer = createReservationPricer([priced("cheap", 0.00001), priced("dear", 0.0001)], {
+      ...ROUTER,
+      fallbacks: [{ from: "cheap", to: ["dear"] }],
+    });
+    const r = pricer.reserve("cheap", 1_000, 100, 2);
+    assert.equal(r.tokens, 1_200);
+    // 1000 input at $1/M + 200 output at $100/M = $0.001 + $0.02
+    assert.equal(r.nanos, 21_000_000n);
+    assert.equal(
+      createReservationPricer([priced("cheap", 0.00001)], ROUTER).reserve("cheap", 0, 100, 1).nanos,
+      1_000_000n,
+    );
+  });
+
+  it("falls back to the declared output limit, then to the default", () => {
+    const declared = createReservationPricer([priced("m", 0.000001, { max_output_tokens: 8_192 })], ROUTER);
+    assert.equal(declared.reserve("m", 10, 0, 1).tokens, 8_202);
+    const unknown = createReservationPricer([priced("m", 0.000001)], ROUTER);
+    assert.equal(unknown.reserve("m", 10, 0, 1).tokens, 4_106);
+  });
+});
+
+describe("admissions", () => {
+  function setup() {
+    const state = createState();
+    const ledger = memoryLedger();
+    const pricer = createReservationPricer([deployment("m")], ROUTER);
+    let now = T0;
+    const admissions = createAdmissions({ state, ledger, pricer, now: () => now });
+    const key = (keyId: string, limits: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+      state.apply("keys", keyId, 1, {
+        key: create(policy.KeySchema, { keyId, limits: create(policy.LimitsSchema, limits), ...extra }),
+        hash: new Uint8Array([1]),
+      });
+    const ask = (keyId: string, endUser = "") =>
+      admissions.admit(
+        create(policy.AdmitRequestSchema, { keyId, model: "m", endUser, promptTokens: 10n, maxOutputTokens: 10n }),
+      );
+    return { state, ledger, admissions, key, ask, tick: (ms: number) => (now += ms) };
+  }
+
+  it("needs every scope to admit, and leaves no trace in the others when one refuses", async () => {
+    const { state, ledger, key, ask } = setup();
+    state.apply("teams", "t", 1, create(policy.TeamSchema, { teamId: "t", limits: { rpmLimit: 1 } }));
+    key("k1", { rpmLimit: 5 }, { teamId: "t" });
+    key("k2", { rpmLimit: 5 }, { teamId: "t" });
+    const first = await ask("k1");
+    assert.equal(first.decision, policy.AdmitDecision.ADMIT);
+    assert.deepEqual(
+      first.admission?.holds.map((h) => h.scope),
+      ["key.k1", "team.t"],
+    );
+    const second = await ask("k2");
+    assert.equal(second.decision, policy.AdmitDecision.RATE_LIMITED);
+    assert.match(second.reason, /rpm_limit 1 reached for the key's team/);
+    assert.equal(second.requests?.remaining, 0n);
+    const k2 = parseEntry(ledger.entries.get("key.k2") ?? "{}");
+    assert.deepEqual(
+      k2.w.map(([, requests]) => requests),
+      [0],
+      "k2's own count was released",
+    );
+  });
+
+  it("admits keys without limits without touching the ledger", async () => {
+    const { ledger, key, ask } = setup();
+    key("free", {});
+    const res = await ask("free");
+    assert.equal(res.decision, policy.AdmitDecision.ADMIT);
+    assert.equal(res.admission?.holds.length, 0);
+    assert.equal(ledger.entries.size, 0);
+  });
+
+  it("limits and blocks end users by the request's user field", async () => {
+    const { state, key, ask } = setup();
+    key("k", {});
+    state.apply("customers", "eu", 1, create(policy.CustomerSchema, { userId: "eu", limits: { rpmLimit: 1 } }));
+    state.apply("customers", "bad", 1, create(policy.CustomerSchema, { userId: "bad", blocked: true }));
+    assert.equal(state.endUserLimits(), true);
+    assert.equal((await ask("k", "eu")).decision, policy.AdmitDecision.ADMIT);
+    assert.equal((await ask("k", "eu")).decision, policy.AdmitDecision.RATE_LIMITED);
+    assert.equal((await ask("k", "someone-else")).decision, policy.AdmitDecision.ADMIT);
+    assert.equal((await ask("k", "bad")).decision, policy.AdmitDecision.FORBIDDEN);
+  });
+
+  it("refuses a key that vanished since Authorize", async () => {
+    const { ask } = setup();
+    assert.equal((await ask("nope")).decision, policy.AdmitDecision.UNAUTHENTICATED);
+  });
+
+  it("settles what the ingress reports, or keeps the reservation when the use is unknown", async () => {
+    const { ledger, key, ask, admissions } = setup();
+    key("b", { maxBudgetNanos: 10n ** 9n });
+    const a1 = await ask("b");
+    const a2 = await ask("b");
+    await admissions.settle(create(policy.SettleRequestSchema, { admission: a1.admission, costNanos: 7n }));
+    await admissions.settle(create(policy.SettleRequestSchema, { admission: a2.admission, useReservation: true }));
+    const reserved = a2.admission?.holds[0]?.reservedNanos ?? 0n;
+    assert.ok(reserved > 0n);
+    assert.equal(parseEntry(ledger.entries.get("key.b") ?? "{}").b?.s, String(7n + reserved));
+  });
+
+  it("never settles an entry that is not a ledger scope, whatever the caller sends", async () => {
+    const { ledger, admissions } = setup();
+    const admission = create(policy.AdmissionSchema, {
+      id: "x",
+      holds: [{ scope: "switchyard-policy-keys.anything", slot: true }],
+    });
+    await admissions.settle(create(policy.SettleRequestSchema, { admission }));
+    assert.equal(ledger.entries.size, 0);
+  });
+});

@@ -1,0 +1,244 @@
+// Admit and Settle: a request is admitted only when every limited scope it belongs to — its key, the key's user, the
+// key's team and the request's end user — admits it in the shared ledger. Scopes are asked in parallel; when one
+// refuses, the others are released again, so a refused request leaves no trace (a concurrent request may see the
+// released counts for a moment, which can only refuse it, never admit too much).
+
+import { randomBytes } from "node:crypto";
+import { create } from "@bufbuild/protobuf";
+import { policy } from "@switchyard/proto";
+import { addDuration } from "../duration.js";
+import type { PolicyState } from "../state.js";
+import {
+  type AdmitOutcome,
+  admit,
+  type LimitStatus,
+  release,
+  type ScopeHold,
+  type ScopeLimits,
+  settle,
+} from "./entry.js";
+import { isLedgerKey, ledgerKey, type Scope, type ScopeKind } from "./keys.js";
+import type { Ledger } from "./kv-ledger.js";
+import type { ReservationPricer } from "./reserve.js";
+
+const { AdmitDecision } = policy;
+
+/** How long an admission may stay unsettled before its slots are freed and its reservations count as spent. */
+export const ADMISSION_TTL_MS = 15 * 60_000;
+/** Largest token counts taken from a request (beyond this a count is nonsense, not a request). */
+const MAX_TOKENS = 100_000_000;
+
+/** Serves the PolicyService Admit and Settle calls. */
+export interface Admissions {
+  admit(request: policy.AdmitRequest): Promise<policy.AdmitResponse>;
+  settle(request: policy.SettleRequest): Promise<void>;
+}
+
+/** What admissions read and write. */
+export interface AdmissionDeps {
+  state: PolicyState;
+  ledger: Ledger;
+  pricer: ReservationPricer;
+  now?: () => number;
+  ttlMs?: number;
+}
+
+const DURATION_MS: Readonly<Record<string, number>> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/**
+ * The end of the budget window that holds `nowMs`: windows are `duration` long, laid end to end from the record's
+ * `budget_reset_at_ms`, so every replica computes the same window from the same record without writing anything.
+ * 0 when the budget never resets.
+ */
+export function budgetWindowEnd(resetAtMs: bigint, duration: string, nowMs: number): number {
+  const anchor = Number(resetAtMs);
+  if (duration === "" || anchor <= 0) return 0;
+  if (anchor > nowMs) return anchor;
+  const match = /^(\d+)(s|m|h|d|mo)$/.exec(duration);
+  if (!match) return 0;
+  const unit = DURATION_MS[match[2] as string];
+  if (unit !== undefined) {
+    const length = Number(match[1]) * unit;
+    return anchor + (Math.floor((nowMs - anchor) / length) + 1) * length;
+  }
+  let end = anchor;
+  // Calendar months: at most a few hundred steps for any anchor a record can hold.
+  for (let i = 0; end <= nowMs && i < 100_000; i++) end = addDuration(end, duration);
+  return end;
+}
+
+/** A record's limits as the ledger applies them; undefined when it limits nothing. */
+export function scopeLimits(
+  limits: policy.Limits | undefined,
+  resetAtMs: bigint,
+  nowMs: number,
+): ScopeLimits | undefined {
+  if (!limits) return undefined;
+  const out: ScopeLimits = { budgetWindowEndMs: 0 };
+  if (limits.rpmLimit !== undefined) out.rpm = limits.rpmLimit;
+  if (limits.tpmLimit !== undefined) out.tpm = Number(limits.tpmLimit);
+  if (limits.maxParallelRequests !== undefined) out.parallel = limits.maxParallelRequests;
+  if (limits.maxBudgetNanos !== undefined) {
+    out.maxBudgetNanos = limits.maxBudgetNanos;
+    out.budgetWindowEndMs = budgetWindowEnd(resetAtMs, limits.budgetDuration, nowMs);
+  }
+  const limited =
+    out.rpm !== undefined || out.tpm !== undefined || out.parallel !== undefined || out.maxBudgetNanos !== undefined;
+  return limited ? out : undefined;
+}
+
+/** Whether a record's limits need an Admit (soft budgets alone do not). */
+export function hasLimits(limits: policy.Limits | undefined): boolean {
+  return scopeLimits(limits, 0n, 0) !== undefined;
+}
+
+const WHO: Readonly<Record<ScopeKind, string>> = {
+  key: "this key",
+  user: "the key's user",
+  team: "the key's team",
+  end_user: "the end user",
+};
+
+function clampCount(value: bigint | number): number {
+  const n = Number(value);
+  return Number.isFinite(n) ? Math.min(MAX_TOKENS, Math.max(0, Math.floor(n))) : 0;
+}
+
+/** The tighter of two statuses: the one with less remaining. */
+function tighter(a: LimitStatus | undefined, b: LimitStatus | undefined): LimitStatus | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  return b.remaining < a.remaining ? b : a;
+}
+
+function toStatus(s: LimitStatus | undefined): policy.RateLimitStatus | undefined {
+  return s
+    ? create(policy.RateLimitStatusSchema, {
+        limit: BigInt(s.limit),
+        remaining: BigInt(s.remaining),
+        resetMs: BigInt(Math.max(0, Math.ceil(s.resetMs))),
+      })
+    : undefined;
+}
+
+/** Creates the admission logic over the replica's state and the shared ledger. */
+export function createAdmissions(deps: AdmissionDeps): Admissions {
+  const now = deps.now ?? Date.now;
+  const ttl = deps.ttlMs ?? ADMISSION_TTL_MS;
+
+  const scopesOf = (request: policy.AdmitRequest, nowMs: number): Scope[] | policy.AdmitResponse => {
+    const stored = deps.state.key(request.keyId);
+    if (!stored) {
+      return create(policy.AdmitResponseSchema, {
+        decision: AdmitDecision.UNAUTHENTICATED,
+        reason: "invalid api key",
+      });
+    }
+    const { key } = stored;
+    const scopes: Scope[] = [];
+    const add = (kind: ScopeKind, id: string, limits: policy.Limits | undefined, resetAt: bigint) => {
+      const applied = scopeLimits(limits, resetAt, nowMs);
+      if (applied) scopes.push({ kind, id, limits: applied });
+    };
+    add("key", key.keyId, key.limits, key.budgetResetAtMs);
+    const user = key.userId ? deps.state.get("users", key.userId) : undefined;
+    if (user) add("user", user.userId, user.limits, user.budgetResetAtMs);
+    const team = key.teamId ? deps.state.get("teams", key.teamId) : undefined;
+    if (team) add("team", team.teamId, team.limits, team.budgetResetAtMs);
+    if (request.endUser !== "") {
+      const customer = deps.state.get("customers", request.endUser);
+      if (customer?.blocked) {
+        return create(policy.AdmitResponseSchema, {
+          decision: AdmitDecision.FORBIDDEN,
+          reason: "the end user is blocked",
+        });
+      }
+      if (customer) add("end_user", customer.userId, customer.limits, customer.budgetResetAtMs);
+    }
+    return scopes;
+  };
+
+  return {
+    async admit(request) {
+      const nowMs = now();
+      const scopes = scopesOf(request, nowMs);
+      if (!Array.isArray(scopes)) return scopes;
+      const id = randomBytes(12).toString("base64url");
+      const admission = create(policy.AdmissionSchema, { id, expiresAtMs: BigInt(nowMs + ttl) });
+      if (scopes.length === 0) return create(policy.AdmitResponseSchema, { decision: AdmitDecision.ADMIT, admission });
+
+      const prompt = clampCount(request.promptTokens);
+      const reservation = deps.pricer.reserve(
+        request.model,
+        prompt,
+        clampCount(request.maxOutputTokens),
+        Math.min(128, request.choices),
+      );
+      const demand = { id, tokens: reservation.tokens, nanos: reservation.nanos, nowMs, expiresAtMs: nowMs + ttl };
+      const outcomes: AdmitOutcome[] = await Promise.all(
+        scopes.map((scope) =>
+          deps.ledger.apply(ledgerKey(scope), (entry) => admit(entry, scope.limits, { ...demand })),
+        ),
+      );
+      let requests: LimitStatus | undefined;
+      let tokens: LimitStatus | undefined;
+      for (const outcome of outcomes) {
+        requests = tighter(requests, outcome.requests);
+        tokens = tighter(tokens, outcome.tokens);
+      }
+      const refusedAt = outcomes.findIndex((o) => !o.ok);
+      if (refusedAt >= 0) {
+        const refusal = outcomes[refusedAt] as Extract<AdmitOutcome, { ok: false }>;
+        const scope = scopes[refusedAt] as Scope;
+        await Promise.all(
+          outcomes.map((o, i) =>
+            o.ok ? deps.ledger.apply(ledgerKey(scopes[i] as Scope), (entry) => release(entry, id, o.hold)) : undefined,
+          ),
+        );
+        return create(policy.AdmitResponseSchema, {
+          decision: refusal.kind === "budget" ? AdmitDecision.BUDGET_EXCEEDED : AdmitDecision.RATE_LIMITED,
+          reason: `${refusal.reason} for ${WHO[scope.kind]}`,
+          retryAfterMs: BigInt(Math.ceil(refusal.retryAfterMs)),
+          requests: toStatus(requests),
+          tokens: toStatus(tokens),
+        });
+      }
+      admission.holds = outcomes.map((o, i) => {
+        const hold = (o as Extract<AdmitOutcome, { ok: true }>).hold;
+        return create(policy.HoldSchema, {
+          scope: ledgerKey(scopes[i] as Scope),
+          second: BigInt(hold.second),
+          tokens: BigInt(hold.tokens),
+          slot: hold.slot,
+          budget: hold.budget,
+          reservedNanos: hold.reservedNanos,
+          budgetWindowEndMs: BigInt(hold.budgetWindowEndMs),
+        });
+      });
+      return create(policy.AdmitResponseSchema, {
+        decision: AdmitDecision.ADMIT,
+        admission,
+        requests: toStatus(requests),
+        tokens: toStatus(tokens),
+      });
+    },
+
+    async settle(request) {
+      const admission = request.admission;
+      if (!admission || admission.id === "") return;
+      const actual = {
+        tokens: clampCount(request.promptTokens) + clampCount(request.completionTokens),
+        nanos: request.costNanos,
+      };
+      await Promise.all(
+        admission.holds.map((hold) => {
+          const changes = (hold.tokens > 0n || hold.slot || hold.budget) && isLedgerKey(hold.scope);
+          const used = request.useReservation ? { tokens: clampCount(hold.tokens), nanos: hold.reservedNanos } : actual;
+          return changes ? deps.ledger.apply(hold.scope, (entry) => settle(entry, admission.id, used)) : undefined;
+        }),
+      );
+    },
+  };
+}
+
+export type { ScopeHold };

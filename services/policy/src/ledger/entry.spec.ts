@@ -1,0 +1,177 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import {
+  admit,
+  type Demand,
+  emptyEntry,
+  type LedgerEntry,
+  parseEntry,
+  release,
+  type ScopeLimits,
+  serializeEntry,
+  settle,
+} from "./entry.js";
+
+const T0 = 1_700_000_000_000;
+let seq = 0;
+
+function demand(nowMs: number, over: Partial<Demand> = {}): Demand {
+  seq += 1;
+  return { id: `a${seq}`, tokens: 100, nanos: 100_000_000n, nowMs, expiresAtMs: nowMs + 900_000, ...over };
+}
+
+function limits(over: Partial<ScopeLimits>): ScopeLimits {
+  return { budgetWindowEndMs: 0, ...over };
+}
+
+/** Admits `n` demands at `nowMs`; returns how many were admitted. */
+function admitMany(entry: LedgerEntry, l: ScopeLimits, n: number, nowMs: number, over: Partial<Demand> = {}): number {
+  let admitted = 0;
+  for (let i = 0; i < n; i++) if (admit(entry, l, demand(nowMs, over)).ok) admitted++;
+  return admitted;
+}
+
+describe("rate limits", () => {
+  it("admits exactly rpm requests, then refuses with a retry time when the oldest counted second leaves", () => {
+    const entry = emptyEntry();
+    const rpm = limits({ rpm: 10 });
+    assert.equal(admitMany(entry, rpm, 4, T0), 4);
+    assert.equal(admitMany(entry, rpm, 10, T0 + 20_000), 6);
+    const refused = admit(entry, rpm, demand(T0 + 30_000));
+    assert.equal(refused.ok, false);
+    if (refused.ok) return;
+    assert.equal(refused.kind, "rate");
+    assert.match(refused.reason, /rpm_limit 10/);
+    // The 4 of T0 leave at T0 + 61 s, which frees enough for one more.
+    assert.equal(refused.retryAfterMs, T0 + 61_000 - (T0 + 30_000));
+    assert.deepEqual(refused.requests, { limit: 10, remaining: 0, resetMs: T0 + 20_000 + 61_000 - (T0 + 30_000) });
+    assert.equal(admit(entry, rpm, demand(T0 + 60_999)).ok, false, "still inside the window");
+    assert.equal(admitMany(entry, rpm, 10, T0 + 61_000), 4);
+  });
+
+  it("never lets any 60-second window hold more than the limit", () => {
+    const entry = emptyEntry();
+    const rpm = limits({ rpm: 5 });
+    const admittedAt: number[] = [];
+    for (let t = T0; t < T0 + 300_000; t += 250) {
+      if (admit(entry, rpm, demand(t)).ok) admittedAt.push(t);
+    }
+    for (const start of admittedAt) {
+      const inWindow = admittedAt.filter((t) => t >= start && t < start + 60_000).length;
+      assert.ok(inWindow <= 5, `${inWindow} admitted in the window starting at ${start - T0}`);
+    }
+    assert.ok(admittedAt.length >= 20, "and it does admit steadily");
+  });
+
+  it("reserves tokens and settles them to the actual use", () => {
+    const entry = emptyEntry();
+    const tpm = limits({ tpm: 1_000 });
+    const first = demand(T0, { tokens: 600 });
+    assert.equal(admit(entry, tpm, first).ok, true);
+    const second = admit(entry, tpm, demand(T0, { tokens: 600 }));
+    assert.equal(second.ok, false);
+    assert.ok(settle(entry, first.id, { tokens: 150, nanos: 0n }));
+    assert.equal(admit(entry, tpm, demand(T0 + 1, { tokens: 600 })).ok, true, "the refund made room");
+    assert.equal(settle(entry, first.id, { tokens: 150, nanos: 0n }), false, "a second settle changes nothing");
+  });
+
+  it("refuses for good a request larger than the whole tpm limit", () => {
+    const outcome = admit(emptyEntry(), limits({ tpm: 100 }), demand(T0, { tokens: 101 }));
+    assert.equal(outcome.ok, false);
+    if (!outcome.ok) {
+      assert.equal(outcome.retryAfterMs, 0);
+      assert.match(outcome.reason, /more than tpm_limit 100/);
+    }
+  });
+
+  it("frees parallel slots on settle, and when an admission expires", () => {
+    const entry = emptyEntry();
+    const parallel = limits({ parallel: 2 });
+    const a = demand(T0, { expiresAtMs: T0 + 1_000 });
+    const b = demand(T0);
+    assert.ok(admit(entry, parallel, a).ok);
+    assert.ok(admit(entry, parallel, b).ok);
+    assert.equal(admit(entry, parallel, demand(T0)).ok, false);
+    settle(entry, b.id, { tokens: 0, nanos: 0n });
+    assert.ok(admit(entry, parallel, demand(T0)).ok);
+    assert.equal(admit(entry, parallel, demand(T0 + 999)).ok, false);
+    assert.ok(admit(entry, parallel, demand(T0 + 1_000)).ok, "a's slot expired");
+  });
+
+  it("release undoes an admission completely", () => {
+    const entry = emptyEntry();
+    const l = limits({ rpm: 1, tpm: 500, parallel: 1, maxBudgetNanos: 1_000_000_000n });
+    const d = demand(T0);
+    const outcome = admit(entry, l, d);
+    assert.ok(outcome.ok);
+    if (!outcome.ok) return;
+    release(entry, d.id, outcome.hold);
+    assert.ok(admit(entry, l, demand(T0 + 1)).ok, "as if the first never happened");
+  });
+});
+
+describe("budgets", () => {
+  const GB = 1_000_000_000n;
+
+  it("admits while spent plus reserved plus the request fits, and settles to the actual cost", () => {
+    const entry = emptyEntry();
+    const budget = limits({ maxBudgetNanos: GB });
+    const ids = Array.from({ length: 12 }, () => demand(T0));
+    const admitted = ids.filter((d) => admit(entry, budget, d).ok);
+    assert.equal(admitted.length, 10);
+    const refused = admit(entry, budget, demand(T0));
+    assert.ok(!refused.ok && refused.kind === "budget" && refused.retryAfterMs === 0);
+    for (const d of admitted) settle(entry, d.id, { tokens: 0, nanos: 50_000_000n });
+    assert.equal(entry.b?.s, "500000000");
+    assert.equal(admitMany(entry, budget, 10, T0 + 1), 5);
+  });
+
+  it("explains a request that costs more than what is left", () => {
+    const entry = emptyEntry();
+    const budget = limits({ maxBudgetNanos: GB });
+    const big = admit(entry, budget, demand(T0, { nanos: 2n * GB }));
+    assert.ok(!big.ok);
+    if (!big.ok) assert.match(big.reason, /may cost up to \$2, more than the \$1 left/);
+  });
+
+  it("starts over in a new window, and ignores a settle from the old one", () => {
+    const entry = emptyEntry();
+    const w1 = limits({ maxBudgetNanos: GB, budgetWindowEndMs: T0 + 10_000 });
+    const d = demand(T0, { nanos: GB });
+    assert.ok(admit(entry, w1, d).ok);
+    assert.equal(admit(entry, w1, demand(T0 + 1, { nanos: 1n })).ok, false);
+    const w2 = limits({ maxBudgetNanos: GB, budgetWindowEndMs: T0 + 20_000 });
+    const retry = admit(entry, w1, demand(T0 + 2, { nanos: 1n }));
+    assert.ok(!retry.ok && retry.retryAfterMs === 10_000 - 2);
+    assert.ok(admit(entry, w2, demand(T0 + 10_000, { nanos: GB })).ok, "a new window, a new budget");
+    settle(entry, d.id, { tokens: 0, nanos: GB });
+    assert.equal(entry.b?.s, "0", "the old window's cost does not count in the new one");
+  });
+
+  it("counts an expired, unsettled reservation as spent", () => {
+    const entry = emptyEntry();
+    const budget = limits({ maxBudgetNanos: GB });
+    const d = demand(T0, { nanos: 300_000_000n, expiresAtMs: T0 + 1_000 });
+    assert.ok(admit(entry, budget, d).ok);
+    assert.ok(admit(entry, budget, demand(T0 + 2_000, { nanos: 1n })).ok);
+    assert.equal(entry.b?.s, "300000000");
+    assert.equal(settle(entry, d.id, { tokens: 0, nanos: 0n }), false, "too late to settle");
+  });
+});
+
+describe("stored form", () => {
+  it("round-trips, and drops malformed fields instead of trusting them", () => {
+    const entry = emptyEntry();
+    admit(entry, limits({ rpm: 5, tpm: 1000, parallel: 2, maxBudgetNanos: 10n ** 9n }), demand(T0));
+    assert.deepEqual(parseEntry(serializeEntry(entry)), entry);
+    const hostile = parseEntry(
+      JSON.stringify({
+        w: [[1, -5, 2], "x", [2, 1, 1]],
+        a: { x: [1, 2], y: [1, 2, 3, 1, "-5", 0] },
+        b: { e: 1, s: "x" },
+      }),
+    );
+    assert.deepEqual(hostile, { w: [[2, 1, 1]], a: {} });
+    assert.deepEqual(parseEntry("null"), emptyEntry());
+  });
+});
