@@ -18,7 +18,8 @@ await main(log, async () => {
   const failOpen = settings.config.general.allowRequestsOnDbUnavailable ? createFailOpen(log) : undefined;
   const auth = createAuthenticator(policyClient, log, { failOpen });
   // Every chat call, REST or gRPC, goes through this one client: admitted against the limits, then routed.
-  const router = limitRouter(createRouterClient(routerClient), createLimiter(policyClient, log, { failOpen }));
+  const limiter = createLimiter(policyClient, log, { failOpen });
+  const router = limitRouter(createRouterClient(routerClient), limiter);
   const gatewayService = "switchyard.gateway.v1.GatewayService";
   let ready = () => false;
   const host = await serve({
@@ -42,6 +43,8 @@ await main(log, async () => {
       draining: () => !ready(),
     }),
     onClosed: async () => {
+      // Settles still waiting go out before the policy client closes.
+      await limiter.close?.();
       auth.close();
       await Promise.all([policyClient.close(), routerClient.close(), meteringClient?.close()]);
     },

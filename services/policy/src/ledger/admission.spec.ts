@@ -166,6 +166,18 @@ describe("admissions", () => {
     assert.equal(parseEntry(ledger.entries.get("key.b") ?? "{}").b?.s, String(7n + reserved));
   });
 
+  it("applies the settles an Admit carries before admitting it", async () => {
+    const { key, ask, admissions } = setup();
+    key("p", { maxParallelRequests: 1 });
+    const first = await ask("p");
+    assert.equal((await ask("p")).decision, policy.AdmitDecision.RATE_LIMITED);
+    const riding = create(policy.SettleRequestSchema, { admission: first.admission, costNanos: 1n });
+    const next = await admissions.admit(
+      create(policy.AdmitRequestSchema, { keyId: "p", model: "m", promptTokens: 1n, settles: [riding] }),
+    );
+    assert.equal(next.decision, policy.AdmitDecision.ADMIT, next.reason);
+  });
+
   it("never settles an entry that is not a ledger scope, whatever the caller sends", async () => {
     const { ledger, admissions } = setup();
     const admission = create(policy.AdmissionSchema, {

@@ -158,86 +158,97 @@ export function createAdmissions(deps: AdmissionDeps): Admissions {
     return scopes;
   };
 
-  return {
-    async admit(request) {
-      const nowMs = now();
-      const scopes = scopesOf(request, nowMs);
-      if (!Array.isArray(scopes)) return scopes;
-      const id = randomBytes(12).toString("base64url");
-      const admission = create(policy.AdmissionSchema, { id, expiresAtMs: BigInt(nowMs + ttl) });
-      if (scopes.length === 0) return create(policy.AdmitResponseSchema, { decision: AdmitDecision.ADMIT, admission });
+  const admitOne = async (request: policy.AdmitRequest): Promise<policy.AdmitResponse> => {
+    const nowMs = now();
+    const scopes = scopesOf(request, nowMs);
+    if (!Array.isArray(scopes)) return scopes;
+    const id = randomBytes(12).toString("base64url");
+    const admission = create(policy.AdmissionSchema, { id, expiresAtMs: BigInt(nowMs + ttl) });
+    if (scopes.length === 0) return create(policy.AdmitResponseSchema, { decision: AdmitDecision.ADMIT, admission });
 
-      const prompt = clampCount(request.promptTokens);
-      const reservation = deps.pricer.reserve(
-        request.model,
-        prompt,
-        clampCount(request.maxOutputTokens),
-        Math.min(128, request.choices),
-      );
-      const demand = { id, tokens: reservation.tokens, nanos: reservation.nanos, nowMs, expiresAtMs: nowMs + ttl };
-      const outcomes: AdmitOutcome[] = await Promise.all(
-        scopes.map((scope) =>
-          deps.ledger.apply(ledgerKey(scope), (entry) => admit(entry, scope.limits, { ...demand })),
+    const prompt = clampCount(request.promptTokens);
+    const reservation = deps.pricer.reserve(
+      request.model,
+      prompt,
+      clampCount(request.maxOutputTokens),
+      Math.min(128, request.choices),
+    );
+    const demand = { id, tokens: reservation.tokens, nanos: reservation.nanos, nowMs, expiresAtMs: nowMs + ttl };
+    const outcomes: AdmitOutcome[] = await Promise.all(
+      scopes.map((scope) => deps.ledger.apply(ledgerKey(scope), (entry) => admit(entry, scope.limits, { ...demand }))),
+    );
+    let requests: LimitStatus | undefined;
+    let tokens: LimitStatus | undefined;
+    for (const outcome of outcomes) {
+      requests = tighter(requests, outcome.requests);
+      tokens = tighter(tokens, outcome.tokens);
+    }
+    const refusedAt = outcomes.findIndex((o) => !o.ok);
+    if (refusedAt >= 0) {
+      const refusal = outcomes[refusedAt] as Extract<AdmitOutcome, { ok: false }>;
+      const scope = scopes[refusedAt] as Scope;
+      await Promise.all(
+        outcomes.map((o, i) =>
+          o.ok ? deps.ledger.apply(ledgerKey(scopes[i] as Scope), (entry) => release(entry, id, o.hold)) : undefined,
         ),
       );
-      let requests: LimitStatus | undefined;
-      let tokens: LimitStatus | undefined;
-      for (const outcome of outcomes) {
-        requests = tighter(requests, outcome.requests);
-        tokens = tighter(tokens, outcome.tokens);
-      }
-      const refusedAt = outcomes.findIndex((o) => !o.ok);
-      if (refusedAt >= 0) {
-        const refusal = outcomes[refusedAt] as Extract<AdmitOutcome, { ok: false }>;
-        const scope = scopes[refusedAt] as Scope;
-        await Promise.all(
-          outcomes.map((o, i) =>
-            o.ok ? deps.ledger.apply(ledgerKey(scopes[i] as Scope), (entry) => release(entry, id, o.hold)) : undefined,
-          ),
-        );
-        return create(policy.AdmitResponseSchema, {
-          decision: refusal.kind === "budget" ? AdmitDecision.BUDGET_EXCEEDED : AdmitDecision.RATE_LIMITED,
-          reason: `${refusal.reason} for ${WHO[scope.kind]}`,
-          retryAfterMs: BigInt(Math.ceil(refusal.retryAfterMs)),
-          requests: toStatus(requests),
-          tokens: toStatus(tokens),
-        });
-      }
-      admission.holds = outcomes.map((o, i) => {
-        const hold = (o as Extract<AdmitOutcome, { ok: true }>).hold;
-        return create(policy.HoldSchema, {
-          scope: ledgerKey(scopes[i] as Scope),
-          second: BigInt(hold.second),
-          tokens: BigInt(hold.tokens),
-          slot: hold.slot,
-          budget: hold.budget,
-          reservedNanos: hold.reservedNanos,
-          budgetWindowEndMs: BigInt(hold.budgetWindowEndMs),
-        });
-      });
       return create(policy.AdmitResponseSchema, {
-        decision: AdmitDecision.ADMIT,
-        admission,
+        decision: refusal.kind === "budget" ? AdmitDecision.BUDGET_EXCEEDED : AdmitDecision.RATE_LIMITED,
+        reason: `${refusal.reason} for ${WHO[scope.kind]}`,
+        retryAfterMs: BigInt(Math.ceil(refusal.retryAfterMs)),
         requests: toStatus(requests),
         tokens: toStatus(tokens),
       });
-    },
+    }
+    admission.holds = outcomes.map((o, i) => {
+      const hold = (o as Extract<AdmitOutcome, { ok: true }>).hold;
+      return create(policy.HoldSchema, {
+        scope: ledgerKey(scopes[i] as Scope),
+        second: BigInt(hold.second),
+        tokens: BigInt(hold.tokens),
+        slot: hold.slot,
+        budget: hold.budget,
+        reservedNanos: hold.reservedNanos,
+        budgetWindowEndMs: BigInt(hold.budgetWindowEndMs),
+      });
+    });
+    return create(policy.AdmitResponseSchema, {
+      decision: AdmitDecision.ADMIT,
+      admission,
+      requests: toStatus(requests),
+      tokens: toStatus(tokens),
+    });
+  };
 
-    async settle(request) {
-      const admission = request.admission;
-      if (!admission || admission.id === "") return;
-      const actual = {
-        tokens: clampCount(request.promptTokens) + clampCount(request.completionTokens),
-        nanos: request.costNanos,
-      };
-      await Promise.all(
-        admission.holds.map((hold) => {
-          const changes = (hold.tokens > 0n || hold.slot || hold.budget) && isLedgerKey(hold.scope);
-          const used = request.useReservation ? { tokens: clampCount(hold.tokens), nanos: hold.reservedNanos } : actual;
-          return changes ? deps.ledger.apply(hold.scope, (entry) => settle(entry, admission.id, used)) : undefined;
-        }),
-      );
+  const settleOne = async (request: policy.SettleRequest): Promise<void> => {
+    const admission = request.admission;
+    if (!admission || admission.id === "") return;
+    const actual = {
+      tokens: clampCount(request.promptTokens) + clampCount(request.completionTokens),
+      nanos: request.costNanos,
+    };
+    await Promise.all(
+      admission.holds.map((hold) => {
+        const changes = (hold.tokens > 0n || hold.slot || hold.budget) && isLedgerKey(hold.scope);
+        const used = request.useReservation ? { tokens: clampCount(hold.tokens), nanos: hold.reservedNanos } : actual;
+        return changes ? deps.ledger.apply(hold.scope, (entry) => settle(entry, admission.id, used)) : undefined;
+      }),
+    );
+  };
+
+  return {
+    async admit(request) {
+      // Settles riding along go first, in the same tick, so they share the admission's ledger writes. One that fails
+      // while the admission succeeds (a rare conflict storm) leaves its admission to expire: slots freed, reservation
+      // counted as spent, the safe side. If the ledger is down the Admit fails too, and the ingress keeps them.
+      const settled = Promise.all(request.settles.map((s) => settleOne(s).catch(() => undefined)));
+      try {
+        return await admitOne(request);
+      } finally {
+        await settled;
+      }
     },
+    settle: settleOne,
   };
 }
 

@@ -73,6 +73,33 @@ describe("ledger on NATS KV", () => {
     assert.equal(view, 0);
   });
 
+  it("writes operations queued in the same tick as one batch", async () => {
+    const bucket = await openLedgerBucket(connections[0] as NatsConnection, 1);
+    let writes = 0;
+    const ledger = createLedger({
+      get: (key) => bucket.get(key),
+      create: (key, value) => {
+        writes++;
+        return bucket.create(key, value);
+      },
+      update: (key, value, revision) => {
+        writes++;
+        return bucket.update(key, value, revision);
+      },
+    });
+    const now = Date.now();
+    const limits = { rpm: 1_000, budgetWindowEndMs: 0 };
+    const admitted = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        ledger.apply("key.batch", (e) =>
+          admit(e, limits, { id: `b${i}`, tokens: 0, nanos: 0n, nowMs: now, expiresAtMs: now + 60_000 }),
+        ),
+      ),
+    );
+    assert.ok(admitted.every((o) => o.ok));
+    assert.equal(writes, 1);
+  });
+
   it("fails as UNAVAILABLE, not as a refusal, when NATS is gone", async () => {
     const nc = await connect({ servers: nats.url });
     const ledger = createLedger(await openLedgerBucket(nc, 1));

@@ -150,7 +150,12 @@ export function createLedger(kv: LedgerKv): Ledger {
       const target = slot;
       return new Promise<T>((resolve, reject) => {
         target.queue.push({ op, resolve: resolve as (value: unknown) => void, reject });
-        if (!target.running) void run(key, target);
+        // Start on the next microtask, not now: operations queued in the same tick (the settles an Admit carries and
+        // the admission itself) then share one batch, one compare-and-set.
+        if (!target.running) {
+          target.running = true;
+          queueMicrotask(() => void run(key, target));
+        }
       });
     },
   };
