@@ -13,7 +13,7 @@ import { createModelAccess } from "./models.js";
 import { connectStore } from "./nats.js";
 import { createResolver } from "./principal.js";
 import { policyRoutes } from "./server.js";
-import { createSpendReader, liveSpendBucket } from "./spend.js";
+import { createSpendReader, isMissingBucket, liveSpendBucket, recordedSpend } from "./spend.js";
 
 const log = createLogger("policy");
 await main(log, async () => {
@@ -42,15 +42,28 @@ await main(log, async () => {
   // Rate limits and budgets need the shared ledger, so they exist only with NATS (without it only the master key
   // works, and nothing limits it).
   const ledgerKv = nats ? await openLedgerBucket(nats.nc, kvReplicas) : undefined;
+  const live = nats ? liveSpendBucket(nats.nc) : undefined;
+  const spentBefore = live ? recordedSpend(live) : undefined;
   const admissions =
     store && ledgerKv
       ? createAdmissions({
           state: store.state,
           ledger: createLedger(ledgerKv),
           pricer: createReservationPricer(deployments, router),
+          // Without metering (no live-spend bucket) nothing was recorded: start from 0. Any other failure fails the
+          // admission (503) rather than starting a budget from a wrong amount.
+          ...(spentBefore
+            ? {
+                recordedSpend: (kind, id, from) =>
+                  spentBefore(kind, id, from).catch((err: unknown) => {
+                    if (isMissingBucket(err)) return 0n;
+                    throw err;
+                  }),
+              }
+            : {}),
         })
       : undefined;
-  const spend = nats && ledgerKv ? createSpendReader(ledgerKv, liveSpendBucket(nats.nc)) : undefined;
+  const spend = ledgerKv ? createSpendReader(ledgerKv, live) : undefined;
   // JWTs are verified only when configured; otherwise a JWT is just an unknown key.
   const authorizer = jwtAuth
     ? createJwtAuthorizer({

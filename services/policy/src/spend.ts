@@ -3,6 +3,7 @@
 // end as `budget_reset_at`. A record without one shows metering's live spend since it was created (at most the last
 // 366 days), read from the `switchyard-spend` bucket the metering service keeps.
 
+import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
 import { type KV, Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { policy } from "@switchyard/proto";
@@ -61,9 +62,7 @@ export function createSpendReader(ledger: Pick<KV, "get">, live: SpendSource | u
       return;
     }
     if (!live) return;
-    const from = Math.max(Number(record.createdAtMs), nowMs - (MAX_SPEND_DAYS - 1) * DAY_MS);
-    const totals = await readSpend(live, scope.kind, scope.id, utcDay(from), utcDay(nowMs));
-    record.spendNanos = totals.costNanos;
+    record.spendNanos = await recordedSpend(live, now)(scope.kind, scope.id, Number(record.createdAtMs));
   };
 
   return {
@@ -77,6 +76,26 @@ export function createSpendReader(ledger: Pick<KV, "get">, live: SpendSource | u
       await Promise.all(records.map((r) => fill(r).catch(() => undefined)));
     },
   };
+}
+
+/**
+ * Metering's recorded spend of a scope from `fromMs` (its creation) to now, at most the last 366 days: whole UTC days,
+ * as the live-spend bucket keeps them.
+ */
+export function recordedSpend(
+  live: SpendSource,
+  now = Date.now,
+): (kind: SpendKind, id: string, fromMs: number) => Promise<bigint> {
+  return async (kind, id, fromMs) => {
+    const nowMs = now();
+    const from = Math.min(nowMs, Math.max(fromMs, nowMs - (MAX_SPEND_DAYS - 1) * DAY_MS));
+    return (await readSpend(live, kind, id, utcDay(from), utcDay(nowMs))).costNanos;
+  };
+}
+
+/** Whether `err` says the live-spend bucket does not exist (metering never ran): then nothing was recorded. */
+export function isMissingBucket(err: unknown): boolean {
+  return err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound;
 }
 
 /**

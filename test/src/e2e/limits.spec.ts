@@ -134,6 +134,27 @@ describe("limits across two ingress and two policy processes", () => {
     refusedWith(await chat(urls[1] as string, key.secret, PRICED), 400, "budget_exceeded");
   });
 
+  it("a budget set on a key that has spent already counts what metering recorded", async () => {
+    const key = await newKey({});
+    const answers = await burst(4, (url) => chat(url, key.secret, FAST));
+    assert.deepEqual(statuses(answers), { 200: 4 });
+    const told = answers.reduce((sum, a) => sum + costNanos(a), 0n);
+    await within(30_000, async () => {
+      const info = await get(urls[0] as string, `/key/info?key=${key.id}`);
+      return (info.json["info"] as Record<string, unknown>)["spend_nanos"] === told.toString();
+    });
+    // A budget just below what was spent: LiteLLM compares a budget without a duration with all the key's spend.
+    const updated = await post(urls[0] as string, "/key/update", MASTER_KEY, {
+      key: key.id,
+      max_budget_nanos: String(told - 1n),
+    });
+    assert.equal(updated.status, 200, JSON.stringify(updated.json));
+    await within(1_000, async () => (await chat(urls[1] as string, key.secret, FAST)).status === 400);
+    const refused = await chat(urls[0] as string, key.secret, FAST);
+    refusedWith(refused, 400, "budget_exceeded");
+    assert.match(refused.json.error?.message ?? "", /budget exhausted/);
+  });
+
   it("budget_duration: the budget resets when its window ends", async () => {
     const key = await newKey({ max_budget: 0.15, budget_duration: "3s" });
     const first = await chat(urls[0] as string, key.secret, PRICED);

@@ -178,6 +178,34 @@ describe("admissions", () => {
     assert.equal(next.decision, policy.AdmitDecision.ADMIT, next.reason);
   });
 
+  it("starts a budget that never resets from metering's recorded spend, asking for it once", async () => {
+    const state = createState();
+    const ledger = memoryLedger();
+    const asked: string[] = [];
+    const admissions = createAdmissions({
+      state,
+      ledger,
+      pricer: createReservationPricer([deployment("m")], ROUTER),
+      now: () => T0,
+      recordedSpend: async (kind, id) => {
+        asked.push(`${kind}:${id}`);
+        return 400_000_000n;
+      },
+    });
+    const limits = create(policy.LimitsSchema, { maxBudgetNanos: 1_000_000_000n });
+    state.apply("keys", "s", 1, { key: create(policy.KeySchema, { keyId: "s", limits }), hash: new Uint8Array([1]) });
+    const request = create(policy.AdmitRequestSchema, {
+      keyId: "s",
+      model: "m",
+      promptTokens: 10n,
+      maxOutputTokens: 10n,
+    });
+    assert.equal((await admissions.admit(request)).decision, policy.AdmitDecision.ADMIT);
+    assert.equal((await admissions.admit(request)).decision, policy.AdmitDecision.ADMIT);
+    assert.deepEqual(asked, ["key:s"]);
+    assert.equal(parseEntry(ledger.entries.get("key.s") ?? "{}").b?.s, "400000000");
+  });
+
   it("never settles an entry that is not a ledger scope, whatever the caller sends", async () => {
     const { ledger, admissions } = setup();
     const admission = create(policy.AdmissionSchema, {

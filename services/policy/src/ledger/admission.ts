@@ -41,6 +41,11 @@ export interface AdmissionDeps {
   pricer: ReservationPricer;
   now?: () => number;
   ttlMs?: number;
+  /**
+   * Metering's recorded spend of a scope since `fromMs` (nano-dollars): a budget that never resets starts from it, as
+   * LiteLLM compares such a budget with all the spend of the key. Without it such budgets start at 0.
+   */
+  recordedSpend?: (kind: ScopeKind, id: string, fromMs: number) => Promise<bigint>;
 }
 
 const DURATION_MS: Readonly<Record<string, number>> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -136,15 +141,19 @@ export function createAdmissions(deps: AdmissionDeps): Admissions {
     }
     const { key } = stored;
     const scopes: Scope[] = [];
-    const add = (kind: ScopeKind, id: string, limits: policy.Limits | undefined, resetAt: bigint) => {
-      const applied = scopeLimits(limits, resetAt, nowMs);
-      if (applied) scopes.push({ kind, id, limits: applied });
+    const add = (
+      kind: ScopeKind,
+      id: string,
+      record: { limits?: policy.Limits | undefined; budgetResetAtMs: bigint; createdAtMs: bigint },
+    ) => {
+      const applied = scopeLimits(record.limits, record.budgetResetAtMs, nowMs);
+      if (applied) scopes.push({ kind, id, limits: applied, createdAtMs: Number(record.createdAtMs) });
     };
-    add("key", key.keyId, key.limits, key.budgetResetAtMs);
+    add("key", key.keyId, key);
     const user = key.userId ? deps.state.get("users", key.userId) : undefined;
-    if (user) add("user", user.userId, user.limits, user.budgetResetAtMs);
+    if (user) add("user", user.userId, user);
     const team = key.teamId ? deps.state.get("teams", key.teamId) : undefined;
-    if (team) add("team", team.teamId, team.limits, team.budgetResetAtMs);
+    if (team) add("team", team.teamId, team);
     if (request.endUser !== "") {
       const customer = deps.state.get("customers", request.endUser);
       if (customer?.blocked) {
@@ -153,15 +162,33 @@ export function createAdmissions(deps: AdmissionDeps): Admissions {
           reason: "the end user is blocked",
         });
       }
-      if (customer) add("end_user", customer.userId, customer.limits, customer.budgetResetAtMs);
+      if (customer) add("end_user", customer.userId, customer);
     }
     return scopes;
+  };
+
+  // Entries known to hold their never-resetting budget already; others are checked (and seeded) once per process.
+  const seeded = new Set<string>();
+  const needsSeed = (scope: Scope) =>
+    deps.recordedSpend !== undefined &&
+    scope.limits.maxBudgetNanos !== undefined &&
+    scope.limits.budgetWindowEndMs === 0 &&
+    !seeded.has(ledgerKey(scope));
+  const seed = async (scope: Scope): Promise<void> => {
+    if (!deps.recordedSpend) return;
+    const key = ledgerKey(scope);
+    const started = await deps.ledger.apply(key, (entry) => entry.b !== undefined && entry.b.e === 0);
+    if (!started) scope.limits.seedNanos = await deps.recordedSpend(scope.kind, scope.id, scope.createdAtMs);
+    seeded.add(key);
   };
 
   const admitOne = async (request: policy.AdmitRequest): Promise<policy.AdmitResponse> => {
     const nowMs = now();
     const scopes = scopesOf(request, nowMs);
     if (!Array.isArray(scopes)) return scopes;
+    // Only the first admission of such a budget waits here; later ones stay in the tick of the settles they carry.
+    const unseeded = scopes.filter(needsSeed);
+    if (unseeded.length > 0) await Promise.all(unseeded.map(seed));
     const id = randomBytes(12).toString("base64url");
     const admission = create(policy.AdmissionSchema, { id, expiresAtMs: BigInt(nowMs + ttl) });
     if (scopes.length === 0) return create(policy.AdmitResponseSchema, { decision: AdmitDecision.ADMIT, admission });

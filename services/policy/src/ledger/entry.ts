@@ -20,6 +20,11 @@ export interface ScopeLimits {
   maxBudgetNanos?: bigint;
   /** End (unix ms) of the current budget window; 0 when the budget never resets. */
   budgetWindowEndMs: number;
+  /**
+   * What a never-resetting budget starts from when its entry has none yet: the spend metering recorded before the
+   * budget was enforced here (nano-dollars). A window that resets starts at 0.
+   */
+  seedNanos?: bigint;
 }
 
 /** What one request asks of a scope. */
@@ -128,7 +133,9 @@ export function prune(entry: LedgerEntry, limits: ScopeLimits, nowMs: number): v
   if (entry.w.length > 0 && entry.w[0]![0] < oldest) entry.w = entry.w.filter((b) => b[0] >= oldest);
   const window = limits.maxBudgetNanos === undefined ? undefined : limits.budgetWindowEndMs;
   if (window === undefined) delete entry.b;
-  else if (!entry.b || entry.b.e !== window) entry.b = { e: window, s: "0" };
+  else if (!entry.b || entry.b.e !== window) {
+    entry.b = { e: window, s: window === 0 ? (limits.seedNanos ?? 0n).toString() : "0" };
+  }
   for (const [id, p] of Object.entries(entry.a)) {
     if (p[0] > nowMs) continue;
     if (entry.b && p[5] === entry.b.e && p[4] !== "0") entry.b.s = (BigInt(entry.b.s) + BigInt(p[4])).toString();

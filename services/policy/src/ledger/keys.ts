@@ -11,6 +11,8 @@ export interface Scope {
   kind: ScopeKind;
   id: string;
   limits: ScopeLimits;
+  /** When the record was created (unix ms): where its recorded spend starts. */
+  createdAtMs: number;
 }
 
 const LEDGER_KEY = /^(?:key|user|team|end_user)\.(?:[A-Za-z0-9_-]|=[0-9A-F]{2}){1,1024}$/;
