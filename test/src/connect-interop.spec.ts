@@ -42,6 +42,7 @@ describe("connect-node client -> runtime Connect server", () => {
       },
       admit: () => create(policy.AdmitResponseSchema, { decision: policy.AdmitDecision.ADMIT }),
       settle: () => create(policy.SettleResponseSchema),
+      settleMany: () => create(policy.SettleManyResponseSchema),
     });
     server = createServer(connect.createConnectHandler(routes));
     const address = await listen(server);

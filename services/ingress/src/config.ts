@@ -8,6 +8,8 @@ export interface IngressSettings extends ServiceEnv {
   /** The metering service for the spend APIs; undefined when the gateway runs without metering. */
   meteringAddress: string | undefined;
   config: GatewayConfig;
+  /** `SWITCHYARD_PREFETCH_ADMISSIONS` (default true): see docs/limits.md. */
+  prefetchAdmissions: boolean;
 }
 
 /** Reads settings from the environment and the gateway config; throws a precise message when invalid. */
@@ -18,5 +20,6 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): IngressSetti
     policyAddress: env.SWITCHYARD_POLICY_ADDR ?? "127.0.0.1:8083",
     meteringAddress: env.SWITCHYARD_METERING_ADDR || undefined,
     config: loadConfig(env.SWITCHYARD_CONFIG ?? "config/switchyard.example.yaml"),
+    prefetchAdmissions: env.SWITCHYARD_PREFETCH_ADMISSIONS !== "false" && env.SWITCHYARD_PREFETCH_ADMISSIONS !== "0",
   };
 }

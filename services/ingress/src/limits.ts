@@ -3,7 +3,7 @@
 // end user has limits) is admitted by the policy service's shared ledger before it goes to the router, and settled
 // with its actual tokens and cost when it ends. A principal without limits never leaves the process here.
 
-import { create, fromBinary } from "@bufbuild/protobuf";
+import { create, fromBinary, type MessageInitShape } from "@bufbuild/protobuf";
 import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
 import { estimatePromptTokens } from "@switchyard/openai";
 import { llm, metering, policy } from "@switchyard/proto";
@@ -33,6 +33,8 @@ export interface LimiterOptions {
    * reached, admit the request unlimited (reported here) instead of answering 503.
    */
   failOpen?: FailOpen;
+  /** Take admissions ahead of need for principals far from their limits (`SWITCHYARD_PREFETCH_ADMISSIONS`, default on). */
+  prefetch?: boolean;
 }
 
 const ADMIT_TIMEOUT_MS = 5_000;
@@ -103,6 +105,39 @@ function outputLimit(request: llm.ChatCompletionRequest): number {
   return Math.min(MAX_OUTPUT, Math.max(0, limit));
 }
 
+/** An admission taken ahead of need, for the next request of the same shape. */
+interface Prefetched {
+  readonly admission: policy.Admission;
+  /** The x-ratelimit-* headers as of when it was taken. */
+  readonly headers: Record<string, string>;
+  /** The prompt tokens and output limit it was reserved for; a request fits when it asks no more. */
+  readonly prompt: number;
+  readonly output: number;
+  /** It must be used before this (unix ms), or settled unused. */
+  readonly validUntil: number;
+}
+
+/** Admissions one prefetch asks for; a new prefetch starts when fewer than `REFILL_BELOW` are left. */
+const PREFETCH_COUNT = 8;
+const REFILL_BELOW = 3;
+/** After the policy declined a prefetch (near a limit), the shape goes one by one for this long. */
+const PREFETCH_COOL_MS = 1_000;
+/** Headroom of a prefetch over the request it follows: the next prompt is often a little longer. */
+const PREFETCH_PROMPT_FACTOR = 1.25;
+const PREFETCH_PROMPT_EXTRA = 16;
+
+/**
+ * The last instant a prefetched admission may serve: it was counted in a rate bucket of the second it was taken in,
+ * and a request served after that second could fall outside a 60-second window that the bucket still covers.
+ */
+function usableUntil(admission: policy.Admission, nowMs: number): number {
+  let until = nowMs + 1_000;
+  for (const hold of admission.holds) {
+    if (hold.second > 0n) until = Math.min(until, Number(hold.second) * 1_000 + 1_000 - 5);
+  }
+  return until;
+}
+
 /** Creates the limiter over the policy service's Connect client. */
 export function createLimiter(client: connect.ConnectClient, log: Logger, options: LimiterOptions): Limiter {
   const inFlight = new Set<Promise<void>>();
@@ -111,8 +146,8 @@ export function createLimiter(client: connect.ConnectClient, log: Logger, option
   const flush = () => {
     if (timer) clearTimeout(timer);
     timer = undefined;
-    for (const request of waiting.splice(0)) {
-      const sent = settle(request).finally(() => inFlight.delete(sent));
+    while (waiting.length > 0) {
+      const sent = settleMany(waiting.splice(0, MAX_RIDING_SETTLES)).finally(() => inFlight.delete(sent));
       inFlight.add(sent);
     }
   };
@@ -121,19 +156,20 @@ export function createLimiter(client: connect.ConnectClient, log: Logger, option
     timer ??= setTimeout(flush, SETTLE_DELAY_MS);
   };
 
-  const settle = async (request: policy.SettleRequest) => {
+  const settleMany = async (settles: policy.SettleRequest[]) => {
+    const request = create(policy.SettleManyRequestSchema, { settles });
     for (let attempt = 1; ; attempt++) {
       try {
-        await connect.callUnary(client, policy.PolicyService.method.settle, request, {
+        await connect.callUnary(client, policy.PolicyService.method.settleMany, request, {
           deadline: Date.now() + ADMIT_TIMEOUT_MS,
         });
         return;
       } catch (err) {
         if (attempt >= SETTLE_ATTEMPTS) {
-          settleFailedTotal.inc();
+          settleFailedTotal.inc(settles.length);
           log.error(
-            { admission: request.admission?.id, err: GatewayError.from(err).message },
-            "settle failed; the reservation will expire",
+            { admissions: settles.length, err: GatewayError.from(err).message },
+            "settle failed; the reservations will expire",
           );
           return;
         }
@@ -142,35 +178,138 @@ export function createLimiter(client: connect.ConnectClient, log: Logger, option
     }
   };
 
+  /** Calls Admit, carrying the settles still waiting; they go out on their own if the call fails. */
+  const callAdmit = async (init: MessageInitShape<typeof policy.AdmitRequestSchema>, signal?: AbortSignal) => {
+    const riding = waiting.splice(0, MAX_RIDING_SETTLES);
+    try {
+      return (
+        await connect.callUnary(
+          client,
+          policy.PolicyService.method.admit,
+          create(policy.AdmitRequestSchema, { ...init, settles: riding }),
+          { deadline: Date.now() + ADMIT_TIMEOUT_MS, ...(signal ? { signal } : {}) },
+        )
+      ).value;
+    } catch (err) {
+      // The settles it carried may not have arrived: send them on their own (settling twice changes nothing).
+      if (riding.length > 0) queueSettle(riding);
+      throw err;
+    }
+  };
+
+  // Prefetched admissions: a principal far from its limits gets its next admission ahead of need, so its requests
+  // pay no policy call on their path. Near a limit the policy declines (NOT_NOW) and requests go one by one.
+  const pool = new Map<string, Prefetched[]>();
+  const cool = new Map<string, number>();
+  const refilling = new Set<string>();
+  const unused = (p: Prefetched) =>
+    queueSettle([create(policy.SettleRequestSchema, { admission: p.admission, unused: true })]);
+  const sweep = () => {
+    const nowMs = Date.now();
+    for (const [shape, list] of pool) {
+      const keep = list.filter((p) => p.validUntil > nowMs);
+      for (const p of list) if (p.validUntil <= nowMs) unused(p);
+      if (keep.length > 0) pool.set(shape, keep);
+      else pool.delete(shape);
+    }
+    for (const [shape, until] of cool) if (until <= nowMs) cool.delete(shape);
+  };
+  const sweeper = setInterval(sweep, 1_000);
+  sweeper.unref();
+  const take = (shape: string, prompt: number, output: number): Prefetched | undefined => {
+    const list = pool.get(shape);
+    if (!list) return undefined;
+    const nowMs = Date.now();
+    const i = list.findIndex(
+      (p) =>
+        p.validUntil > nowMs &&
+        prompt <= p.prompt &&
+        (output === 0 ? p.output === 0 : p.output > 0 && output <= p.output),
+    );
+    if (i < 0) return undefined;
+    const [found] = list.splice(i, 1);
+    return found;
+  };
+  const refill = (
+    shape: string,
+    init: { keyId: string; model: string; endUser: string; choices: number },
+    prompt: number,
+    output: number,
+  ) => {
+    if (options.prefetch === false) return;
+    if (refilling.has(shape) || (pool.get(shape)?.length ?? 0) >= REFILL_BELOW) return;
+    if ((cool.get(shape) ?? 0) > Date.now()) return;
+    refilling.add(shape);
+    const reserved = Math.ceil(prompt * PREFETCH_PROMPT_FACTOR) + PREFETCH_PROMPT_EXTRA;
+    const ask = { promptTokens: BigInt(reserved), maxOutputTokens: BigInt(output), prefetch: true };
+    void callAdmit({ ...init, ...ask, count: PREFETCH_COUNT })
+      .then((res) => {
+        const granted = res.admissions.filter((a) => a.holds.length > 0);
+        if (res.decision !== policy.AdmitDecision.ADMIT || granted.length === 0) {
+          cool.set(shape, Date.now() + PREFETCH_COOL_MS);
+          return;
+        }
+        const headers = rateLimitHeaders(res);
+        const nowMs = Date.now();
+        const list = pool.get(shape) ?? [];
+        for (const admission of granted) {
+          list.push({ admission, headers, prompt: reserved, output, validUntil: usableUntil(admission, nowMs) });
+        }
+        pool.set(shape, list);
+      })
+      .catch(() => cool.set(shape, Date.now() + PREFETCH_COOL_MS))
+      .finally(() => refilling.delete(shape));
+  };
+
+  /** The ticket of an admitted request. */
+  const ticketFor = (admission: policy.Admission | undefined, headers: Record<string, string>): Ticket => {
+    if (!admission || admission.holds.length === 0) return { headers, settle() {} };
+    let settled = false;
+    return {
+      headers,
+      settle({ charge, error, started }) {
+        if (settled) return;
+        settled = true;
+        const request = create(policy.SettleRequestSchema, { admission });
+        if (charge) {
+          request.promptTokens = BigInt(charge.promptTokens);
+          request.completionTokens = BigInt(charge.completionTokens);
+          request.costNanos = charge.costNanos;
+        } else if (error && (started || cutOff(error))) {
+          // The upstream may have generated (and billed) something we never learned the cost of.
+          request.useReservation = true;
+        }
+        queueSettle([request]);
+      },
+    };
+  };
+
   return {
     async admit(request, ctx) {
       const { principal } = ctx;
       const endUser = request.user ?? "";
       if (!principal.limited && !(principal.endUserLimits && endUser !== "")) return undefined;
       const promptTokens = await estimatePromptTokens(request);
-      const riding = waiting.splice(0, MAX_RIDING_SETTLES);
+      const output = outputLimit(request);
+      const init = { keyId: principal.keyId, model: request.model, endUser, choices: Math.max(0, request.n ?? 1) };
+      const shape = `${init.keyId}\0${endUser}\0${init.model}\0${init.choices}`;
+      const prefetched = take(shape, promptTokens, output);
+      if (prefetched) {
+        refill(shape, init, promptTokens, output);
+        return ticketFor(prefetched.admission, prefetched.headers);
+      }
       let res: policy.AdmitResponse;
       try {
-        res = (
-          await connect.callUnary(
-            client,
-            policy.PolicyService.method.admit,
-            create(policy.AdmitRequestSchema, {
-              keyId: principal.keyId,
-              model: request.model,
-              endUser,
-              promptTokens: BigInt(promptTokens),
-              maxOutputTokens: BigInt(outputLimit(request)),
-              choices: Math.max(0, request.n ?? 1),
-              requestId: ctx.requestId,
-              settles: riding,
-            }),
-            { deadline: Date.now() + ADMIT_TIMEOUT_MS, signal: ctx.signal },
-          )
-        ).value;
+        res = await callAdmit(
+          {
+            ...init,
+            promptTokens: BigInt(promptTokens),
+            maxOutputTokens: BigInt(output),
+            requestId: ctx.requestId,
+          },
+          ctx.signal,
+        );
       } catch (err) {
-        // The settles it carried may not have arrived: send them on their own (settling twice changes nothing).
-        if (riding.length > 0) queueSettle(riding);
         if (ctx.signal.aborted) throw GatewayError.from(err);
         if (options.failOpen) {
           options.failOpen("limits", err);
@@ -201,28 +340,13 @@ export function createLimiter(client: connect.ConnectClient, log: Logger, option
         default:
           throw new GatewayError({ class: llm.ErrorClass.AUTH, message: res.reason || "invalid api key" });
       }
-      const admission = res.admission;
-      if (!admission || admission.holds.length === 0) return { headers, settle() {} };
-      let settled = false;
-      return {
-        headers,
-        settle({ charge, error, started }) {
-          if (settled) return;
-          settled = true;
-          const request = create(policy.SettleRequestSchema, { admission });
-          if (charge) {
-            request.promptTokens = BigInt(charge.promptTokens);
-            request.completionTokens = BigInt(charge.completionTokens);
-            request.costNanos = charge.costNanos;
-          } else if (error && (started || cutOff(error))) {
-            // The upstream may have generated (and billed) something we never learned the cost of.
-            request.useReservation = true;
-          }
-          queueSettle([request]);
-        },
-      };
+      refill(shape, init, promptTokens, output);
+      return ticketFor(res.admission, headers);
     },
     async close() {
+      clearInterval(sweeper);
+      for (const list of pool.values()) for (const p of list) unused(p);
+      pool.clear();
       flush();
       await Promise.race([Promise.all(inFlight), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
     },

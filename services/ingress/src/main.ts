@@ -18,7 +18,7 @@ await main(log, async () => {
   const failOpen = settings.config.general.allowRequestsOnDbUnavailable ? createFailOpen(log) : undefined;
   const auth = createAuthenticator(policyClient, log, { failOpen });
   // Every chat call, REST or gRPC, goes through this one client: admitted against the limits, then routed.
-  const limiter = createLimiter(policyClient, log, { failOpen });
+  const limiter = createLimiter(policyClient, log, { failOpen, prefetch: settings.prefetchAdmissions });
   const router = limitRouter(createRouterClient(routerClient), limiter);
   const gatewayService = "switchyard.gateway.v1.GatewayService";
   let ready = () => false;

@@ -83,6 +83,17 @@ export function policyRoutes(deps: PolicyDeps, routes: connect.Routes = new Map(
       }
       return create(policy.SettleResponseSchema);
     },
+    async settleMany(req) {
+      if (!deps.admissions) throw noLedger();
+      const admissions = deps.admissions;
+      try {
+        // Queued in one tick, so settles on the same entry share one ledger write.
+        await Promise.all(req.settles.map((s) => admissions.settle(s)));
+      } catch (err) {
+        throw failed("settle", err);
+      }
+      return create(policy.SettleManyResponseSchema);
+    },
     watchInvalidations(_req, ctx, sink) {
       // A (re)connecting ingress may hold decisions made by an earlier policy process: drop them all.
       void sink.write(create(policy.WatchInvalidationsResponseSchema, { all: true }));

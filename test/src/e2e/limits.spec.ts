@@ -88,6 +88,17 @@ describe("limits across two ingress and two policy processes", () => {
     });
   });
 
+  it("rpm_limit 60 with admissions taken ahead of need: exactly 60 of 120 steady requests succeed", async () => {
+    // Far from the limit the ingresses take admissions ahead of need (prefetch); near it they go one by one, and
+    // what they took but did not use goes back within a second. Never more than the limit, and no quota lost.
+    const key = await newKey({ rpm_limit: 60 });
+    const answers: Answer[] = [];
+    for (let i = 0; i < 25; i++) answers.push(...(await burst(4, (url) => chat(url, key.secret, FAST))));
+    await new Promise((r) => setTimeout(r, 2_000));
+    for (let i = 0; i < 5; i++) answers.push(...(await burst(4, (url) => chat(url, key.secret, FAST))));
+    assert.deepEqual(statuses(answers), { 200: 60, 429: 60 });
+  });
+
   it("tpm_limit: concurrent requests reserve prompt plus max_tokens, and exactly as many as fit succeed", async () => {
     // One request's reservation, read off the headers of a key with room to spare.
     const probe = await newKey({ tpm_limit: 1_000_000 });

@@ -70,6 +70,9 @@ export async function startScripted(maxBodyBytes = 1024 * 1024): Promise<Scripte
     async settle() {
       return create(policy.SettleResponseSchema);
     },
+    async settleMany() {
+      return create(policy.SettleManyResponseSchema);
+    },
   });
   const handler = createConnectHandler(routes, { maxBodyBytes, draining: () => state.draining });
   const server = createServer(handler);

@@ -206,6 +206,31 @@ describe("admissions", () => {
     assert.equal(parseEntry(ledger.entries.get("key.s") ?? "{}").b?.s, "400000000");
   });
 
+  it("grants a prefetch of several admissions as far as every scope allows, and gives the rest back", async () => {
+    const { state, ledger, key, admissions } = setup();
+    state.apply("teams", "big", 1, create(policy.TeamSchema, { teamId: "big", limits: { rpmLimit: 1_000 } }));
+    key("pf", { rpmLimit: 44 }, { teamId: "big" });
+    const prefetch = (count: number) =>
+      admissions.admit(
+        create(policy.AdmitRequestSchema, { keyId: "pf", model: "m", promptTokens: 1n, prefetch: true, count }),
+      );
+    const first = await prefetch(8);
+    assert.equal(first.decision, policy.AdmitDecision.ADMIT);
+    assert.equal(first.admissions.length, 8);
+    assert.equal(new Set(first.admissions.map((a) => a.id)).size, 8);
+    // Each prefetch must leave a quarter of the key's 44 free (44 - used - 1 >= 11): 33 in all, 25 more, then none.
+    const second = await prefetch(32);
+    assert.equal(second.admissions.length, 25);
+    const third = await prefetch(8);
+    assert.equal(third.decision, policy.AdmitDecision.NOT_NOW);
+    const team = parseEntry(ledger.entries.get("team.big") ?? "{}");
+    assert.equal(
+      team.w.reduce((sum, [, requests]) => sum + requests, 0),
+      33,
+      "the team counted what the key granted, not what it was asked",
+    );
+  });
+
   it("never settles an entry that is not a ledger scope, whatever the caller sends", async () => {
     const { ledger, admissions } = setup();
     const admission = create(policy.AdmissionSchema, {

@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { policy } from "@switchyard/proto";
+import { Counter, metricsRegistry } from "@switchyard/runtime";
 import { addDuration } from "../duration.js";
 import type { PolicyState } from "../state.js";
 import {
@@ -13,6 +14,7 @@ import {
   admit,
   type LimitStatus,
   release,
+  releaseUnused,
   type ScopeHold,
   type ScopeLimits,
   settle,
@@ -23,8 +25,17 @@ import type { ReservationPricer } from "./reserve.js";
 
 const { AdmitDecision } = policy;
 
+const admissionsTotal = new Counter({
+  name: "switchyard_policy_admissions_total",
+  help: "Admit decisions by outcome (admit, rate_limited, budget_exceeded, not_now, ...) and whether it was a prefetch.",
+  labelNames: ["decision", "prefetch"],
+  registers: [metricsRegistry()],
+});
+
 /** How long an admission may stay unsettled before its slots are freed and its reservations count as spent. */
 export const ADMISSION_TTL_MS = 15 * 60_000;
+/** Most admissions one prefetch takes. */
+const MAX_PREFETCH = 32;
 /** Largest token counts taken from a request (beyond this a count is nonsense, not a request). */
 const MAX_TOKENS = 100_000_000;
 
@@ -96,6 +107,12 @@ export function scopeLimits(
 export function hasLimits(limits: policy.Limits | undefined): boolean {
   return scopeLimits(limits, 0n, 0) !== undefined;
 }
+
+const DECISION_OF = {
+  rate: AdmitDecision.RATE_LIMITED,
+  budget: AdmitDecision.BUDGET_EXCEEDED,
+  prefetch: AdmitDecision.NOT_NOW,
+} as const;
 
 const WHO: Readonly<Record<ScopeKind, string>> = {
   key: "this key",
@@ -200,48 +217,82 @@ export function createAdmissions(deps: AdmissionDeps): Admissions {
       clampCount(request.maxOutputTokens),
       Math.min(128, request.choices),
     );
-    const demand = { id, tokens: reservation.tokens, nanos: reservation.nanos, nowMs, expiresAtMs: nowMs + ttl };
-    const outcomes: AdmitOutcome[] = await Promise.all(
-      scopes.map((scope) => deps.ledger.apply(ledgerKey(scope), (entry) => admit(entry, scope.limits, { ...demand }))),
+    // A prefetch may take several admissions of one shape at once; each scope admits them in order until one does
+    // not fit, and all scopes keep as many as the one that kept fewest.
+    const count = request.prefetch ? Math.min(MAX_PREFETCH, Math.max(1, request.count)) : 1;
+    const demands = Array.from({ length: count }, (_, i) => ({
+      id: i === 0 ? id : `${id}.${i}`,
+      tokens: reservation.tokens,
+      nanos: reservation.nanos,
+      nowMs,
+      expiresAtMs: nowMs + ttl,
+      prefetch: request.prefetch,
+    }));
+    const perScope: AdmitOutcome[][] = await Promise.all(
+      scopes.map((scope) =>
+        deps.ledger.apply(ledgerKey(scope), (entry) => {
+          const outcomes: AdmitOutcome[] = [];
+          for (const demand of demands) {
+            const outcome = admit(entry, scope.limits, demand);
+            outcomes.push(outcome);
+            if (!outcome.ok) break;
+          }
+          return outcomes;
+        }),
+      ),
     );
     let requests: LimitStatus | undefined;
     let tokens: LimitStatus | undefined;
-    for (const outcome of outcomes) {
-      requests = tighter(requests, outcome.requests);
-      tokens = tighter(tokens, outcome.tokens);
+    for (const outcomes of perScope) {
+      const last = outcomes[outcomes.length - 1] as AdmitOutcome;
+      requests = tighter(requests, last.requests);
+      tokens = tighter(tokens, last.tokens);
     }
-    const refusedAt = outcomes.findIndex((o) => !o.ok);
-    if (refusedAt >= 0) {
-      const refusal = outcomes[refusedAt] as Extract<AdmitOutcome, { ok: false }>;
+    const granted = Math.min(...perScope.map((outcomes) => outcomes.filter((o) => o.ok).length));
+    // Give back what some scopes admitted beyond what all of them did.
+    await Promise.all(
+      perScope.map((outcomes, i) => {
+        const extra = outcomes.slice(granted).filter((o): o is Extract<AdmitOutcome, { ok: true }> => o.ok);
+        if (extra.length === 0) return undefined;
+        return deps.ledger.apply(ledgerKey(scopes[i] as Scope), (entry) => {
+          for (const [j, o] of extra.entries()) release(entry, (demands[granted + j] as { id: string }).id, o.hold);
+        });
+      }),
+    );
+    if (granted === 0) {
+      const refusedAt = perScope.findIndex((outcomes) => !(outcomes[0] as AdmitOutcome).ok);
+      const refusal = (perScope[refusedAt] as AdmitOutcome[])[0] as Extract<AdmitOutcome, { ok: false }>;
       const scope = scopes[refusedAt] as Scope;
-      await Promise.all(
-        outcomes.map((o, i) =>
-          o.ok ? deps.ledger.apply(ledgerKey(scopes[i] as Scope), (entry) => release(entry, id, o.hold)) : undefined,
-        ),
-      );
       return create(policy.AdmitResponseSchema, {
-        decision: refusal.kind === "budget" ? AdmitDecision.BUDGET_EXCEEDED : AdmitDecision.RATE_LIMITED,
+        decision: DECISION_OF[refusal.kind],
         reason: `${refusal.reason} for ${WHO[scope.kind]}`,
         retryAfterMs: BigInt(Math.ceil(refusal.retryAfterMs)),
         requests: toStatus(requests),
         tokens: toStatus(tokens),
       });
     }
-    admission.holds = outcomes.map((o, i) => {
-      const hold = (o as Extract<AdmitOutcome, { ok: true }>).hold;
-      return create(policy.HoldSchema, {
-        scope: ledgerKey(scopes[i] as Scope),
-        second: BigInt(hold.second),
-        tokens: BigInt(hold.tokens),
-        slot: hold.slot,
-        budget: hold.budget,
-        reservedNanos: hold.reservedNanos,
-        budgetWindowEndMs: BigInt(hold.budgetWindowEndMs),
-      });
-    });
+    const admissions = demands.slice(0, granted).map((demand, d) =>
+      create(policy.AdmissionSchema, {
+        id: demand.id,
+        expiresAtMs: BigInt(demand.expiresAtMs),
+        holds: perScope.map((outcomes, i) => {
+          const hold = (outcomes[d] as Extract<AdmitOutcome, { ok: true }>).hold;
+          return create(policy.HoldSchema, {
+            scope: ledgerKey(scopes[i] as Scope),
+            second: BigInt(hold.second),
+            tokens: BigInt(hold.tokens),
+            slot: hold.slot,
+            budget: hold.budget,
+            reservedNanos: hold.reservedNanos,
+            budgetWindowEndMs: BigInt(hold.budgetWindowEndMs),
+          });
+        }),
+      }),
+    );
     return create(policy.AdmitResponseSchema, {
       decision: AdmitDecision.ADMIT,
-      admission,
+      admission: admissions[0],
+      admissions: request.prefetch ? admissions : [],
       requests: toStatus(requests),
       tokens: toStatus(tokens),
     });
@@ -256,6 +307,11 @@ export function createAdmissions(deps: AdmissionDeps): Admissions {
     };
     await Promise.all(
       admission.holds.map((hold) => {
+        if (request.unused) {
+          return isLedgerKey(hold.scope)
+            ? deps.ledger.apply(hold.scope, (entry) => releaseUnused(entry, admission.id))
+            : undefined;
+        }
         const changes = (hold.tokens > 0n || hold.slot || hold.budget) && isLedgerKey(hold.scope);
         const used = request.useReservation ? { tokens: clampCount(hold.tokens), nanos: hold.reservedNanos } : actual;
         return changes ? deps.ledger.apply(hold.scope, (entry) => settle(entry, admission.id, used)) : undefined;
@@ -270,7 +326,12 @@ export function createAdmissions(deps: AdmissionDeps): Admissions {
       // counted as spent, the safe side. If the ledger is down the Admit fails too, and the ingress keeps them.
       const settled = Promise.all(request.settles.map((s) => settleOne(s).catch(() => undefined)));
       try {
-        return await admitOne(request);
+        const res = await admitOne(request);
+        admissionsTotal.inc({
+          decision: AdmitDecision[res.decision].toLowerCase(),
+          prefetch: String(request.prefetch),
+        });
+        return res;
       } finally {
         await settled;
       }

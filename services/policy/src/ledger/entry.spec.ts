@@ -7,6 +7,7 @@ import {
   type LedgerEntry,
   parseEntry,
   release,
+  releaseUnused,
   type ScopeLimits,
   serializeEntry,
   settle,
@@ -107,6 +108,40 @@ describe("rate limits", () => {
     if (!outcome.ok) return;
     release(entry, d.id, outcome.hold);
     assert.ok(admit(entry, l, demand(T0 + 1)).ok, "as if the first never happened");
+  });
+});
+
+describe("prefetch", () => {
+  it("is granted only while at least a quarter of every limit, and a floor, stays free", () => {
+    const entry = emptyEntry();
+    const rpm = limits({ rpm: 40 });
+    let granted = 0;
+    while (admit(entry, rpm, demand(T0, { prefetch: true })).ok) granted++;
+    // Each prefetch must leave 40 - used - 1 >= 10 (a quarter) and >= 8: 30 prefetches, then one by one.
+    assert.equal(granted, 30);
+    const declined = admit(entry, rpm, demand(T0, { prefetch: true }));
+    assert.ok(!declined.ok && declined.kind === "prefetch");
+    assert.equal(admitMany(entry, rpm, 20, T0), 10, "requests themselves still fit up to the limit");
+  });
+
+  it("can be given back unused, once, as if it never happened", () => {
+    const entry = emptyEntry();
+    const rpm = limits({ rpm: 40 });
+    const d = demand(T0, { prefetch: true });
+    assert.ok(admit(entry, rpm, d).ok);
+    assert.ok(releaseUnused(entry, d.id));
+    assert.equal(releaseUnused(entry, d.id), false);
+    assert.deepEqual(entry.w, [[T0 / 1000, 0, 0]]);
+    assert.equal(admitMany(entry, rpm, 50, T0), 40);
+  });
+
+  it("is declined near a budget, a token limit or a parallel limit", () => {
+    const nearBudget = limits({ maxBudgetNanos: 1_000_000_000n });
+    assert.equal(admit(emptyEntry(), nearBudget, demand(T0, { prefetch: true, nanos: 100_000_000n })).ok, false);
+    assert.equal(admit(emptyEntry(), nearBudget, demand(T0, { prefetch: true, nanos: 1_000_000n })).ok, true);
+    assert.equal(admit(emptyEntry(), limits({ tpm: 1_000 }), demand(T0, { prefetch: true, tokens: 100 })).ok, false);
+    assert.equal(admit(emptyEntry(), limits({ parallel: 8 }), demand(T0, { prefetch: true })).ok, false);
+    assert.equal(admit(emptyEntry(), limits({ parallel: 100 }), demand(T0, { prefetch: true })).ok, true);
   });
 });
 

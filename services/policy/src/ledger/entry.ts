@@ -38,6 +38,8 @@ export interface Demand {
   nowMs: number;
   /** When an unsettled admission expires. */
   expiresAtMs: number;
+  /** An admission ahead of need: granted only far from every limit (see `FAR`). */
+  prefetch?: boolean;
 }
 
 /** One counted second: requests and tokens admitted in it. */
@@ -77,7 +79,8 @@ export type AdmitOutcome =
   | { ok: true; hold: ScopeHold; requests?: LimitStatus; tokens?: LimitStatus }
   | {
       ok: false;
-      kind: "rate" | "budget";
+      /** `prefetch`: a prefetch refused because the scope is near a limit; the request itself may well fit. */
+      kind: "rate" | "budget" | "prefetch";
       /** Names the limit, e.g. "rpm_limit 10 reached"; the caller adds the scope. */
       reason: string;
       /** 0 when waiting does not help. */
@@ -90,6 +93,15 @@ export type AdmitOutcome =
 const WINDOW_SECONDS = 61;
 /** Retry-After of a refusal by the parallel-request limit: slots free when requests end, which is not predictable. */
 const PARALLEL_RETRY_MS = 1_000;
+
+/**
+ * How far from its limits a scope must stay for a prefetch: after it, at least a quarter of each limit left, and at
+ * least 8 requests, 8 slots or 16 times the demand. Near a limit every request is admitted one by one, so an admission
+ * held ahead of need never takes the last of a limit from a request that arrived.
+ */
+function far(left: bigint, limit: bigint, floor: bigint): boolean {
+  return left * 4n >= limit && left >= floor;
+}
 
 /** A new, empty entry. */
 export function emptyEntry(): LedgerEntry {
@@ -195,7 +207,7 @@ export function admit(entry: LedgerEntry, limits: ScopeLimits, demand: Demand): 
   const reset = resetMs(entry, nowMs);
   const status = (limit: number | undefined, count: number) =>
     limit === undefined ? undefined : { limit, remaining: Math.max(0, limit - count), resetMs: reset };
-  const refuse = (kind: "rate" | "budget", reason: string, retryAfterMs: number): AdmitOutcome => ({
+  const refuse = (kind: "rate" | "budget" | "prefetch", reason: string, retryAfterMs: number): AdmitOutcome => ({
     ok: false,
     kind,
     reason,
@@ -242,6 +254,19 @@ export function admit(entry: LedgerEntry, limits: ScopeLimits, demand: Demand): 
     }
   }
 
+  if (demand.prefetch) {
+    const slots = slotsTaken(entry);
+    const near =
+      (limits.rpm !== undefined && !far(BigInt(limits.rpm - used.requests - 1), BigInt(limits.rpm), 8n)) ||
+      (limits.tpm !== undefined &&
+        !far(BigInt(limits.tpm - used.tokens - demand.tokens), BigInt(limits.tpm), BigInt(demand.tokens) * 16n)) ||
+      (limits.parallel !== undefined && !far(BigInt(limits.parallel - slots - 1), BigInt(limits.parallel), 8n)) ||
+      (budget !== undefined &&
+        entry.b !== undefined &&
+        !far(budget - budgetUsed(entry) - demand.nanos, budget, demand.nanos * 16n));
+    if (near) return refuse("prefetch", "near a limit", 0);
+  }
+
   const rated = limits.rpm !== undefined || limits.tpm !== undefined;
   const second = rated ? Math.floor(nowMs / 1000) : 0;
   const tokens = limits.tpm !== undefined ? demand.tokens : 0;
@@ -255,7 +280,8 @@ export function admit(entry: LedgerEntry, limits: ScopeLimits, demand: Demand): 
   const slot = limits.parallel !== undefined;
   const budgeted = budget !== undefined && entry.b !== undefined;
   const nanos = budgeted ? demand.nanos : 0n;
-  if (tokens > 0 || slot || budgeted) {
+  // A prefetch always leaves a pending record, so that giving it back unused (`releaseUnused`) happens at most once.
+  if (tokens > 0 || slot || budgeted || demand.prefetch) {
     entry.a[demand.id] = [demand.expiresAtMs, second, tokens, slot ? 1 : 0, nanos.toString(), entry.b?.e ?? 0];
   }
   const after = sums(entry);
@@ -292,6 +318,23 @@ export function settle(entry: LedgerEntry, id: string, actual: Actual): boolean 
   }
   if (entry.b && pending[4] !== "0" && entry.b.e === windowEnd) {
     entry.b.s = (BigInt(entry.b.s) + actual.nanos).toString();
+  }
+  return true;
+}
+
+/**
+ * Gives back a prefetched admission that was never used: its request and tokens leave their rate bucket, its slot and
+ * reservation are freed. Only while it is pending, so giving it back twice changes nothing. Returns whether it did.
+ */
+export function releaseUnused(entry: LedgerEntry, id: string): boolean {
+  const pending = entry.a[id];
+  if (!pending) return false;
+  delete entry.a[id];
+  const [, second, tokens] = pending;
+  const bucket = second > 0 ? entry.w.find((b) => b[0] === second) : undefined;
+  if (bucket) {
+    bucket[1] = Math.max(0, bucket[1] - 1);
+    bucket[2] = Math.max(0, bucket[2] - tokens);
   }
   return true;
 }

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/policy/v1/policy.proto.
  */
 export const file_switchyard_policy_v1_policy: GenFile = /*@__PURE__*/
-  fileDesc("CiFzd2l0Y2h5YXJkL3BvbGljeS92MS9wb2xpY3kucHJvdG8SFHN3aXRjaHlhcmQucG9saWN5LnYxIjUKEEF1dGhvcml6ZVJlcXVlc3QSEgoKY3JlZGVudGlhbBgBIAEoCRINCgVtb2RlbBgCIAEoCSLZAQoRQXV0aG9yaXplUmVzcG9uc2USMAoIZGVjaXNpb24YASABKA4yHi5zd2l0Y2h5YXJkLnBvbGljeS52MS5EZWNpc2lvbhIOCgZyZWFzb24YAiABKAkSDgoGa2V5X2lkGAMgASgJEg8KB3RlYW1faWQYBCABKAkSDwoHdXNlcl9pZBgFIAEoCRIQCghpc19hZG1pbhgGIAEoCBIUCgxjYWNoZV90dGxfbXMYByABKA0SDwoHbGltaXRlZBgIIAEoCBIXCg9lbmRfdXNlcl9saW1pdHMYCSABKAgizAEKDEFkbWl0UmVxdWVzdBIOCgZrZXlfaWQYASABKAkSDQoFbW9kZWwYAiABKAkSEAoIZW5kX3VzZXIYAyABKAkSFQoNcHJvbXB0X3Rva2VucxgEIAEoBBIZChFtYXhfb3V0cHV0X3Rva2VucxgFIAEoBBIPCgdjaG9pY2VzGAYgASgNEhIKCnJlcXVlc3RfaWQYByABKAkSNAoHc2V0dGxlcxgIIAMoCzIjLnN3aXRjaHlhcmQucG9saWN5LnYxLlNldHRsZVJlcXVlc3QiRQoPUmF0ZUxpbWl0U3RhdHVzEg0KBWxpbWl0GAEgASgEEhEKCXJlbWFpbmluZxgCIAEoBBIQCghyZXNldF9tcxgDIAEoBCKJAQoESG9sZBINCgVzY29wZRgBIAEoCRIOCgZzZWNvbmQYAiABKAMSDgoGdG9rZW5zGAMgASgEEgwKBHNsb3QYBCABKAgSFgoOcmVzZXJ2ZWRfbmFub3MYBSABKAQSHAoUYnVkZ2V0X3dpbmRvd19lbmRfbXMYBiABKAMSDgoGYnVkZ2V0GAcgASgIIlkKCUFkbWlzc2lvbhIKCgJpZBgBIAEoCRIpCgVob2xkcxgCIAMoCzIaLnN3aXRjaHlhcmQucG9saWN5LnYxLkhvbGQSFQoNZXhwaXJlc19hdF9tcxgDIAEoAyKSAgoNQWRtaXRSZXNwb25zZRI1CghkZWNpc2lvbhgBIAEoDjIjLnN3aXRjaHlhcmQucG9saWN5LnYxLkFkbWl0RGVjaXNpb24SDgoGcmVhc29uGAIgASgJEjIKCWFkbWlzc2lvbhgDIAEoCzIfLnN3aXRjaHlhcmQucG9saWN5LnYxLkFkbWlzc2lvbhIWCg5yZXRyeV9hZnRlcl9tcxgEIAEoBBI3CghyZXF1ZXN0cxgFIAEoCzIlLnN3aXRjaHlhcmQucG9saWN5LnYxLlJhdGVMaW1pdFN0YXR1cxI1CgZ0b2tlbnMYBiABKAsyJS5zd2l0Y2h5YXJkLnBvbGljeS52MS5SYXRlTGltaXRTdGF0dXMiogEKDVNldHRsZVJlcXVlc3QSMgoJYWRtaXNzaW9uGAEgASgLMh8uc3dpdGNoeWFyZC5wb2xpY3kudjEuQWRtaXNzaW9uEhUKDXByb21wdF90b2tlbnMYAiABKAQSGQoRY29tcGxldGlvbl90b2tlbnMYAyABKAQSEgoKY29zdF9uYW5vcxgEIAEoBBIXCg91c2VfcmVzZXJ2YXRpb24YBSABKAgiEAoOU2V0dGxlUmVzcG9uc2UiGwoZV2F0Y2hJbnZhbGlkYXRpb25zUmVxdWVzdCI6ChpXYXRjaEludmFsaWRhdGlvbnNSZXNwb25zZRIPCgdrZXlfaWRzGAEgAygJEgsKA2FsbBgCIAEoCCp4CghEZWNpc2lvbhIYChRERUNJU0lPTl9VTlNQRUNJRklFRBAAEhIKDkRFQ0lTSU9OX0FMTE9XEAESIQodREVDSVNJT05fREVOWV9VTkFVVEhFTlRJQ0FURUQQAhIbChdERUNJU0lPTl9ERU5ZX0ZPUkJJRERFThADKtABCg1BZG1pdERlY2lzaW9uEh4KGkFETUlUX0RFQ0lTSU9OX1VOU1BFQ0lGSUVEEAASGAoUQURNSVRfREVDSVNJT05fQURNSVQQARIfChtBRE1JVF9ERUNJU0lPTl9SQVRFX0xJTUlURUQQAhIiCh5BRE1JVF9ERUNJU0lPTl9CVURHRVRfRVhDRUVERUQQAxIiCh5BRE1JVF9ERUNJU0lPTl9VTkFVVEhFTlRJQ0FURUQQBBIcChhBRE1JVF9ERUNJU0lPTl9GT1JCSURERU4QBTKPAwoNUG9saWN5U2VydmljZRJcCglBdXRob3JpemUSJi5zd2l0Y2h5YXJkLnBvbGljeS52MS5BdXRob3JpemVSZXF1ZXN0Gicuc3dpdGNoeWFyZC5wb2xpY3kudjEuQXV0aG9yaXplUmVzcG9uc2USeQoSV2F0Y2hJbnZhbGlkYXRpb25zEi8uc3dpdGNoeWFyZC5wb2xpY3kudjEuV2F0Y2hJbnZhbGlkYXRpb25zUmVxdWVzdBowLnN3aXRjaHlhcmQucG9saWN5LnYxLldhdGNoSW52YWxpZGF0aW9uc1Jlc3BvbnNlMAESUAoFQWRtaXQSIi5zd2l0Y2h5YXJkLnBvbGljeS52MS5BZG1pdFJlcXVlc3QaIy5zd2l0Y2h5YXJkLnBvbGljeS52MS5BZG1pdFJlc3BvbnNlElMKBlNldHRsZRIjLnN3aXRjaHlhcmQucG9saWN5LnYxLlNldHRsZVJlcXVlc3QaJC5zd2l0Y2h5YXJkLnBvbGljeS52MS5TZXR0bGVSZXNwb25zZWIGcHJvdG8z");
+  fileDesc("CiFzd2l0Y2h5YXJkL3BvbGljeS92MS9wb2xpY3kucHJvdG8SFHN3aXRjaHlhcmQucG9saWN5LnYxIjUKEEF1dGhvcml6ZVJlcXVlc3QSEgoKY3JlZGVudGlhbBgBIAEoCRINCgVtb2RlbBgCIAEoCSLZAQoRQXV0aG9yaXplUmVzcG9uc2USMAoIZGVjaXNpb24YASABKA4yHi5zd2l0Y2h5YXJkLnBvbGljeS52MS5EZWNpc2lvbhIOCgZyZWFzb24YAiABKAkSDgoGa2V5X2lkGAMgASgJEg8KB3RlYW1faWQYBCABKAkSDwoHdXNlcl9pZBgFIAEoCRIQCghpc19hZG1pbhgGIAEoCBIUCgxjYWNoZV90dGxfbXMYByABKA0SDwoHbGltaXRlZBgIIAEoCBIXCg9lbmRfdXNlcl9saW1pdHMYCSABKAgi7QEKDEFkbWl0UmVxdWVzdBIOCgZrZXlfaWQYASABKAkSDQoFbW9kZWwYAiABKAkSEAoIZW5kX3VzZXIYAyABKAkSFQoNcHJvbXB0X3Rva2VucxgEIAEoBBIZChFtYXhfb3V0cHV0X3Rva2VucxgFIAEoBBIPCgdjaG9pY2VzGAYgASgNEhIKCnJlcXVlc3RfaWQYByABKAkSNAoHc2V0dGxlcxgIIAMoCzIjLnN3aXRjaHlhcmQucG9saWN5LnYxLlNldHRsZVJlcXVlc3QSEAoIcHJlZmV0Y2gYCSABKAgSDQoFY291bnQYCiABKA0iRQoPUmF0ZUxpbWl0U3RhdHVzEg0KBWxpbWl0GAEgASgEEhEKCXJlbWFpbmluZxgCIAEoBBIQCghyZXNldF9tcxgDIAEoBCKJAQoESG9sZBINCgVzY29wZRgBIAEoCRIOCgZzZWNvbmQYAiABKAMSDgoGdG9rZW5zGAMgASgEEgwKBHNsb3QYBCABKAgSFgoOcmVzZXJ2ZWRfbmFub3MYBSABKAQSHAoUYnVkZ2V0X3dpbmRvd19lbmRfbXMYBiABKAMSDgoGYnVkZ2V0GAcgASgIIlkKCUFkbWlzc2lvbhIKCgJpZBgBIAEoCRIpCgVob2xkcxgCIAMoCzIaLnN3aXRjaHlhcmQucG9saWN5LnYxLkhvbGQSFQoNZXhwaXJlc19hdF9tcxgDIAEoAyLHAgoNQWRtaXRSZXNwb25zZRI1CghkZWNpc2lvbhgBIAEoDjIjLnN3aXRjaHlhcmQucG9saWN5LnYxLkFkbWl0RGVjaXNpb24SDgoGcmVhc29uGAIgASgJEjIKCWFkbWlzc2lvbhgDIAEoCzIfLnN3aXRjaHlhcmQucG9saWN5LnYxLkFkbWlzc2lvbhIWCg5yZXRyeV9hZnRlcl9tcxgEIAEoBBI3CghyZXF1ZXN0cxgFIAEoCzIlLnN3aXRjaHlhcmQucG9saWN5LnYxLlJhdGVMaW1pdFN0YXR1cxI1CgZ0b2tlbnMYBiABKAsyJS5zd2l0Y2h5YXJkLnBvbGljeS52MS5SYXRlTGltaXRTdGF0dXMSMwoKYWRtaXNzaW9ucxgHIAMoCzIfLnN3aXRjaHlhcmQucG9saWN5LnYxLkFkbWlzc2lvbiKyAQoNU2V0dGxlUmVxdWVzdBIyCglhZG1pc3Npb24YASABKAsyHy5zd2l0Y2h5YXJkLnBvbGljeS52MS5BZG1pc3Npb24SFQoNcHJvbXB0X3Rva2VucxgCIAEoBBIZChFjb21wbGV0aW9uX3Rva2VucxgDIAEoBBISCgpjb3N0X25hbm9zGAQgASgEEhcKD3VzZV9yZXNlcnZhdGlvbhgFIAEoCBIOCgZ1bnVzZWQYBiABKAgiEAoOU2V0dGxlUmVzcG9uc2UiSQoRU2V0dGxlTWFueVJlcXVlc3QSNAoHc2V0dGxlcxgBIAMoCzIjLnN3aXRjaHlhcmQucG9saWN5LnYxLlNldHRsZVJlcXVlc3QiFAoSU2V0dGxlTWFueVJlc3BvbnNlIhsKGVdhdGNoSW52YWxpZGF0aW9uc1JlcXVlc3QiOgoaV2F0Y2hJbnZhbGlkYXRpb25zUmVzcG9uc2USDwoHa2V5X2lkcxgBIAMoCRILCgNhbGwYAiABKAgqeAoIRGVjaXNpb24SGAoUREVDSVNJT05fVU5TUEVDSUZJRUQQABISCg5ERUNJU0lPTl9BTExPVxABEiEKHURFQ0lTSU9OX0RFTllfVU5BVVRIRU5USUNBVEVEEAISGwoXREVDSVNJT05fREVOWV9GT1JCSURERU4QAyrsAQoNQWRtaXREZWNpc2lvbhIeChpBRE1JVF9ERUNJU0lPTl9VTlNQRUNJRklFRBAAEhgKFEFETUlUX0RFQ0lTSU9OX0FETUlUEAESHwobQURNSVRfREVDSVNJT05fUkFURV9MSU1JVEVEEAISIgoeQURNSVRfREVDSVNJT05fQlVER0VUX0VYQ0VFREVEEAMSIgoeQURNSVRfREVDSVNJT05fVU5BVVRIRU5USUNBVEVEEAQSHAoYQURNSVRfREVDSVNJT05fRk9SQklEREVOEAUSGgoWQURNSVRfREVDSVNJT05fTk9UX05PVxAGMvADCg1Qb2xpY3lTZXJ2aWNlElwKCUF1dGhvcml6ZRImLnN3aXRjaHlhcmQucG9saWN5LnYxLkF1dGhvcml6ZVJlcXVlc3QaJy5zd2l0Y2h5YXJkLnBvbGljeS52MS5BdXRob3JpemVSZXNwb25zZRJ5ChJXYXRjaEludmFsaWRhdGlvbnMSLy5zd2l0Y2h5YXJkLnBvbGljeS52MS5XYXRjaEludmFsaWRhdGlvbnNSZXF1ZXN0GjAuc3dpdGNoeWFyZC5wb2xpY3kudjEuV2F0Y2hJbnZhbGlkYXRpb25zUmVzcG9uc2UwARJQCgVBZG1pdBIiLnN3aXRjaHlhcmQucG9saWN5LnYxLkFkbWl0UmVxdWVzdBojLnN3aXRjaHlhcmQucG9saWN5LnYxLkFkbWl0UmVzcG9uc2USUwoGU2V0dGxlEiMuc3dpdGNoeWFyZC5wb2xpY3kudjEuU2V0dGxlUmVxdWVzdBokLnN3aXRjaHlhcmQucG9saWN5LnYxLlNldHRsZVJlc3BvbnNlEl8KClNldHRsZU1hbnkSJy5zd2l0Y2h5YXJkLnBvbGljeS52MS5TZXR0bGVNYW55UmVxdWVzdBooLnN3aXRjaHlhcmQucG9saWN5LnYxLlNldHRsZU1hbnlSZXNwb25zZWIGcHJvdG8z");
 
 /**
  * The credential as presented and what it is used for.
@@ -170,6 +170,23 @@ export type AdmitRequest = Message<"switchyard.policy.v1.AdmitRequest"> & {
    * @generated from field: repeated switchyard.policy.v1.SettleRequest settles = 8;
    */
   settles: SettleRequest[];
+
+  /**
+   * Admit ahead of need: the ingress holds the admission for a request that has not arrived yet (it then pays no
+   * call on its path). Granted only while every scope stays far from its limits (ADMIT_DECISION_NOT_NOW otherwise);
+   * the ingress uses it within the second it was counted in, or settles it unused.
+   *
+   * @generated from field: bool prefetch = 9;
+   */
+  prefetch: boolean;
+
+  /**
+   * With `prefetch`: how many admissions of this shape to take at once (1 to 32; 0 means 1). They are all counted
+   * now; the answer's `admissions` holds those granted, possibly fewer.
+   *
+   * @generated from field: uint32 count = 10;
+   */
+  count: number;
 };
 
 /**
@@ -343,6 +360,13 @@ export type AdmitResponse = Message<"switchyard.policy.v1.AdmitResponse"> & {
    * @generated from field: switchyard.policy.v1.RateLimitStatus tokens = 6;
    */
   tokens?: RateLimitStatus | undefined;
+
+  /**
+   * A prefetch's admissions (the first is also `admission`).
+   *
+   * @generated from field: repeated switchyard.policy.v1.Admission admissions = 7;
+   */
+  admissions: Admission[];
 };
 
 /**
@@ -386,6 +410,13 @@ export type SettleRequest = Message<"switchyard.policy.v1.SettleRequest"> & {
    * @generated from field: bool use_reservation = 5;
    */
   useReservation: boolean;
+
+  /**
+   * The admission was never used (a prefetch that expired): undo it entirely, its request count included.
+   *
+   * @generated from field: bool unused = 6;
+   */
+  unused: boolean;
 };
 
 /**
@@ -409,6 +440,36 @@ export const SettleResponseSchema: GenMessage<SettleResponse> = /*@__PURE__*/
   messageDesc(file_switchyard_policy_v1_policy, 8);
 
 /**
+ * @generated from message switchyard.policy.v1.SettleManyRequest
+ */
+export type SettleManyRequest = Message<"switchyard.policy.v1.SettleManyRequest"> & {
+  /**
+   * @generated from field: repeated switchyard.policy.v1.SettleRequest settles = 1;
+   */
+  settles: SettleRequest[];
+};
+
+/**
+ * Describes the message switchyard.policy.v1.SettleManyRequest.
+ * Use `create(SettleManyRequestSchema)` to create a new message.
+ */
+export const SettleManyRequestSchema: GenMessage<SettleManyRequest> = /*@__PURE__*/
+  messageDesc(file_switchyard_policy_v1_policy, 9);
+
+/**
+ * @generated from message switchyard.policy.v1.SettleManyResponse
+ */
+export type SettleManyResponse = Message<"switchyard.policy.v1.SettleManyResponse"> & {
+};
+
+/**
+ * Describes the message switchyard.policy.v1.SettleManyResponse.
+ * Use `create(SettleManyResponseSchema)` to create a new message.
+ */
+export const SettleManyResponseSchema: GenMessage<SettleManyResponse> = /*@__PURE__*/
+  messageDesc(file_switchyard_policy_v1_policy, 10);
+
+/**
  * Subscribes to invalidations.
  *
  * @generated from message switchyard.policy.v1.WatchInvalidationsRequest
@@ -421,7 +482,7 @@ export type WatchInvalidationsRequest = Message<"switchyard.policy.v1.WatchInval
  * Use `create(WatchInvalidationsRequestSchema)` to create a new message.
  */
 export const WatchInvalidationsRequestSchema: GenMessage<WatchInvalidationsRequest> = /*@__PURE__*/
-  messageDesc(file_switchyard_policy_v1_policy, 9);
+  messageDesc(file_switchyard_policy_v1_policy, 11);
 
 /**
  * Credentials whose decisions are stale.
@@ -449,7 +510,7 @@ export type WatchInvalidationsResponse = Message<"switchyard.policy.v1.WatchInva
  * Use `create(WatchInvalidationsResponseSchema)` to create a new message.
  */
 export const WatchInvalidationsResponseSchema: GenMessage<WatchInvalidationsResponse> = /*@__PURE__*/
-  messageDesc(file_switchyard_policy_v1_policy, 10);
+  messageDesc(file_switchyard_policy_v1_policy, 12);
 
 /**
  * The outcome of a decision.
@@ -531,6 +592,13 @@ export enum AdmitDecision {
    * @generated from enum value: ADMIT_DECISION_FORBIDDEN = 5;
    */
   FORBIDDEN = 5,
+
+  /**
+   * A prefetch the policy does not grant: some scope is near a limit, so requests must be admitted one by one.
+   *
+   * @generated from enum value: ADMIT_DECISION_NOT_NOW = 6;
+   */
+  NOT_NOW = 6,
 }
 
 /**
@@ -590,6 +658,16 @@ export const PolicyService: GenService<{
     methodKind: "unary";
     input: typeof SettleRequestSchema;
     output: typeof SettleResponseSchema;
+  },
+  /**
+   * SettleMany settles several admissions in one call (an ingress flushing what it holds).
+   *
+   * @generated from rpc switchyard.policy.v1.PolicyService.SettleMany
+   */
+  settleMany: {
+    methodKind: "unary";
+    input: typeof SettleManyRequestSchema;
+    output: typeof SettleManyResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_switchyard_policy_v1_policy, 0);
