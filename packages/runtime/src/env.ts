@@ -36,6 +36,11 @@ export interface ServiceEnv {
   drainDelayMs: number;
   /** `SWITCHYARD_DRAIN_GRACE_MS`: longest time in-flight work gets to finish (default 30 s). */
   drainGraceMs: number;
+  /**
+   * `SWITCHYARD_METRICS_ADDR`: a separate listener for `GET /metrics` only; unset, none. The ingress needs it to be
+   * scraped (its HTTP port is public and serves no metrics); the other services also serve them on their HTTP port.
+   */
+  metricsAddress?: string;
 }
 
 /** Reads the listening and draining variables, with the service's default addresses. */
@@ -45,5 +50,6 @@ export function readServiceEnv(env: NodeJS.ProcessEnv, defaults: { grpc: string;
     httpAddress: env.SWITCHYARD_HTTP_ADDR || defaults.http,
     drainDelayMs: intEnv("SWITCHYARD_DRAIN_DELAY_MS", 0, 0, 600_000, env),
     drainGraceMs: intEnv("SWITCHYARD_DRAIN_GRACE_MS", 30_000, 0, 3_600_000, env),
+    ...(env.SWITCHYARD_METRICS_ADDR ? { metricsAddress: env.SWITCHYARD_METRICS_ADDR } : {}),
   };
 }

@@ -26,6 +26,11 @@ export interface HostOptions {
   http?: (req: IncomingMessage, res: ServerResponse) => void;
   /** The registry `GET /metrics` serves: the process-wide one by default; false serves no `/metrics`. */
   metrics?: Registry | false;
+  /**
+   * `host:port` of a separate HTTP server that answers only `GET /metrics` (the process-wide registry): for a
+   * service whose HTTP port is public (the ingress), so metrics reach Prometheus without reaching clients.
+   */
+  metricsAddress?: string;
   /** Largest HTTP header block accepted (bytes). */
   maxHeaderSize?: number;
 }
@@ -37,6 +42,9 @@ export interface Host {
   readonly health: Health;
   readonly grpcPort: number;
   readonly httpPort: number;
+  /** The separate metrics server, when `metricsAddress` was given. */
+  readonly metricsServer?: HttpServer;
+  readonly metricsPort?: number;
 }
 
 /** Splits `host:port`, accepting `[v6]:port`; fails with the offending value. */
@@ -74,13 +82,25 @@ export async function startHost(options: HostOptions): Promise<Host> {
     res.writeHead(404, { "content-type": "application/json" }).end('{"error":"not found"}');
   });
   httpServer.keepAliveTimeout = 65_000;
-  const { host, port } = splitAddress(options.httpAddress);
+  await listen(httpServer, options.httpAddress);
+  const host: Host = { grpcServer, httpServer, health, grpcPort, httpPort: (httpServer.address() as AddressInfo).port };
+  if (!options.metricsAddress) return host;
+  const registry = metricsRegistry();
+  const metricsServer = createServer({ maxHeaderSize: 8 * 1024 }, (req, res) => {
+    if (handleMetricsHttp(registry, req, res)) return;
+    res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
+  });
+  await listen(metricsServer, options.metricsAddress);
+  return { ...host, metricsServer, metricsPort: (metricsServer.address() as AddressInfo).port };
+}
+
+async function listen(server: HttpServer, address: string): Promise<void> {
+  const { host, port } = splitAddress(address);
   await new Promise<void>((resolve, reject) => {
-    httpServer.once("error", reject);
-    httpServer.listen(port, host, () => {
-      httpServer.off("error", reject);
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
       resolve();
     });
   });
-  return { grpcServer, httpServer, health, grpcPort, httpPort: (httpServer.address() as AddressInfo).port };
 }

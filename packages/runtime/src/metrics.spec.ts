@@ -51,4 +51,26 @@ describe("GET /metrics on the host", () => {
   it("hands /metrics to the fallback handler when metrics are off", async () => {
     assert.equal((await get(plain, "/metrics")).body, "fallback");
   });
+
+  it("serves /metrics on a separate address, and nothing else there, while the public port serves none", async () => {
+    const addresses = { grpcAddress: "127.0.0.1:0", httpAddress: "127.0.0.1:0", serviceNames: [] };
+    const split = await startHost({
+      ...addresses,
+      http: (_req, res) => res.end("public"),
+      metrics: false,
+      metricsAddress: "127.0.0.1:0",
+    });
+    try {
+      const port = split.metricsPort as number;
+      const metrics = await fetch(`http://127.0.0.1:${port}/metrics`);
+      assert.equal(metrics.status, 200);
+      assert.match(await metrics.text(), /switchyard_process_cpu_user_seconds_total/);
+      assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 404);
+      assert.equal((await get(split, "/metrics")).body, "public");
+    } finally {
+      await stop(split);
+      split.metricsServer?.closeAllConnections();
+      await new Promise((resolve) => split.metricsServer?.close(resolve));
+    }
+  });
 });

@@ -26,14 +26,15 @@ export async function serve(options: ServeOptions): Promise<Host> {
     health: host.health,
     log: options.log,
     grpcServers: [host.grpcServer],
-    httpServers: [host.httpServer],
+    httpServers: host.metricsServer ? [host.httpServer, host.metricsServer] : [host.httpServer],
     delayMs: options.drainDelayMs,
     graceMs: options.drainGraceMs,
     onDraining: options.onDraining,
     onClosed: options.onClosed,
   });
   host.health.setReady(true);
-  options.log.info({ grpcPort: host.grpcPort, httpPort: host.httpPort, ...options.info }, "listening");
+  const metricsPort = host.metricsPort === undefined ? {} : { metricsPort: host.metricsPort };
+  options.log.info({ grpcPort: host.grpcPort, httpPort: host.httpPort, ...metricsPort, ...options.info }, "listening");
   return host;
 }
 

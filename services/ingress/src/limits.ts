@@ -7,7 +7,15 @@ import { create, fromBinary, type MessageInitShape } from "@bufbuild/protobuf";
 import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
 import { estimatePromptTokens } from "@switchyard/openai";
 import { llm, metering, policy } from "@switchyard/proto";
-import { Counter, connect, type Encoded, GatewayError, type Logger, metricsRegistry } from "@switchyard/runtime";
+import {
+  Counter,
+  connect,
+  type Encoded,
+  GatewayError,
+  Histogram,
+  type Logger,
+  metricsRegistry,
+} from "@switchyard/runtime";
 import type { FailOpen } from "./fail-open.js";
 import type { CallContext, RouterClient } from "./upstream.js";
 
@@ -48,6 +56,13 @@ const MAX_RIDING_SETTLES = 256;
 const SETTLE_ATTEMPTS = 5;
 const MAX_OUTPUT = 100_000_000;
 
+const admissionSeconds = new Histogram({
+  name: "switchyard_ingress_admission_seconds",
+  help: "Time a limited request spent being admitted, by how: prefetched (no call), ledger (an Admit call), refused.",
+  labelNames: ["how"],
+  buckets: [0.000025, 0.00005, 0.0001, 0.00015, 0.0002, 0.0003, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.05, 0.25, 1],
+  registers: [metricsRegistry()],
+});
 const settleFailedTotal = new Counter({
   name: "switchyard_policy_settle_failed_total",
   help: "Admissions that could not be settled; their reservations count as spent when they expire.",
@@ -289,6 +304,8 @@ export function createLimiter(client: connect.ConnectClient, log: Logger, option
       const { principal } = ctx;
       const endUser = request.user ?? "";
       if (!principal.limited && !(principal.endUserLimits && endUser !== "")) return undefined;
+      const started = performance.now();
+      const took = (how: string) => admissionSeconds.observe({ how }, (performance.now() - started) / 1000);
       const promptTokens = await estimatePromptTokens(request);
       const output = outputLimit(request);
       const init = { keyId: principal.keyId, model: request.model, endUser, choices: Math.max(0, request.n ?? 1) };
@@ -296,6 +313,7 @@ export function createLimiter(client: connect.ConnectClient, log: Logger, option
       const prefetched = take(shape, promptTokens, output);
       if (prefetched) {
         refill(shape, init, promptTokens, output);
+        took("prefetched");
         return ticketFor(prefetched.admission, prefetched.headers);
       }
       let res: policy.AdmitResponse;
@@ -320,6 +338,7 @@ export function createLimiter(client: connect.ConnectClient, log: Logger, option
           { cause: err },
         );
       }
+      took(res.decision === policy.AdmitDecision.ADMIT ? "ledger" : "refused");
       const headers = rateLimitHeaders(res);
       const retryAfterSeconds = res.retryAfterMs > 0n ? Math.ceil(Number(res.retryAfterMs) / 1000) : undefined;
       switch (res.decision) {

@@ -11,6 +11,7 @@
 // BENCH_PROFILE_DIR (CPU profiles of every service, see profile-summary.ts).
 
 import { cpus } from "node:os";
+import { freePort } from "@switchyard/launcher";
 import { type LoadResult, runLoad, type Summary, summarize } from "./load.js";
 import { cpuMicros } from "./procs.js";
 import { MASTER_KEY, startUpstream, switchyard } from "./targets.js";
@@ -37,7 +38,14 @@ async function generateKey(origin: string, limits: Record<string, unknown>): Pro
 
 const upstream = await startUpstream(1);
 const profileDir = process.env.BENCH_PROFILE_DIR;
-const gateway = await switchyard(upstream, [0], { workers: 1, metering: true, ...(profileDir ? { profileDir } : {}) });
+// The ingress's metrics (its admission-time histogram) on a port of their own, as in production.
+const metricsPort = await freePort("127.0.0.1");
+const gateway = await switchyard(upstream, [0], {
+  workers: 1,
+  metering: true,
+  ...(profileDir ? { profileDir } : {}),
+  serviceEnv: { ingress: { SWITCHYARD_METRICS_ADDR: `127.0.0.1:${metricsPort}` } },
+});
 try {
   const base = gateway.target(0);
   const credentials = {
@@ -93,7 +101,39 @@ try {
     }),
   ];
   console.log(lines.join("\n"));
+  console.log(await admissionTable(metricsPort));
 } finally {
   await gateway.stop();
   await upstream.process.stop();
+}
+
+/**
+ * The limited key's admission time in the ingress, from its `switchyard_ingress_admission_seconds` histogram: how
+ * many requests were admitted each way and the bucket that holds the median (an upper bound on it).
+ */
+async function admissionTable(port: number): Promise<string> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const buckets = new Map<string, [number, number][]>();
+  for (const line of text.split("\n")) {
+    const m = /^switchyard_ingress_admission_seconds_bucket\{([^}]*)\} (\d+)/.exec(line);
+    const how = m && /how="([a-z]+)"/.exec(m[1] as string)?.[1];
+    const le = m && /le="([^"]+)"/.exec(m[1] as string)?.[1];
+    if (!m || !how || !le) continue;
+    const list = buckets.get(how) ?? [];
+    list.push([le === "+Inf" ? Number.POSITIVE_INFINITY : Number(le), Number(m[2])]);
+    buckets.set(how, list);
+  }
+  const rows = [...buckets].map(([how, list]) => {
+    const total = list[list.length - 1]?.[1] ?? 0;
+    const median = list.find(([, count]) => count >= total / 2)?.[0] ?? Number.NaN;
+    return `| ${how} | ${total} | <= ${(median * 1000).toFixed(3)} ms |`;
+  });
+  return [
+    "",
+    "Admission time in the ingress (limited key, all rounds):",
+    "",
+    "| how | requests | p50 |",
+    "| --- | ---: | ---: |",
+    ...rows,
+  ].join("\n");
 }

@@ -91,6 +91,8 @@ export interface MeshBenchOptions {
   readonly metering: boolean;
   /** When set, every service records a CPU profile (cpu-profile.ts) and writes it to `<dir>/<service>` on exit. */
   readonly profileDir?: string;
+  /** Extra environment per service (merged over the profiling variables). */
+  readonly serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
 }
 
 function profileEnv(dir: string): Partial<Record<ServiceName, Record<string, string>>> {
@@ -100,6 +102,17 @@ function profileEnv(dir: string): Partial<Record<ServiceName, Record<string, str
     env[name] = { NODE_OPTIONS: `--import=${sibling("cpu-profile.js")}`, BENCH_CPU_PROF_DIR: join(dir, name) };
   }
   return env;
+}
+
+function mergeEnv(
+  a: Partial<Record<ServiceName, Record<string, string>>>,
+  b: Partial<Record<ServiceName, Record<string, string>>>,
+): Partial<Record<ServiceName, Record<string, string>>> {
+  const merged = { ...a };
+  for (const [name, env] of Object.entries(b) as [ServiceName, Record<string, string>][]) {
+    merged[name] = { ...merged[name], ...env };
+  }
+  return merged;
 }
 
 /** Starts the Switchyard mesh with one model group per upstream latency variant (`bench-<ms>`). */
@@ -118,7 +131,7 @@ export async function switchyard(
     workers: options.workers,
     ...(nats && clickhouse ? { metering: { natsUrl: nats.url, clickhouseUrl: clickhouse.url } } : {}),
     env: { SWITCHYARD_MASTER_KEY: MASTER_KEY, BENCH_KEY: UPSTREAM_KEY, LOG_LEVEL: "warn" },
-    ...(options.profileDir ? { serviceEnv: profileEnv(options.profileDir) } : {}),
+    serviceEnv: mergeEnv(options.profileDir ? profileEnv(options.profileDir) : {}, options.serviceEnv ?? {}),
   });
   const pids = new Map(mesh.processes.map((p) => [p.index > 0 ? `${p.name}-${p.index}` : p.name, p.pid] as const));
   return {

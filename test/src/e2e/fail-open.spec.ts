@@ -37,6 +37,11 @@ describe("failing open", () => {
       gw.lines.some((line) => line.includes("allow_requests_on_db_unavailable")),
       "the outage is logged loudly",
     );
+    // Counted on the ingress's metrics listener (its public port serves none).
+    const metrics = await (await fetch(gw.ingressMetricsUrl)).text();
+    const counted = [...metrics.matchAll(/^switchyard_policy_fail_open_total\{[^}]*\} (\d+)$/gm)];
+    const total = counted.reduce((sum, m) => sum + Number(m[1]), 0);
+    assert.ok(total >= 1, `the outage is counted: ${counted.map((m) => m[0]).join(", ")}`);
 
     await gw.mesh.restart("policy", 0);
     // Back to normal: the limit applies again (a new minute of it may already hold the outage's requests or not).

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   type ClickHouseServer,
+  freePort,
   type Mesh,
   type NatsServer,
   startClickHouse,
@@ -58,6 +59,8 @@ export interface LimitsGateway {
   nats: NatsServer;
   clickhouse: ClickHouseServer;
   lines: string[];
+  /** `http://127.0.0.1:<port>/metrics` of the (first) ingress's separate metrics listener. */
+  ingressMetricsUrl: string;
   stop(): Promise<void>;
 }
 
@@ -69,6 +72,7 @@ export async function startLimitsGateway(options: LimitsOptions = {}): Promise<L
   const configPath = join(dir, "config.yaml");
   writeFileSync(configPath, config(options.failOpen ?? false));
   const lines: string[] = [];
+  const metricsPort = await freePort();
   try {
     const mesh = await startMesh({
       configPath,
@@ -76,7 +80,11 @@ export async function startLimitsGateway(options: LimitsOptions = {}): Promise<L
       ingresses: replicas,
       metering: { natsUrl: nats.url, clickhouseUrl: clickhouse.url },
       env: { SWITCHYARD_MASTER_KEY: MASTER_KEY },
-      serviceEnv: { "provider-worker": { SWITCHYARD_USAGE_SPOOL_DIR: join(dir, "spool") } },
+      serviceEnv: {
+        "provider-worker": { SWITCHYARD_USAGE_SPOOL_DIR: join(dir, "spool") },
+        // Every ingress replica gets the variable; only the first binds it, so the others get port 0 (any free one).
+        ingress: { SWITCHYARD_METRICS_ADDR: `127.0.0.1:${replicas === 1 ? metricsPort : 0}` },
+      },
       onLog: ({ line }) => lines.push(line),
       readyTimeoutMs: 60_000,
     });
@@ -85,6 +93,7 @@ export async function startLimitsGateway(options: LimitsOptions = {}): Promise<L
       nats,
       clickhouse,
       lines,
+      ingressMetricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
       async stop() {
         await mesh.stop();
         await Promise.all([nats.stop(), clickhouse.stop()]);
