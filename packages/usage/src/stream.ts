@@ -28,7 +28,10 @@ export function usageSubject(operation: string): string {
   return `${USAGE_SUBJECT_PREFIX}.${operation.replace(/[^A-Za-z0-9_-]/g, "_")}`;
 }
 
-/** Creates the usage stream, or updates the settings of an existing one. Idempotent. */
+/**
+ * Creates the usage stream, or updates the settings of an existing one. Idempotent; without `replicas` an existing
+ * stream keeps its replica count.
+ */
 export async function ensureUsageStream(jsm: JetStreamManager, options: UsageStreamOptions = {}): Promise<void> {
   const config = {
     name: USAGE_STREAM,
@@ -39,8 +42,9 @@ export async function ensureUsageStream(jsm: JetStreamManager, options: UsageStr
     max_age: nanos(options.maxAgeMs ?? 7 * 24 * 3600_000),
     duplicate_window: nanos(options.duplicateWindowMs ?? 10 * 60_000),
   };
+  let existing: number | undefined;
   try {
-    await jsm.streams.info(USAGE_STREAM);
+    existing = (await jsm.streams.info(USAGE_STREAM)).config.num_replicas;
   } catch {
     try {
       await jsm.streams.add(config);
@@ -49,5 +53,7 @@ export async function ensureUsageStream(jsm: JetStreamManager, options: UsageStr
       // Another process created it between our info and add: fall through to the update.
     }
   }
-  await jsm.streams.update(USAGE_STREAM, config);
+  // Without `replicas`, keep what the stream has: a worker or the metering service starting with defaults must not
+  // undo the replica count an operator set.
+  await jsm.streams.update(USAGE_STREAM, { ...config, num_replicas: options.replicas ?? existing ?? 1 });
 }
