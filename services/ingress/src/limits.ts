@@ -77,9 +77,16 @@ export function formatReset(ms: number): string {
   return `${Math.floor(seconds / 60)}m${seconds % 60}s`;
 }
 
-/** The x-ratelimit-* headers of a decision (none for a limit the principal does not have). */
+/** Names the levels whose spend has reached their soft budget (a warning; nothing is refused). */
+export const SOFT_BUDGET_HEADER = "x-switchyard-soft-budget-reached";
+
+/**
+ * The x-ratelimit-* headers of a decision (none for a limit the principal does not have), and the soft-budget warning
+ * when a level reached its soft budget.
+ */
 export function rateLimitHeaders(res: policy.AdmitResponse): Record<string, string> {
   const headers: Record<string, string> = {};
+  if (res.softBudgetReached.length > 0) headers[SOFT_BUDGET_HEADER] = res.softBudgetReached.join(", ");
   for (const [name, status] of [
     ["requests", res.requests],
     ["tokens", res.tokens],
@@ -93,11 +100,14 @@ export function rateLimitHeaders(res: policy.AdmitResponse): Record<string, stri
 }
 
 /** The names of the headers `rateLimitHeaders` may set, for the edges that forward headers by name. */
-export const RATE_LIMIT_HEADERS: readonly string[] = ["requests", "tokens"].flatMap((name) => [
-  `x-ratelimit-limit-${name}`,
-  `x-ratelimit-remaining-${name}`,
-  `x-ratelimit-reset-${name}`,
-]);
+export const RATE_LIMIT_HEADERS: readonly string[] = [
+  ...["requests", "tokens"].flatMap((name) => [
+    `x-ratelimit-limit-${name}`,
+    `x-ratelimit-remaining-${name}`,
+    `x-ratelimit-reset-${name}`,
+  ]),
+  SOFT_BUDGET_HEADER,
+];
 
 /** The charge (field 2 of router.ChatResponse and router.StreamChatResponse) in a response, without decoding it all. */
 export function chargeOf(bytes: Uint8Array): metering.Charge | undefined {

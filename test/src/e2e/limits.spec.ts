@@ -166,6 +166,20 @@ describe("limits across two ingress and two policy processes", () => {
     assert.match(refused.json.error?.message ?? "", /budget exhausted/);
   });
 
+  it("soft_budget: reported on the answers once reached, nothing refused", async () => {
+    const key = await newKey({ max_budget: 10, soft_budget: 0.15 });
+    const first = await chat(urls[0] as string, key.secret, PRICED);
+    assert.equal(first.status, 200);
+    assert.equal(first.headers.get("x-switchyard-soft-budget-reached"), null);
+    await chat(urls[0] as string, key.secret, PRICED);
+    // Settled spend ($0.20) is now past the soft budget: later answers say so, and still succeed.
+    await within(5_000, async () => {
+      const answer = await chat(urls[Math.floor(Math.random() * 2)] as string, key.secret, PRICED);
+      assert.equal(answer.status, 200, JSON.stringify(answer.json));
+      return answer.headers.get("x-switchyard-soft-budget-reached") === "key";
+    });
+  });
+
   it("budget_duration: the budget resets when its window ends", async () => {
     const key = await newKey({ max_budget: 0.15, budget_duration: "3s" });
     const first = await chat(urls[0] as string, key.secret, PRICED);

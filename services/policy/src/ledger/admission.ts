@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { policy } from "@switchyard/proto";
-import { Counter, metricsRegistry } from "@switchyard/runtime";
+import { Counter, type Logger, metricsRegistry } from "@switchyard/runtime";
 import { addDuration } from "../duration.js";
 import type { PolicyState } from "../state.js";
 import {
@@ -25,6 +25,12 @@ import type { ReservationPricer } from "./reserve.js";
 
 const { AdmitDecision } = policy;
 
+const softBudgetTotal = new Counter({
+  name: "switchyard_policy_soft_budget_reached_total",
+  help: "Requests admitted while their key's, team's, user's or end user's spend was at or over its soft budget.",
+  labelNames: ["kind"],
+  registers: [metricsRegistry()],
+});
 const admissionsTotal = new Counter({
   name: "switchyard_policy_admissions_total",
   help: "Admit decisions by outcome (admit, rate_limited, budget_exceeded, not_now, ...) and whether it was a prefetch.",
@@ -52,6 +58,8 @@ export interface AdmissionDeps {
   pricer: ReservationPricer;
   now?: () => number;
   ttlMs?: number;
+  /** Where a crossed soft budget is reported. */
+  log?: Logger;
   /**
    * Metering's recorded spend of a scope since `fromMs` (nano-dollars): a budget that never resets starts from it, as
    * LiteLLM compares such a budget with all the spend of the key. Without it such budgets start at 0.
@@ -97,6 +105,7 @@ export function scopeLimits(
   if (limits.maxBudgetNanos !== undefined) {
     out.maxBudgetNanos = limits.maxBudgetNanos;
     out.budgetWindowEndMs = budgetWindowEnd(resetAtMs, limits.budgetDuration, nowMs);
+    if (limits.softBudgetNanos !== undefined) out.softBudgetNanos = limits.softBudgetNanos;
   }
   const limited =
     out.rpm !== undefined || out.tpm !== undefined || out.parallel !== undefined || out.maxBudgetNanos !== undefined;
@@ -182,6 +191,20 @@ export function createAdmissions(deps: AdmissionDeps): Admissions {
       if (customer) add("end_user", customer.userId, customer);
     }
     return scopes;
+  };
+
+  // A crossed soft budget is logged once per scope and budget window in this process, and counted per request.
+  const softReported = new Map<string, number>();
+  const reportSoftBudget = (scope: Scope) => {
+    softBudgetTotal.inc({ kind: scope.kind });
+    const key = ledgerKey(scope);
+    if (softReported.get(key) === scope.limits.budgetWindowEndMs) return;
+    if (softReported.size >= 100_000) softReported.clear();
+    softReported.set(key, scope.limits.budgetWindowEndMs);
+    deps.log?.warn(
+      { scope: scope.kind, id: scope.id, softBudgetNanos: String(scope.limits.softBudgetNanos) },
+      "soft budget reached",
+    );
   };
 
   // Entries known to hold their never-resetting budget already; others are checked (and seeded) once per process.
@@ -289,8 +312,15 @@ export function createAdmissions(deps: AdmissionDeps): Admissions {
         }),
       }),
     );
+    const soft = perScope.flatMap((outcomes, i) =>
+      (outcomes[0] as AdmitOutcome).ok && (outcomes[0] as { softBudgetReached?: boolean }).softBudgetReached
+        ? [scopes[i] as Scope]
+        : [],
+    );
+    for (const scope of soft) reportSoftBudget(scope);
     return create(policy.AdmitResponseSchema, {
       decision: AdmitDecision.ADMIT,
+      softBudgetReached: soft.map((scope) => scope.kind),
       admission: admissions[0],
       admissions: request.prefetch ? admissions : [],
       requests: toStatus(requests),

@@ -18,6 +18,8 @@ export interface ScopeLimits {
   tpm?: number;
   parallel?: number;
   maxBudgetNanos?: bigint;
+  /** Reported when the settled spend of the window reaches it (only tracked alongside a `maxBudgetNanos`). */
+  softBudgetNanos?: bigint;
   /** End (unix ms) of the current budget window; 0 when the budget never resets. */
   budgetWindowEndMs: number;
   /**
@@ -76,7 +78,14 @@ export interface ScopeHold {
 }
 
 export type AdmitOutcome =
-  | { ok: true; hold: ScopeHold; requests?: LimitStatus; tokens?: LimitStatus }
+  | {
+      ok: true;
+      hold: ScopeHold;
+      requests?: LimitStatus;
+      tokens?: LimitStatus;
+      /** The window's settled spend has reached the soft budget. */
+      softBudgetReached?: boolean;
+    }
   | {
       ok: false;
       /** `prefetch`: a prefetch refused because the scope is near a limit; the request itself may well fit. */
@@ -293,6 +302,9 @@ export function admit(entry: LedgerEntry, limits: ScopeLimits, demand: Demand): 
     hold: { second, tokens, slot, budget: budgeted, reservedNanos: nanos, budgetWindowEndMs: entry.b?.e ?? 0 },
     requests: after_(limits.rpm, after.requests),
     tokens: after_(limits.tpm, after.tokens),
+    ...(limits.softBudgetNanos !== undefined && entry.b && BigInt(entry.b.s) >= limits.softBudgetNanos
+      ? { softBudgetReached: true }
+      : {}),
   };
 }
 

@@ -25,7 +25,8 @@ export type Limits = Message<"switchyard.policy.v1.Limits"> & {
   maxBudgetNanos?: bigint | undefined;
 
   /**
-   * Crossing the soft budget is reported (metric, log, key info) but does not refuse requests.
+   * Reaching the soft budget is reported but refuses nothing: with a max_budget, a metric, a log line per
+   * window and the x-switchyard-soft-budget-reached response header; always, spend beside it in the info calls.
    *
    * @generated from field: optional uint64 soft_budget_nanos = 2;
    */
