@@ -3,6 +3,8 @@ import { breakerOptions, createBreakers } from "./breakers.js";
 import { readSettings } from "./config.js";
 import { createModelGroups } from "./groups.js";
 import { routerRoutes } from "./server.js";
+import { createStats } from "./stats.js";
+import { createPicker } from "./strategies.js";
 import { createWorkerPool } from "./workers.js";
 
 const log = createLogger("router");
@@ -11,6 +13,8 @@ await main(log, async () => {
   for (const warning of settings.config.warnings) log.warn(warning, "config");
   const breakers = createBreakers(breakerOptions(settings.config.router), log);
   const pool = createWorkerPool(settings.workerAddresses);
+  const stats = createStats();
+  const picker = createPicker(settings.config.router.routingStrategy, stats);
   await serve({
     ...settings,
     log,
@@ -19,6 +23,8 @@ await main(log, async () => {
       groups: createModelGroups(settings.config.deployments),
       settings: settings.config.router,
       breakers,
+      picker,
+      stats,
       pool,
       log,
       startedAt: Math.floor(Date.now() / 1000),
@@ -27,6 +33,6 @@ await main(log, async () => {
       breakers.shutdown();
       await pool.close();
     },
-    info: { workers: settings.workerAddresses },
+    info: { workers: settings.workerAddresses, routingStrategy: settings.config.router.routingStrategy },
   });
 });

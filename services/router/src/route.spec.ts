@@ -6,6 +6,7 @@ import { createLogger, GatewayError } from "@switchyard/runtime";
 import { createBreakers } from "./breakers.js";
 import { createModelGroups, fallbackChain, pickWeighted } from "./groups.js";
 import { type RoutingFailed, route } from "./route.js";
+import { createStats } from "./stats.js";
 
 const dep = (modelName: string, n = 0, weight = 1): Deployment => ({
   id: `${modelName}/${n}`,
@@ -45,6 +46,29 @@ function deps(over: Partial<RouterSettings> = {}, volumeThreshold = 100) {
 }
 
 describe("route", () => {
+  it("routes a tagged request to the tagged deployment, and records each attempt for the strategies", async () => {
+    const tagged = { ...dep("t", 1), tags: ["eu"] };
+    const stats = createStats();
+    const d = { ...deps(), groups: createModelGroups([dep("t", 0), tagged]), stats };
+    for (let i = 0; i < 20; i++) {
+      const routed = await route("t", d, async () => "ok", undefined, ["eu"]);
+      assert.equal(routed.deployment.id, "t/1");
+    }
+    assert.equal(stats.requestsLastMinute("t/1"), 20);
+    assert.equal(stats.inFlight("t/1"), 0);
+    assert.ok((stats.latencyMs("t/1") ?? -1) >= 0);
+  });
+
+  it("moves on to the fallback group when the strategy has no deployment to offer", async () => {
+    const picker = { pick: (c: readonly Deployment[]) => (c[0]?.modelName === "a" ? undefined : c[0]) };
+    const routed = await route("a", { ...deps(), picker }, async ({ deployment }) => deployment.id);
+    assert.equal(routed.value, "b/0");
+    await assert.rejects(
+      route("b", { ...deps(), picker: { pick: () => undefined } }, async () => "never"),
+      (err: RoutingFailed) => err.error.errorClass === llm.ErrorClass.RATE_LIMITED,
+    );
+  });
+
   it("retries on another deployment of the group, then falls back", async () => {
     const seen: string[] = [];
     const routed = await route("a", deps(), async ({ deployment }) => {

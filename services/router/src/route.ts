@@ -3,12 +3,18 @@ import { llm } from "@switchyard/proto";
 import { GatewayError } from "@switchyard/runtime";
 import type { Breakers } from "./breakers.js";
 import { fallbackChain, type ModelGroups, pickWeighted } from "./groups.js";
+import type { DeploymentStats } from "./stats.js";
+import { byTags, type Picker } from "./strategies.js";
 
 /** What the router needs to plan attempts. */
 export interface RouteDeps {
   groups: ModelGroups;
   settings: RouterSettings;
   breakers: Breakers;
+  /** The routing strategy; weighted random choice when absent. */
+  picker?: Picker;
+  /** Observations the strategies read, updated around every attempt. */
+  stats?: DeploymentStats;
   random?: () => number;
 }
 
@@ -58,6 +64,7 @@ export async function route<T>(
   deps: RouteDeps,
   run: (attempt: Attempt) => Promise<T>,
   signal?: AbortSignal,
+  tags: readonly string[] = [],
 ): Promise<Routed<T>> {
   const { groups, settings, breakers } = deps;
   if (!groups.resolve(model)) {
@@ -82,23 +89,35 @@ export async function route<T>(
           attempts,
           lastId,
         );
-      const healthy = group.deployments.filter((d) => !breakers.isOpen(d.id));
+      const healthy = byTags(group.deployments, tags).filter((d) => !breakers.isOpen(d.id));
       if (healthy.length === 0) {
         last = unavailable(`every deployment of "${name}" is cooling down after failures`);
         break;
       }
       const fresh = healthy.filter((d) => !tried.has(d.id));
-      const deployment = pickWeighted(fresh.length > 0 ? fresh : healthy, deps.random)!;
+      const candidates = fresh.length > 0 ? fresh : healthy;
+      const deployment = deps.picker ? deps.picker.pick(candidates) : pickWeighted(candidates, deps.random);
+      if (!deployment) {
+        last = new GatewayError({
+          class: llm.ErrorClass.RATE_LIMITED,
+          message: `every deployment of "${name}" is at its rpm limit`,
+        });
+        break;
+      }
       tried.add(deployment.id);
       attempts++;
       lastId = deployment.id;
       const timeoutMs = deployment.timeoutMs ?? settings.timeoutMs;
+      const end = deps.stats?.begin(deployment.id);
+      const started = performance.now();
       try {
         const value = await breakers.fire(deployment.id, () =>
           run({ deployment, number: attempts, timeoutMs, modelGroup: name, fallbackDepth: depth }),
         );
+        end?.({ ok: true, latencyMs: performance.now() - started });
         return { value, deployment, attempts };
       } catch (err) {
+        end?.({ ok: false, latencyMs: performance.now() - started });
         const error = isOpenBreaker(err)
           ? unavailable(`deployment "${deployment.id}" is cooling down`)
           : GatewayError.from(err);

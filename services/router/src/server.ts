@@ -131,6 +131,7 @@ export function routerRoutes(deps: RouterDeps, routes: connect.Routes = new Map(
             }
           },
           ctx.signal,
+          req.caller?.tags ?? [],
         );
         setRouteHeaders(ctx, routed.deployment.id, routed.attempts);
         // worker.ChatResponse and router.ChatResponse share one wire layout: forward the bytes as they are.
@@ -142,7 +143,7 @@ export function routerRoutes(deps: RouterDeps, routes: connect.Routes = new Map(
     async streamChat(req, ctx, sink) {
       try {
         const open = (attempt: Attempt) => openStream(deps, req, attempt, ctx.signal);
-        const routed = await route(req.request?.model ?? "", deps, open, ctx.signal);
+        const routed = await route(req.request?.model ?? "", deps, open, ctx.signal, req.caller?.tags ?? []);
         setRouteHeaders(ctx, routed.deployment.id, routed.attempts);
         await pipe(sink, routed.value);
       } catch (err) {
