@@ -9,7 +9,9 @@ import type { RouterSettings } from "./types.js";
 import {
   field,
   isSet,
+  readBoolean,
   readInteger,
+  readMap,
   readNumber,
   readSecondsAsMs,
   readText,
@@ -55,6 +57,22 @@ function pick(ctx: Context, s: Sections, key: string, litellmKey: string | undef
   return { raw: fromLitellm, path: keyPath("litellm_settings", litellmKey ?? key) };
 }
 
+/**
+ * `routing_strategy_args.lowest_latency_buffer` (latency-based routing's tolerance band, a fraction >= 0). The other
+ * arguments LiteLLM's strategies take (`ttl`, ...) are ignored with a warning.
+ */
+function readLatencyBuffer(ctx: Context, s: Sections): number | undefined {
+  const { raw, path } = pick(ctx, s, "routing_strategy_args", undefined);
+  if (!isSet(raw)) return undefined;
+  const args = readMap(ctx, raw, path);
+  if (!args) return undefined;
+  for (const key of Object.keys(args)) {
+    if (key !== "lowest_latency_buffer") warn(ctx, keyPath(path, key), "not supported by switchyard; ignored");
+  }
+  const buffer = field(args, "lowest_latency_buffer");
+  return isSet(buffer) ? readNumber(ctx, buffer, keyPath(path, "lowest_latency_buffer"), { min: 0 }) : undefined;
+}
+
 function readStrategy(ctx: Context, s: Sections): string {
   const { raw, path } = pick(ctx, s, "routing_strategy", undefined);
   const strategy = readText(ctx, raw, path);
@@ -77,8 +95,11 @@ export function readRouterSettings(ctx: Context, s: Sections, groups: ModelGroup
   const allowedFails = get("allowed_fails");
   const cooldown = pick(ctx, s, "cooldown_time", undefined);
   const defaults = get("default_fallbacks");
+  const tagFiltering = pick(ctx, s, "enable_tag_filtering", undefined);
   return withoutUndefined({
     routingStrategy: readStrategy(ctx, s),
+    tagFiltering: readBoolean(ctx, tagFiltering.raw, tagFiltering.path) ?? false,
+    latencyBuffer: readLatencyBuffer(ctx, s),
     numRetries: readInteger(ctx, retries.raw, retries.path) ?? DEFAULT_NUM_RETRIES,
     timeoutMs: readSecondsAsMs(ctx, timeout.raw, timeout.path) ?? DEFAULT_TIMEOUT_MS,
     streamTimeoutMs: readSecondsAsMs(ctx, streamTimeout.raw, streamTimeout.path),

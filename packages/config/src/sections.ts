@@ -61,6 +61,8 @@ export const LITELLM_KEYS: KeySpec = {
 /** `router_settings`. */
 export const ROUTER_KEYS: KeySpec = {
   supported: ["routing_strategy", "num_retries", "timeout", "stream_timeout", "allowed_fails", "cooldown_time"].concat([
+    "routing_strategy_args",
+    "enable_tag_filtering",
     "fallbacks",
     "context_window_fallbacks",
     "content_policy_fallbacks",
@@ -69,9 +71,9 @@ export const ROUTER_KEYS: KeySpec = {
   unsupported: {
     ...ignored(["redis_host", "redis_password", "redis_port", "redis_db", "redis_url", "cache_kwargs"]),
     ...ignored(["enable_pre_call_checks", "enable_pre_call_check", "optional_pre_call_checks", "disable_cooldowns"]),
-    ...ignored(["enable_tag_filtering", "tag_filtering_match_any", "retry_policy", "allowed_fails_policy"]),
+    ...ignored(["tag_filtering_match_any", "retry_policy", "allowed_fails_policy"]),
     ...ignored(["default_max_parallel_requests", "default_priority", "polling_interval", "max_fallbacks"]),
-    ...ignored(["default_litellm_params", "debug_level", "client_ttl", "routing_strategy_args", "caching_groups"]),
+    ...ignored(["default_litellm_params", "debug_level", "client_ttl", "caching_groups"]),
     ...ignored(["set_verbose", "retry_after", "provider_budget_config", "model_group_retry_policy"]),
     ...ignored(["cache_responses", "deployment_affinity_ttl_seconds", "ignore_invalid_deployments"]),
     ...ignored(["search_tools", "guardrail_list", "router_general_settings", "alerting_config"]),

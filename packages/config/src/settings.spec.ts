@@ -9,6 +9,7 @@ describe("router settings", () => {
     const config = load(ONE_MODEL);
     assert.deepEqual(config.router, {
       routingStrategy: "simple-shuffle",
+      tagFiltering: false,
       numRetries: 2,
       timeoutMs: 600_000,
       fallbacks: [],
@@ -25,6 +26,8 @@ describe("router settings", () => {
         yaml`
       router_settings:
         routing_strategy: least-busy
+        routing_strategy_args: { lowest_latency_buffer: 0.25, ttl: 60 }
+        enable_tag_filtering: true
         num_retries: 3
         timeout: 30
         stream_timeout: 5
@@ -32,8 +35,14 @@ describe("router settings", () => {
         cooldown_time: 30
     `,
     );
+    assert.deepEqual(
+      config.warnings.map((w) => w.message),
+      ["router_settings.routing_strategy_args.ttl: not supported by switchyard; ignored"],
+    );
     assert.deepEqual(config.router, {
       routingStrategy: "least-busy",
+      tagFiltering: true,
+      latencyBuffer: 0.25,
       numRetries: 3,
       timeoutMs: 30_000,
       streamTimeoutMs: 5_000,

@@ -48,6 +48,10 @@ export interface FallbackRule {
 /** Routing and resilience settings (`router_settings`, with `litellm_settings` as LiteLLM reads it). */
 export interface RouterSettings {
   readonly routingStrategy: string;
+  /** `enable_tag_filtering`: request tags narrow a group to the deployments sharing one (default false, as LiteLLM). */
+  readonly tagFiltering?: boolean;
+  /** `routing_strategy_args.lowest_latency_buffer`: latency-based routing's tolerance band, a fraction >= 0. */
+  readonly latencyBuffer?: number;
   readonly numRetries: number;
   /** Per-attempt timeout. */
   readonly timeoutMs: number;

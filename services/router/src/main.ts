@@ -14,7 +14,8 @@ await main(log, async () => {
   const breakers = createBreakers(breakerOptions(settings.config.router), log);
   const pool = createWorkerPool(settings.workerAddresses);
   const stats = createStats();
-  const picker = createPicker(settings.config.router.routingStrategy, stats);
+  const { routingStrategy, latencyBuffer } = settings.config.router;
+  const picker = createPicker(routingStrategy, stats, latencyBuffer === undefined ? {} : { latencyBuffer });
   await serve({
     ...settings,
     log,

@@ -49,7 +49,7 @@ describe("route", () => {
   it("routes a tagged request to the tagged deployment, and records each attempt for the strategies", async () => {
     const tagged = { ...dep("t", 1), tags: ["eu"] };
     const stats = createStats();
-    const d = { ...deps(), groups: createModelGroups([dep("t", 0), tagged]), stats };
+    const d = { ...deps({ tagFiltering: true }), groups: createModelGroups([dep("t", 0), tagged]), stats };
     for (let i = 0; i < 20; i++) {
       const routed = await route("t", d, async () => "ok", undefined, ["eu"]);
       assert.equal(routed.deployment.id, "t/1");

@@ -89,7 +89,8 @@ export async function route<T>(
           attempts,
           lastId,
         );
-      const healthy = byTags(group.deployments, tags).filter((d) => !breakers.isOpen(d.id));
+      const eligible = settings.tagFiltering ? byTags(group.deployments, tags) : group.deployments;
+      const healthy = eligible.filter((d) => !breakers.isOpen(d.id));
       if (healthy.length === 0) {
         last = unavailable(`every deployment of "${name}" is cooling down after failures`);
         break;

@@ -28,6 +28,7 @@ model_list:
     model_info: { id: regional-default }
 router_settings:
   routing_strategy: cost-based-routing
+  enable_tag_filtering: true
   num_retries: 0
 general_settings:
   master_key: os.environ/SWITCHYARD_MASTER_KEY
