@@ -96,10 +96,12 @@ export function readRouterSettings(ctx: Context, s: Sections, groups: ModelGroup
   const cooldown = pick(ctx, s, "cooldown_time", undefined);
   const defaults = get("default_fallbacks");
   const tagFiltering = pick(ctx, s, "enable_tag_filtering", undefined);
+  const retryAfter = pick(ctx, s, "retry_after", undefined);
   return withoutUndefined({
     routingStrategy: readStrategy(ctx, s),
     tagFiltering: readBoolean(ctx, tagFiltering.raw, tagFiltering.path) ?? false,
     latencyBuffer: readLatencyBuffer(ctx, s),
+    retryAfterSeconds: readNumber(ctx, retryAfter.raw, retryAfter.path, { min: 0, max: 60 }),
     numRetries: readInteger(ctx, retries.raw, retries.path) ?? DEFAULT_NUM_RETRIES,
     timeoutMs: readSecondsAsMs(ctx, timeout.raw, timeout.path) ?? DEFAULT_TIMEOUT_MS,
     streamTimeoutMs: readSecondsAsMs(ctx, streamTimeout.raw, streamTimeout.path),

@@ -63,6 +63,7 @@ export const ROUTER_KEYS: KeySpec = {
   supported: ["routing_strategy", "num_retries", "timeout", "stream_timeout", "allowed_fails", "cooldown_time"].concat([
     "routing_strategy_args",
     "enable_tag_filtering",
+    "retry_after",
     "fallbacks",
     "context_window_fallbacks",
     "content_policy_fallbacks",
@@ -74,7 +75,7 @@ export const ROUTER_KEYS: KeySpec = {
     ...ignored(["tag_filtering_match_any", "retry_policy", "allowed_fails_policy"]),
     ...ignored(["default_max_parallel_requests", "default_priority", "polling_interval", "max_fallbacks"]),
     ...ignored(["default_litellm_params", "debug_level", "client_ttl", "caching_groups"]),
-    ...ignored(["set_verbose", "retry_after", "provider_budget_config", "model_group_retry_policy"]),
+    ...ignored(["set_verbose", "provider_budget_config", "model_group_retry_policy"]),
     ...ignored(["cache_responses", "deployment_affinity_ttl_seconds", "ignore_invalid_deployments"]),
     ...ignored(["search_tools", "guardrail_list", "router_general_settings", "alerting_config"]),
     model_group_alias: "requests must name a model_name",

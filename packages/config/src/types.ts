@@ -52,6 +52,8 @@ export interface RouterSettings {
   readonly tagFiltering?: boolean;
   /** `routing_strategy_args.lowest_latency_buffer`: latency-based routing's tolerance band, a fraction >= 0. */
   readonly latencyBuffer?: number;
+  /** `retry_after`: the least time (seconds) before a retry within a model group. */
+  readonly retryAfterSeconds?: number;
   readonly numRetries: number;
   /** Per-attempt timeout. */
   readonly timeoutMs: number;

@@ -5,7 +5,7 @@ import { llm } from "@switchyard/proto";
 import { createLogger, GatewayError } from "@switchyard/runtime";
 import { createBreakers } from "./breakers.js";
 import { createModelGroups, fallbackChain, pickWeighted } from "./groups.js";
-import { type RoutingFailed, route } from "./route.js";
+import { RETRY_BUDGET_FLOOR, type RoutingFailed, retryDelayMs, route } from "./route.js";
 import { createStats } from "./stats.js";
 
 const dep = (modelName: string, n = 0, weight = 1): Deployment => ({
@@ -57,6 +57,62 @@ describe("route", () => {
     assert.equal(stats.requestsLastMinute("t/1"), 20);
     assert.equal(stats.inFlight("t/1"), 0);
     assert.ok((stats.latencyMs("t/1") ?? -1) >= 0);
+  });
+
+  it("backs off before a retry, honours a short Retry-After and skips to the fallbacks on a long one", async () => {
+    assert.equal(
+      retryDelayMs(1, undefined, 0, () => 1),
+      50,
+    );
+    assert.equal(
+      retryDelayMs(3, undefined, 0, () => 1),
+      200,
+    );
+    assert.equal(
+      retryDelayMs(20, undefined, 0, () => 1),
+      2_000,
+      "capped",
+    );
+    assert.equal(
+      retryDelayMs(1, undefined, 300, () => 0),
+      300,
+      "router_settings.retry_after is the least wait",
+    );
+    const limited = (seconds: number) =>
+      new GatewayError({ class: llm.ErrorClass.RATE_LIMITED, message: "slow down", retryAfterSeconds: seconds });
+    assert.equal(
+      retryDelayMs(1, limited(2), 0, () => 0),
+      2_000,
+    );
+    assert.equal(
+      retryDelayMs(1, limited(30), 0, () => 0),
+      undefined,
+    );
+
+    const seen: string[] = [];
+    const started = Date.now();
+    const routed = await route("a", deps(), async ({ deployment }) => {
+      seen.push(deployment.id);
+      if (deployment.modelName === "a") throw limited(seen.length === 1 ? 0.2 : 60);
+      return "ok";
+    });
+    assert.equal(routed.value, "ok");
+    assert.equal(seen.length, 3, "retried after 0.2 s, then the 60 s Retry-After sent it to the fallback");
+    assert.ok(Date.now() - started >= 190, "waited for the Retry-After");
+  });
+
+  it("keeps retries within the deployment's retry budget, then falls back at once", async () => {
+    const stats = createStats();
+    for (let i = 0; i < RETRY_BUDGET_FLOOR; i++) stats.retried("a/0");
+    for (let i = 0; i < RETRY_BUDGET_FLOOR; i++) stats.retried("a/1");
+    const seen: string[] = [];
+    const routed = await route("a", { ...deps(), stats }, async ({ deployment }) => {
+      seen.push(deployment.id);
+      if (deployment.modelName === "a") throw fail(llm.ErrorClass.UNAVAILABLE);
+      return "ok";
+    });
+    assert.equal(routed.value, "ok");
+    assert.equal(seen.length, 2, "no retry within a: straight from the first failure to the fallback");
   });
 
   it("moves on to the fallback group when the strategy has no deployment to offer", async () => {

@@ -49,6 +49,49 @@ export class RoutingFailed extends Error {
   }
 }
 
+/** First retry waits up to this long (full jitter), doubling per retry up to `BACKOFF_CAP_MS`. */
+const BACKOFF_BASE_MS = 50;
+const BACKOFF_CAP_MS = 2_000;
+/** The longest upstream Retry-After a retry waits for; a longer one moves on to the fallbacks instead. */
+export const RETRY_AFTER_CAP_MS = 10_000;
+/**
+ * The retry budget per deployment: retries in the last minute may reach this share of its requests (plus a floor for
+ * light traffic). Beyond it a failing group goes straight to its fallbacks, so an outage does not multiply load.
+ */
+export const RETRY_BUDGET_RATIO = 0.2;
+export const RETRY_BUDGET_FLOOR = 10;
+
+/** How long to wait before retry number `n` (1-based) after `last`; undefined when the wait would be too long. */
+export function retryDelayMs(
+  n: number,
+  last: GatewayError | undefined,
+  minMs: number,
+  random: () => number = Math.random,
+): number | undefined {
+  const backoff = random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (n - 1));
+  const asked = last?.detail.retryAfterSeconds;
+  if (asked !== undefined && asked * 1000 > RETRY_AFTER_CAP_MS) return undefined;
+  return Math.max(backoff, minMs, (asked ?? 0) * 1000);
+}
+
+/** Whether the retry budget of a deployment allows one more retry. */
+export function withinRetryBudget(stats: DeploymentStats, id: string): boolean {
+  return stats.retriesLastMinute(id) < Math.max(RETRY_BUDGET_FLOOR, RETRY_BUDGET_RATIO * stats.requestsLastMinute(id));
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
 function unavailable(message: string): GatewayError {
   return new GatewayError({ class: llm.ErrorClass.UNAVAILABLE, message });
 }
@@ -104,6 +147,16 @@ export async function route<T>(
           message: `every deployment of "${name}" is at its rpm limit`,
         });
         break;
+      }
+      if (i > 0) {
+        // A retry within the group: within the deployment's retry budget, after a backoff (or the upstream's
+        // Retry-After, when it asks for a wait we are willing to make); otherwise on to the fallbacks.
+        if (deps.stats && !withinRetryBudget(deps.stats, deployment.id)) break;
+        const wait = retryDelayMs(i, last, (settings.retryAfterSeconds ?? 0) * 1000, deps.random);
+        if (wait === undefined) break;
+        await sleep(wait, signal);
+        if (signal?.aborted) continue;
+        deps.stats?.retried(deployment.id);
       }
       tried.add(deployment.id);
       attempts++;

@@ -10,6 +10,8 @@ const WINDOW_SECONDS = 60;
 
 interface Entry {
   inFlight: number;
+  /** Retries sent per second over the last minute: [second, count] oldest first. */
+  retries: [number, number][];
   /** Moving average of attempt latency in ms; undefined until the first sample. */
   latencyMs: number | undefined;
   /** Requests per second over the last minute: [second, count] oldest first. */
@@ -25,6 +27,10 @@ export interface DeploymentStats {
   latencyMs(id: string): number | undefined;
   /** Attempts started in the last 60 seconds. */
   requestsLastMinute(id: string): number;
+  /** Counts a retry sent to `id` (an attempt after the request's first). */
+  retried(id: string): void;
+  /** Retries sent to `id` in the last 60 seconds. */
+  retriesLastMinute(id: string): number;
 }
 
 /** Creates empty statistics; `now` is injectable for tests. */
@@ -33,23 +39,29 @@ export function createStats(now: () => number = Date.now): DeploymentStats {
   const entry = (id: string): Entry => {
     let e = entries.get(id);
     if (!e) {
-      e = { inFlight: 0, latencyMs: undefined, seconds: [] };
+      e = { inFlight: 0, latencyMs: undefined, seconds: [], retries: [] };
       entries.set(id, e);
     }
     return e;
   };
   const prune = (e: Entry, second: number) => {
-    while (e.seconds.length > 0 && (e.seconds[0] as [number, number])[0] <= second - WINDOW_SECONDS) e.seconds.shift();
+    for (const list of [e.seconds, e.retries]) {
+      while (list.length > 0 && (list[0] as [number, number])[0] <= second - WINDOW_SECONDS) list.shift();
+    }
   };
+  const count = (list: [number, number][], second: number) => {
+    const last = list[list.length - 1];
+    if (last && last[0] === second) last[1]++;
+    else list.push([second, 1]);
+  };
+  const total = (list: [number, number][]) => list.reduce((sum, [, n]) => sum + n, 0);
   return {
     begin(id) {
       const e = entry(id);
       e.inFlight++;
       const second = Math.floor(now() / 1000);
       prune(e, second);
-      const last = e.seconds[e.seconds.length - 1];
-      if (last && last[0] === second) last[1]++;
-      else e.seconds.push([second, 1]);
+      count(e.seconds, second);
       let ended = false;
       return ({ ok, latencyMs }) => {
         if (ended) return;
@@ -64,9 +76,19 @@ export function createStats(now: () => number = Date.now): DeploymentStats {
       const e = entries.get(id);
       if (!e) return 0;
       prune(e, Math.floor(now() / 1000));
-      let total = 0;
-      for (const [, count] of e.seconds) total += count;
-      return total;
+      return total(e.seconds);
+    },
+    retried(id) {
+      const e = entry(id);
+      const second = Math.floor(now() / 1000);
+      prune(e, second);
+      count(e.retries, second);
+    },
+    retriesLastMinute(id) {
+      const e = entries.get(id);
+      if (!e) return 0;
+      prune(e, Math.floor(now() / 1000));
+      return total(e.retries);
     },
   };
 }
