@@ -51,7 +51,7 @@ describe("route", () => {
     const stats = createStats();
     const d = { ...deps({ tagFiltering: true }), groups: createModelGroups([dep("t", 0), tagged]), stats };
     for (let i = 0; i < 20; i++) {
-      const routed = await route("t", d, async () => "ok", undefined, ["eu"]);
+      const routed = await route("t", d, async () => "ok", { tags: ["eu"] });
       assert.equal(routed.deployment.id, "t/1");
     }
     assert.equal(stats.requestsLastMinute("t/1"), 20);
@@ -113,6 +113,93 @@ describe("route", () => {
     });
     assert.equal(routed.value, "ok");
     assert.equal(seen.length, 2, "no retry within a: straight from the first failure to the fallback");
+  });
+
+  describe("three kinds of fallback", () => {
+    const kinds = () => ({
+      ...deps({
+        fallbacks: [{ from: "a", to: ["b"] }],
+        contextWindowFallbacks: [{ from: "a", to: ["long"] }],
+        contentPolicyFallbacks: [{ from: "a", to: ["lenient"] }],
+      }),
+      groups: createModelGroups([
+        dep("a", 0),
+        dep("b", 0),
+        dep("long", 0),
+        dep("lenient", 0),
+        { ...dep("small", 0), modelInfo: { max_input_tokens: 10 } },
+        { ...dep("small", 1), modelInfo: { max_input_tokens: 20 } },
+        { ...dep("big", 0), modelInfo: { max_input_tokens: 1_000 } },
+      ]),
+    });
+    const failingWith =
+      (cls: llm.ErrorClass, seen: string[]) =>
+      async ({ deployment }: { deployment: Deployment }) => {
+        seen.push(deployment.modelName);
+        if (deployment.modelName === "a") throw fail(cls);
+        return deployment.modelName;
+      };
+
+    it("each kind of failure takes its own fallbacks, and only its own", async () => {
+      const cases: [llm.ErrorClass, string, string[]][] = [
+        [llm.ErrorClass.CONTEXT_WINDOW_EXCEEDED, "long", ["a", "long"]],
+        [llm.ErrorClass.CONTENT_POLICY, "lenient", ["a", "lenient"]],
+        [llm.ErrorClass.UNAVAILABLE, "b", ["a", "a", "b"]],
+      ];
+      for (const [cls, expected, path] of cases) {
+        const seen: string[] = [];
+        const routed = await route("a", kinds(), failingWith(cls, seen));
+        assert.equal(routed.value, expected, llm.ErrorClass[cls]);
+        assert.deepEqual(seen, path, llm.ErrorClass[cls]);
+      }
+    });
+
+    it("without a rule for the kind, the provider's error is the answer", async () => {
+      for (const cls of [llm.ErrorClass.CONTEXT_WINDOW_EXCEEDED, llm.ErrorClass.CONTENT_POLICY]) {
+        const d = kinds();
+        await assert.rejects(
+          route("b", { ...d, groups: createModelGroups([dep("b", 0)]) }, async () => {
+            throw fail(cls);
+          }),
+          (err: RoutingFailed) => err.error.errorClass === cls && err.attempts === 1,
+        );
+      }
+    });
+
+    it("leaves out deployments whose declared context window the counted prompt exceeds, before sending", async () => {
+      const d = { ...kinds(), settings: settings({ contextWindowFallbacks: [{ from: "small", to: ["big"] }] }) };
+      const seen: string[] = [];
+      const run = async ({ deployment }: { deployment: Deployment }) => {
+        seen.push(deployment.id);
+        return deployment.id;
+      };
+      const fits = await route("small", d, run, { promptTokens: async () => 15 });
+      assert.equal(fits.value, "small/1", "only the deployment with room for 15 tokens");
+      const tooLong = await route("small", d, run, { promptTokens: async () => 500 });
+      assert.equal(tooLong.value, "big/0");
+      assert.deepEqual(seen, ["small/1", "big/0"], "nothing was sent to a deployment the prompt does not fit");
+      await assert.rejects(
+        route("big", d, run, { promptTokens: async () => 5_000 }),
+        (err: RoutingFailed) => err.error.errorClass === llm.ErrorClass.CONTEXT_WINDOW_EXCEEDED && err.attempts === 0,
+      );
+    });
+
+    it("never visits a group twice or more than six groups in all", async () => {
+      const loop = {
+        ...deps({ fallbacks: [{ from: "a", to: ["b"] }], contextWindowFallbacks: [{ from: "b", to: ["a"] }] }),
+        groups: createModelGroups([dep("a", 0), dep("b", 0)]),
+      };
+      const seen: string[] = [];
+      await assert.rejects(
+        route("a", loop, async ({ deployment }) => {
+          seen.push(deployment.modelName);
+          throw fail(
+            deployment.modelName === "a" ? llm.ErrorClass.UNAVAILABLE : llm.ErrorClass.CONTEXT_WINDOW_EXCEEDED,
+          );
+        }),
+      );
+      assert.deepEqual(seen, ["a", "a", "b"]);
+    });
   });
 
   it("moves on to the fallback group when the strategy has no deployment to offer", async () => {

@@ -1,4 +1,4 @@
-import type { Deployment, RouterSettings } from "@switchyard/config";
+import type { Deployment, FallbackRule, RouterSettings } from "@switchyard/config";
 import { llm } from "@switchyard/proto";
 import { GatewayError } from "@switchyard/runtime";
 import type { Breakers } from "./breakers.js";
@@ -102,14 +102,40 @@ function unavailable(message: string): GatewayError {
  * groups in order. Only retryable failures (429, 5xx, timeouts, connection errors) move on; any other
  * error is final. Deployments whose breaker is open are skipped without a call.
  */
+/** Per-request inputs of `route` besides the model and the attempt function. */
+export interface RouteOptions {
+  signal?: AbortSignal;
+  /** The request's tags, for tag-based routing. */
+  tags?: readonly string[];
+  /**
+   * Counts the request's prompt tokens, asked only when a deployment declares its context window
+   * (`model_info.max_input_tokens`): a prompt that does not fit is not sent there.
+   */
+  promptTokens?: () => Promise<number>;
+}
+
+/** Most groups a request visits: the requested one and up to five fallback groups. */
+const MAX_GROUPS = 6;
+
+/** The context window a deployment declares (`model_info.max_input_tokens`); undefined when it declares none. */
+function contextWindow(deployment: Deployment): number | undefined {
+  const value = deployment.modelInfo["max_input_tokens"];
+  return typeof value === "number" && Number.isSafeInteger(value) && value > 0 ? value : undefined;
+}
+
+/** The fallback groups configured for `group` under `rules`, or undefined when none are. */
+function fallbacksOf(group: string, rules: readonly FallbackRule[]): readonly string[] | undefined {
+  return rules.find((r) => r.from === group)?.to;
+}
+
 export async function route<T>(
   model: string,
   deps: RouteDeps,
   run: (attempt: Attempt) => Promise<T>,
-  signal?: AbortSignal,
-  tags: readonly string[] = [],
+  options: RouteOptions = {},
 ): Promise<Routed<T>> {
   const { groups, settings, breakers } = deps;
+  const { signal, tags = [] } = options;
   if (!groups.resolve(model)) {
     throw new RoutingFailed(
       new GatewayError({ class: llm.ErrorClass.NOT_FOUND, message: `model "${model}" does not exist`, param: "model" }),
@@ -120,20 +146,53 @@ export async function route<T>(
   let attempts = 0;
   let last: GatewayError | undefined;
   let lastId = "";
+  let prompt: Promise<number> | undefined;
+  const countPrompt = () => {
+    prompt ??= options.promptTokens ? options.promptTokens() : Promise.resolve(0);
+    return prompt;
+  };
+  // The groups still to visit. Retryable failures follow `fallbacks` (or `default_fallbacks`); a prompt too long for
+  // a group switches to its `context_window_fallbacks`, a content-filter refusal to its `content_policy_fallbacks`.
+  let queue = fallbackChain(model, settings.fallbacks, settings.defaultFallbacks, MAX_GROUPS - 1);
+  const visited = new Set<string>();
   let depth = -1;
-  for (const name of fallbackChain(model, settings.fallbacks, settings.defaultFallbacks)) {
+  const switchTo = (name: string, rules: readonly FallbackRule[]): boolean => {
+    const next = fallbacksOf(name, rules);
+    if (!next) return false;
+    queue = next.filter((g) => !visited.has(g)).slice(0, MAX_GROUPS - visited.size);
+    return true;
+  };
+  while (queue.length > 0 && visited.size < MAX_GROUPS) {
+    const name = queue.shift() as string;
+    if (visited.has(name)) continue;
+    visited.add(name);
     depth++;
     const group = groups.resolve(name);
     if (!group) continue;
-    for (let i = 0; i <= settings.numRetries; i++) {
+    const eligible = settings.tagFiltering ? byTags(group.deployments, tags) : group.deployments;
+    // Decided before sending: deployments whose declared context window the counted prompt exceeds are left out.
+    let fitting = eligible;
+    if (eligible.some((d) => contextWindow(d) !== undefined)) {
+      const tokens = await countPrompt();
+      fitting = eligible.filter((d) => tokens <= (contextWindow(d) ?? Number.POSITIVE_INFINITY));
+      if (fitting.length === 0) {
+        last = new GatewayError({
+          class: llm.ErrorClass.CONTEXT_WINDOW_EXCEEDED,
+          message: `the prompt (about ${tokens} tokens) exceeds the context window of every deployment of "${name}"`,
+        });
+        if (switchTo(name, settings.contextWindowFallbacks)) continue;
+        throw new RoutingFailed(last, attempts, lastId);
+      }
+    }
+    let switched = false;
+    for (let i = 0; i <= settings.numRetries && !switched; i++) {
       if (signal?.aborted)
         throw new RoutingFailed(
           new GatewayError({ class: llm.ErrorClass.CANCELLED, message: "request cancelled" }),
           attempts,
           lastId,
         );
-      const eligible = settings.tagFiltering ? byTags(group.deployments, tags) : group.deployments;
-      const healthy = eligible.filter((d) => !breakers.isOpen(d.id));
+      const healthy = fitting.filter((d) => !breakers.isOpen(d.id));
       if (healthy.length === 0) {
         last = unavailable(`every deployment of "${name}" is cooling down after failures`);
         break;
@@ -175,8 +234,16 @@ export async function route<T>(
         const error = isOpenBreaker(err)
           ? unavailable(`deployment "${deployment.id}" is cooling down`)
           : GatewayError.from(err);
-        if (!error.retryable) throw new RoutingFailed(error, attempts, deployment.id);
         last = error;
+        if (error.errorClass === llm.ErrorClass.CONTEXT_WINDOW_EXCEEDED) {
+          if (!switchTo(name, settings.contextWindowFallbacks)) throw new RoutingFailed(error, attempts, deployment.id);
+          switched = true;
+        } else if (error.errorClass === llm.ErrorClass.CONTENT_POLICY) {
+          if (!switchTo(name, settings.contentPolicyFallbacks)) throw new RoutingFailed(error, attempts, deployment.id);
+          switched = true;
+        } else if (!error.retryable) {
+          throw new RoutingFailed(error, attempts, deployment.id);
+        }
       }
     }
   }

@@ -1,7 +1,8 @@
 import { create } from "@bufbuild/protobuf";
+import { estimatePromptTokens } from "@switchyard/openai";
 import { llm, router, worker } from "@switchyard/proto";
 import { connect, type Encoded, GatewayError, type Logger } from "@switchyard/runtime";
-import { type Attempt, type RouteDeps, RoutingFailed, route } from "./route.js";
+import { type Attempt, type RouteDeps, type RouteOptions, RoutingFailed, route } from "./route.js";
 import type { WorkerPool } from "./workers.js";
 
 /** Dependencies of the router's Connect service. */
@@ -30,6 +31,16 @@ function attemptContext(req: router.ChatRequest | router.StreamChatRequest, atte
     requestedModel: req.request?.model ?? "",
     modelGroup: attempt.modelGroup,
     fallbackDepth: attempt.fallbackDepth,
+  };
+}
+
+/** The per-request routing inputs: cancellation, tags, and the prompt count for context-window checks. */
+function routeOptions(req: router.ChatRequest | router.StreamChatRequest, signal: AbortSignal): RouteOptions {
+  const request = req.request;
+  return {
+    signal,
+    tags: req.caller?.tags ?? [],
+    ...(request ? { promptTokens: () => estimatePromptTokens(request) } : {}),
   };
 }
 
@@ -130,8 +141,7 @@ export function routerRoutes(deps: RouterDeps, routes: connect.Routes = new Map(
               deps.pool.release(conn);
             }
           },
-          ctx.signal,
-          req.caller?.tags ?? [],
+          routeOptions(req, ctx.signal),
         );
         setRouteHeaders(ctx, routed.deployment.id, routed.attempts);
         // worker.ChatResponse and router.ChatResponse share one wire layout: forward the bytes as they are.
@@ -143,7 +153,7 @@ export function routerRoutes(deps: RouterDeps, routes: connect.Routes = new Map(
     async streamChat(req, ctx, sink) {
       try {
         const open = (attempt: Attempt) => openStream(deps, req, attempt, ctx.signal);
-        const routed = await route(req.request?.model ?? "", deps, open, ctx.signal, req.caller?.tags ?? []);
+        const routed = await route(req.request?.model ?? "", deps, open, routeOptions(req, ctx.signal));
         setRouteHeaders(ctx, routed.deployment.id, routed.attempts);
         await pipe(sink, routed.value);
       } catch (err) {
