@@ -400,6 +400,7 @@ function withHeaders(err: unknown, headers: Readonly<Record<string, string>>): G
 export function limitRouter(inner: RouterClient, limiter: Limiter): RouterClient {
   return {
     listModels: () => inner.listModels(),
+    listDeployments: () => inner.listDeployments(),
     async chat(request, ctx) {
       const ticket = await limiter.admit(request, ctx);
       if (!ticket) return inner.chat(request, ctx);

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { parseChatRequest, renderModelList } from "@switchyard/openai";
-import { llm } from "@switchyard/proto";
+import { llm, router } from "@switchyard/proto";
 import { type connect, GatewayError, type Logger } from "@switchyard/runtime";
 import { matchAdmin, serveAdmin } from "./admin.js";
 import { matchAudit, serveAudit } from "./audit.js";
@@ -66,6 +66,10 @@ async function handle(
       await requireAdmin(deps, req);
       return serveSpend(route === "GET /spend/logs" ? "logs" : "report", deps.metering, req, res, headers);
     }
+    case "GET /health/deployments": {
+      await requireAdmin(deps, req);
+      return sendJson(res, 200, JSON.stringify(renderDeployments(await deps.router.listDeployments())), headers);
+    }
     case "GET /models": {
       await deps.auth.authenticate(bearer(req.headers.authorization), "");
       return sendJson(res, 200, renderModelList(await deps.router.listModels()), headers);
@@ -86,6 +90,29 @@ async function handle(
       });
     }
   }
+}
+
+const BREAKER_NAMES: Readonly<Record<number, string>> = {
+  [router.BreakerState.CLOSED]: "closed",
+  [router.BreakerState.OPEN]: "open",
+  [router.BreakerState.HALF_OPEN]: "half-open",
+};
+
+/** `GET /health/deployments`: breakers, cooldowns and load of every deployment, as the answering router sees them. */
+function renderDeployments(deployments: readonly router.DeploymentState[]): object {
+  return {
+    deployments: deployments.map((d) => ({
+      id: d.id,
+      model_group: d.modelGroup,
+      provider: d.provider,
+      breaker: BREAKER_NAMES[d.breaker] ?? "closed",
+      cooldown_until: d.cooldownUntilMs > 0n ? new Date(Number(d.cooldownUntilMs)).toISOString() : null,
+      in_flight: d.inFlight,
+      latency_ms: Math.round(d.latencyMs * 1000) / 1000,
+      requests_last_minute: d.requestsLastMinute,
+      retries_last_minute: d.retriesLastMinute,
+    })),
+  };
 }
 
 /** Authenticates an admin call: the master key or an admin identity, else 401/403. */

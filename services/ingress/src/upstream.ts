@@ -8,6 +8,8 @@ export interface RouterClient {
   chat(request: llm.ChatCompletionRequest, ctx: CallContext): Promise<connect.UnaryResult<Encoded>>;
   streamChat(request: llm.ChatCompletionRequest, ctx: CallContext): connect.ServerStream<Encoded>;
   listModels(): Promise<llm.Model[]>;
+  /** What the router replica answering knows of each deployment (breakers, cooldowns, load). */
+  listDeployments(): Promise<router.DeploymentState[]>;
 }
 
 /** Per-request identity and cancellation. */
@@ -59,6 +61,15 @@ export function createRouterClient(client: connect.ConnectClient): RouterClient 
         },
       );
       return res.value.models;
+    },
+    async listDeployments() {
+      const res = await connect.callUnary(
+        client,
+        router.RouterService.method.listDeployments,
+        create(router.ListDeploymentsRequestSchema),
+        { deadline: Date.now() + 5_000 },
+      );
+      return res.value.deployments;
     },
   };
 }

@@ -1,6 +1,25 @@
 import type { RouterSettings } from "@switchyard/config";
-import { GatewayError, type Logger } from "@switchyard/runtime";
+import { llm } from "@switchyard/proto";
+import { GatewayError, Gauge, type Logger, metricsRegistry } from "@switchyard/runtime";
 import CircuitBreaker from "opossum";
+
+/** Cooldown after a 429 that said nothing about when to come back. */
+export const DEFAULT_COOLDOWN_MS = 5_000;
+/** The longest cooldown a Retry-After can ask for. */
+export const MAX_COOLDOWN_MS = 300_000;
+
+const breakerState = new Gauge({
+  name: "switchyard_router_breaker_state",
+  help: "Circuit breaker of each deployment: 0 closed, 1 half-open, 2 open.",
+  labelNames: ["deployment"],
+  registers: [metricsRegistry()],
+});
+const cooldownSeconds = new Gauge({
+  name: "switchyard_router_cooldown_seconds",
+  help: "Seconds a deployment still cools down after a 429 (0 when it does not).",
+  labelNames: ["deployment"],
+  registers: [metricsRegistry()],
+});
 
 /** Breaker options, explicit rather than opossum's defaults (which open on a single failure). */
 export interface BreakerOptions {
@@ -30,20 +49,34 @@ type Action = () => Promise<unknown>;
 export interface Breakers {
   /** Runs `action` through the deployment's breaker; rejects at once while it is open. */
   fire<T>(deploymentId: string, action: () => Promise<T>): Promise<T>;
-  /** True while the deployment's breaker is open (not half-open): calls would be refused. */
+  /** True while calls would be refused: the breaker is open (not half-open), or the deployment cools down. */
   isOpen(deploymentId: string): boolean;
   /** The state of every breaker, for diagnostics. */
   states(): Record<string, "closed" | "open" | "half-open">;
+  /** Unix ms until which the deployment cools down after a 429; 0 when it does not. */
+  cooldownUntil(deploymentId: string): number;
   shutdown(): void;
 }
 
 /**
- * Creates the breakers. Only retryable failures (5xx, timeouts, connection errors) count against a
- * deployment: a client's 4xx says nothing about the deployment's health. Deadlines are enforced by the
- * router itself, so opossum's own timeout is off.
+ * Creates the breakers. Only 5xx, timeouts and connection errors count against a deployment: a client's 4xx says
+ * nothing about its health, and a 429 puts it in a cooldown for the upstream's Retry-After (5 s without one, 300 s at
+ * most) instead. While half-open, exactly one probe goes through; only its success closes the breaker, and any
+ * failure — a 4xx or 429 included — opens it again for another `resetTimeout`. Deadlines are enforced by the router
+ * itself, so opossum's own timeout is off.
  */
-export function createBreakers(options: BreakerOptions, log: Logger): Breakers {
+export function createBreakers(options: BreakerOptions, log: Logger, now: () => number = Date.now): Breakers {
   const breakers = new Map<string, CircuitBreaker<[Action], unknown>>();
+  const cooldowns = new Map<string, number>();
+  const cooling = (id: string) => {
+    const until = cooldowns.get(id) ?? 0;
+    if (until > now()) return until;
+    if (until !== 0) {
+      cooldowns.delete(id);
+      cooldownSeconds.set({ deployment: id }, 0);
+    }
+    return 0;
+  };
   const get = (id: string) => {
     let breaker = breakers.get(id);
     if (!breaker) {
@@ -55,23 +88,51 @@ export function createBreakers(options: BreakerOptions, log: Logger): Breakers {
         rollingCountBuckets: 10,
         resetTimeout: options.resetTimeoutMs,
         allowWarmUp: false,
-        errorFilter: (err: unknown) => !GatewayError.from(err).retryable,
+        // Filtered errors count as successes, which would close a half-open breaker: during the probe, nothing is.
+        errorFilter: (err: unknown) => {
+          if (breakers.get(id)?.halfOpen) return false;
+          const error = GatewayError.from(err);
+          return !error.retryable || error.errorClass === llm.ErrorClass.RATE_LIMITED;
+        },
       });
-      breaker.on("open", () => log.warn({ deployment: id }, "circuit breaker opened"));
-      breaker.on("halfOpen", () => log.info({ deployment: id }, "circuit breaker half-open"));
-      breaker.on("close", () => log.info({ deployment: id }, "circuit breaker closed"));
+      breaker.on("open", () => {
+        breakerState.set({ deployment: id }, 2);
+        log.warn({ deployment: id }, "circuit breaker opened");
+      });
+      breaker.on("halfOpen", () => {
+        breakerState.set({ deployment: id }, 1);
+        log.info({ deployment: id }, "circuit breaker half-open");
+      });
+      breaker.on("close", () => {
+        breakerState.set({ deployment: id }, 0);
+        log.info({ deployment: id }, "circuit breaker closed");
+      });
+      breakerState.set({ deployment: id }, 0);
       breakers.set(id, breaker);
     }
     return breaker;
   };
   return {
-    fire<T>(id: string, action: () => Promise<T>) {
-      return get(id).fire(action) as Promise<T>;
+    async fire<T>(id: string, action: () => Promise<T>) {
+      try {
+        return (await get(id).fire(action)) as T;
+      } catch (err) {
+        const error = err instanceof Error && "code" in err ? undefined : GatewayError.from(err);
+        if (error?.errorClass === llm.ErrorClass.RATE_LIMITED) {
+          const asked = error.detail.retryAfterSeconds;
+          const ms = asked === undefined ? DEFAULT_COOLDOWN_MS : Math.min(MAX_COOLDOWN_MS, Math.max(0, asked * 1000));
+          cooldowns.set(id, now() + ms);
+          cooldownSeconds.set({ deployment: id }, ms / 1000);
+          log.info({ deployment: id, cooldownMs: ms }, "deployment cooling down after a 429");
+        }
+        throw err;
+      }
     },
     isOpen(id) {
       const breaker = breakers.get(id);
-      return breaker?.opened === true && !breaker.halfOpen;
+      return (breaker?.opened === true && !breaker.halfOpen) || cooling(id) > 0;
     },
+    cooldownUntil: (id) => cooling(id),
     states() {
       const out: Record<string, "closed" | "open" | "half-open"> = {};
       for (const [id, b] of breakers) out[id] = b.halfOpen ? "half-open" : b.opened ? "open" : "closed";

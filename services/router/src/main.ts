@@ -22,6 +22,7 @@ await main(log, async () => {
     serviceNames: ["switchyard.router.v1.RouterService"],
     connect: routerRoutes({
       groups: createModelGroups(settings.config.deployments),
+      deployments: settings.config.deployments,
       settings: settings.config.router,
       breakers,
       picker,

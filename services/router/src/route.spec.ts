@@ -257,9 +257,10 @@ describe("route", () => {
           calls++;
           throw fail(cls);
         }),
-        (err: RoutingFailed) => err.error.errorClass === cls && err.attempts === 4,
+        (err: RoutingFailed) => err.error.errorClass === cls && err.attempts === calls,
       );
-      assert.equal(calls, 4, "(1 + num_retries) attempts in each of a and b");
+      // (1 + num_retries) attempts in each of a and b; a 429 cools its deployment down, so b is not asked again.
+      assert.equal(calls, cls === llm.ErrorClass.RATE_LIMITED ? 3 : 4);
     });
   }
 

@@ -194,7 +194,8 @@ export async function route<T>(
         );
       const healthy = fitting.filter((d) => !breakers.isOpen(d.id));
       if (healthy.length === 0) {
-        last = unavailable(`every deployment of "${name}" is cooling down after failures`);
+        // After a failed attempt here (a 429 that cooled the deployment down, say), that failure is the answer.
+        if (i === 0 || !last) last = unavailable(`every deployment of "${name}" is cooling down after failures`);
         break;
       }
       const fresh = healthy.filter((d) => !tried.has(d.id));

@@ -1,4 +1,5 @@
 import { create } from "@bufbuild/protobuf";
+import type { Deployment } from "@switchyard/config";
 import { estimatePromptTokens } from "@switchyard/openai";
 import { llm, router, worker } from "@switchyard/proto";
 import { connect, type Encoded, GatewayError, type Logger } from "@switchyard/runtime";
@@ -7,6 +8,8 @@ import type { WorkerPool } from "./workers.js";
 
 /** Dependencies of the router's Connect service. */
 export interface RouterDeps extends RouteDeps {
+  /** Every deployment, for ListDeployments. */
+  deployments: readonly Deployment[];
   pool: WorkerPool;
   log: Logger;
   /** Unix seconds reported as `created` for every model group. */
@@ -159,6 +162,30 @@ export function routerRoutes(deps: RouterDeps, routes: connect.Routes = new Map(
       } catch (err) {
         throw failure(err, deps, req.requestId, ctx);
       }
+    },
+    listDeployments() {
+      const states = deps.breakers.states();
+      const breaker = (id: string) => {
+        const state = states[id];
+        if (state === "open") return router.BreakerState.OPEN;
+        if (state === "half-open") return router.BreakerState.HALF_OPEN;
+        return router.BreakerState.CLOSED;
+      };
+      return create(router.ListDeploymentsResponseSchema, {
+        deployments: deps.deployments.map((d) =>
+          create(router.DeploymentStateSchema, {
+            id: d.id,
+            modelGroup: d.modelName,
+            provider: d.provider,
+            breaker: breaker(d.id),
+            cooldownUntilMs: BigInt(deps.breakers.cooldownUntil(d.id)),
+            inFlight: deps.stats?.inFlight(d.id) ?? 0,
+            latencyMs: deps.stats?.latencyMs(d.id) ?? 0,
+            requestsLastMinute: deps.stats?.requestsLastMinute(d.id) ?? 0,
+            retriesLastMinute: deps.stats?.retriesLastMinute(d.id) ?? 0,
+          }),
+        ),
+      });
     },
     listModels() {
       const models = deps.groups.names().map((id) =>

@@ -43,6 +43,7 @@ async function startGrpcJs(): Promise<number> {
     chat: (call, callback) => callback(null, chat(call.request)),
     streamChat: (call) => call.destroy(unimplemented()),
     listModels: (_call, callback) => callback(unimplemented()),
+    listDeployments: (_call, callback) => callback(unimplemented()),
   });
   return bindServer(server, "127.0.0.1:0");
 }
@@ -63,6 +64,7 @@ async function startSwitchyardConnect(): Promise<number> {
     chat: async (request) => chat(request),
     streamChat: notInBenchmark,
     listModels: notInBenchmark,
+    listDeployments: notInBenchmark,
   });
   const server = createHttpServer({ keepAliveTimeout: 65_000 }, connect.createConnectHandler(routes));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

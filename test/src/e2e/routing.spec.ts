@@ -70,4 +70,30 @@ describe("routing strategies through the mesh", () => {
     // Without tags every deployment may serve; the strategy then picks the cheapest.
     assert.equal(await servedBy("regional"), "regional-eu");
   });
+
+  it("lists every deployment's breaker, cooldown and load at /health/deployments, for admins only", async () => {
+    const res = await fetch(`${mesh.restUrl}/health/deployments`, {
+      headers: { authorization: `Bearer ${MASTER_KEY}` },
+    });
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as { deployments: Array<Record<string, unknown>> };
+    const cheap = body.deployments.find((d) => d["id"] === "cheap");
+    assert.deepEqual(Object.keys(body.deployments[0] ?? {}), [
+      "id",
+      "model_group",
+      "provider",
+      "breaker",
+      "cooldown_until",
+      "in_flight",
+      "latency_ms",
+      "requests_last_minute",
+      "retries_last_minute",
+    ]);
+    assert.equal(body.deployments.length, 5);
+    assert.equal(cheap?.["breaker"], "closed");
+    assert.equal(cheap?.["cooldown_until"], null);
+    assert.ok((cheap?.["requests_last_minute"] as number) >= 20);
+    const anonymous = await fetch(`${mesh.restUrl}/health/deployments`);
+    assert.equal(anonymous.status, 401);
+  });
 });

@@ -2,8 +2,8 @@
 // @generated from file switchyard/router/v1/router.proto (package switchyard.router.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, Model } from "../../llm/v1/chat_pb.js";
 import { file_switchyard_llm_v1_chat } from "../../llm/v1/chat_pb.js";
 import type { Charge } from "../../metering/v1/usage_pb.js";
@@ -14,7 +14,102 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/router/v1/router.proto.
  */
 export const file_switchyard_router_v1_router: GenFile = /*@__PURE__*/
-  fileDesc("CiFzd2l0Y2h5YXJkL3JvdXRlci92MS9yb3V0ZXIucHJvdG8SFHN3aXRjaHlhcmQucm91dGVyLnYxIlsKBkNhbGxlchIOCgZrZXlfaWQYASABKAkSDwoHdGVhbV9pZBgCIAEoCRIPCgd1c2VyX2lkGAMgASgJEhEKCWtleV9hbGlhcxgEIAEoCRIMCgR0YWdzGAUgAygJIooBCgtDaGF0UmVxdWVzdBI5CgdyZXF1ZXN0GAEgASgLMiguc3dpdGNoeWFyZC5sbG0udjEuQ2hhdENvbXBsZXRpb25SZXF1ZXN0EhIKCnJlcXVlc3RfaWQYAiABKAkSLAoGY2FsbGVyGAMgASgLMhwuc3dpdGNoeWFyZC5yb3V0ZXIudjEuQ2FsbGVyInUKDENoYXRSZXNwb25zZRI1Cgpjb21wbGV0aW9uGAEgASgLMiEuc3dpdGNoeWFyZC5sbG0udjEuQ2hhdENvbXBsZXRpb24SLgoGY2hhcmdlGAIgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DaGFyZ2UikAEKEVN0cmVhbUNoYXRSZXF1ZXN0EjkKB3JlcXVlc3QYASABKAsyKC5zd2l0Y2h5YXJkLmxsbS52MS5DaGF0Q29tcGxldGlvblJlcXVlc3QSEgoKcmVxdWVzdF9pZBgCIAEoCRIsCgZjYWxsZXIYAyABKAsyHC5zd2l0Y2h5YXJkLnJvdXRlci52MS5DYWxsZXIiewoSU3RyZWFtQ2hhdFJlc3BvbnNlEjUKBWNodW5rGAEgASgLMiYuc3dpdGNoeWFyZC5sbG0udjEuQ2hhdENvbXBsZXRpb25DaHVuaxIuCgZjaGFyZ2UYAiABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNoYXJnZSITChFMaXN0TW9kZWxzUmVxdWVzdCI+ChJMaXN0TW9kZWxzUmVzcG9uc2USKAoGbW9kZWxzGAEgAygLMhguc3dpdGNoeWFyZC5sbG0udjEuTW9kZWwyogIKDVJvdXRlclNlcnZpY2USTQoEQ2hhdBIhLnN3aXRjaHlhcmQucm91dGVyLnYxLkNoYXRSZXF1ZXN0GiIuc3dpdGNoeWFyZC5yb3V0ZXIudjEuQ2hhdFJlc3BvbnNlEmEKClN0cmVhbUNoYXQSJy5zd2l0Y2h5YXJkLnJvdXRlci52MS5TdHJlYW1DaGF0UmVxdWVzdBooLnN3aXRjaHlhcmQucm91dGVyLnYxLlN0cmVhbUNoYXRSZXNwb25zZTABEl8KCkxpc3RNb2RlbHMSJy5zd2l0Y2h5YXJkLnJvdXRlci52MS5MaXN0TW9kZWxzUmVxdWVzdBooLnN3aXRjaHlhcmQucm91dGVyLnYxLkxpc3RNb2RlbHNSZXNwb25zZWIGcHJvdG8z", [file_switchyard_llm_v1_chat, file_switchyard_metering_v1_usage]);
+  fileDesc("CiFzd2l0Y2h5YXJkL3JvdXRlci92MS9yb3V0ZXIucHJvdG8SFHN3aXRjaHlhcmQucm91dGVyLnYxIhgKFkxpc3REZXBsb3ltZW50c1JlcXVlc3Qi9gEKD0RlcGxveW1lbnRTdGF0ZRIKCgJpZBgBIAEoCRITCgttb2RlbF9ncm91cBgCIAEoCRIQCghwcm92aWRlchgDIAEoCRIzCgdicmVha2VyGAQgASgOMiIuc3dpdGNoeWFyZC5yb3V0ZXIudjEuQnJlYWtlclN0YXRlEhkKEWNvb2xkb3duX3VudGlsX21zGAUgASgDEhEKCWluX2ZsaWdodBgGIAEoDRISCgpsYXRlbmN5X21zGAcgASgBEhwKFHJlcXVlc3RzX2xhc3RfbWludXRlGAggASgNEhsKE3JldHJpZXNfbGFzdF9taW51dGUYCSABKA0iVQoXTGlzdERlcGxveW1lbnRzUmVzcG9uc2USOgoLZGVwbG95bWVudHMYASADKAsyJS5zd2l0Y2h5YXJkLnJvdXRlci52MS5EZXBsb3ltZW50U3RhdGUiWwoGQ2FsbGVyEg4KBmtleV9pZBgBIAEoCRIPCgd0ZWFtX2lkGAIgASgJEg8KB3VzZXJfaWQYAyABKAkSEQoJa2V5X2FsaWFzGAQgASgJEgwKBHRhZ3MYBSADKAkiigEKC0NoYXRSZXF1ZXN0EjkKB3JlcXVlc3QYASABKAsyKC5zd2l0Y2h5YXJkLmxsbS52MS5DaGF0Q29tcGxldGlvblJlcXVlc3QSEgoKcmVxdWVzdF9pZBgCIAEoCRIsCgZjYWxsZXIYAyABKAsyHC5zd2l0Y2h5YXJkLnJvdXRlci52MS5DYWxsZXIidQoMQ2hhdFJlc3BvbnNlEjUKCmNvbXBsZXRpb24YASABKAsyIS5zd2l0Y2h5YXJkLmxsbS52MS5DaGF0Q29tcGxldGlvbhIuCgZjaGFyZ2UYAiABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNoYXJnZSKQAQoRU3RyZWFtQ2hhdFJlcXVlc3QSOQoHcmVxdWVzdBgBIAEoCzIoLnN3aXRjaHlhcmQubGxtLnYxLkNoYXRDb21wbGV0aW9uUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAIgASgJEiwKBmNhbGxlchgDIAEoCzIcLnN3aXRjaHlhcmQucm91dGVyLnYxLkNhbGxlciJ7ChJTdHJlYW1DaGF0UmVzcG9uc2USNQoFY2h1bmsYASABKAsyJi5zd2l0Y2h5YXJkLmxsbS52MS5DaGF0Q29tcGxldGlvbkNodW5rEi4KBmNoYXJnZRgCIAEoCzIeLnN3aXRjaHlhcmQubWV0ZXJpbmcudjEuQ2hhcmdlIhMKEUxpc3RNb2RlbHNSZXF1ZXN0Ij4KEkxpc3RNb2RlbHNSZXNwb25zZRIoCgZtb2RlbHMYASADKAsyGC5zd2l0Y2h5YXJkLmxsbS52MS5Nb2RlbCp8CgxCcmVha2VyU3RhdGUSHQoZQlJFQUtFUl9TVEFURV9VTlNQRUNJRklFRBAAEhgKFEJSRUFLRVJfU1RBVEVfQ0xPU0VEEAESFgoSQlJFQUtFUl9TVEFURV9PUEVOEAISGwoXQlJFQUtFUl9TVEFURV9IQUxGX09QRU4QAzKSAwoNUm91dGVyU2VydmljZRJNCgRDaGF0EiEuc3dpdGNoeWFyZC5yb3V0ZXIudjEuQ2hhdFJlcXVlc3QaIi5zd2l0Y2h5YXJkLnJvdXRlci52MS5DaGF0UmVzcG9uc2USYQoKU3RyZWFtQ2hhdBInLnN3aXRjaHlhcmQucm91dGVyLnYxLlN0cmVhbUNoYXRSZXF1ZXN0Giguc3dpdGNoeWFyZC5yb3V0ZXIudjEuU3RyZWFtQ2hhdFJlc3BvbnNlMAESXwoKTGlzdE1vZGVscxInLnN3aXRjaHlhcmQucm91dGVyLnYxLkxpc3RNb2RlbHNSZXF1ZXN0Giguc3dpdGNoeWFyZC5yb3V0ZXIudjEuTGlzdE1vZGVsc1Jlc3BvbnNlEm4KD0xpc3REZXBsb3ltZW50cxIsLnN3aXRjaHlhcmQucm91dGVyLnYxLkxpc3REZXBsb3ltZW50c1JlcXVlc3QaLS5zd2l0Y2h5YXJkLnJvdXRlci52MS5MaXN0RGVwbG95bWVudHNSZXNwb25zZWIGcHJvdG8z", [file_switchyard_llm_v1_chat, file_switchyard_metering_v1_usage]);
+
+/**
+ * @generated from message switchyard.router.v1.ListDeploymentsRequest
+ */
+export type ListDeploymentsRequest = Message<"switchyard.router.v1.ListDeploymentsRequest"> & {
+};
+
+/**
+ * Describes the message switchyard.router.v1.ListDeploymentsRequest.
+ * Use `create(ListDeploymentsRequestSchema)` to create a new message.
+ */
+export const ListDeploymentsRequestSchema: GenMessage<ListDeploymentsRequest> = /*@__PURE__*/
+  messageDesc(file_switchyard_router_v1_router, 0);
+
+/**
+ * One deployment as this router replica sees it.
+ *
+ * @generated from message switchyard.router.v1.DeploymentState
+ */
+export type DeploymentState = Message<"switchyard.router.v1.DeploymentState"> & {
+  /**
+   * The deployment id (`model_info.id`, else `<model_name>/<index>`).
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string model_group = 2;
+   */
+  modelGroup: string;
+
+  /**
+   * @generated from field: string provider = 3;
+   */
+  provider: string;
+
+  /**
+   * @generated from field: switchyard.router.v1.BreakerState breaker = 4;
+   */
+  breaker: BreakerState;
+
+  /**
+   * Unix ms until which the deployment is cooling down after a 429; 0 when it is not.
+   *
+   * @generated from field: int64 cooldown_until_ms = 5;
+   */
+  cooldownUntilMs: bigint;
+
+  /**
+   * @generated from field: uint32 in_flight = 6;
+   */
+  inFlight: number;
+
+  /**
+   * Moving average of successful attempts' latency in ms; 0 before the first.
+   *
+   * @generated from field: double latency_ms = 7;
+   */
+  latencyMs: number;
+
+  /**
+   * @generated from field: uint32 requests_last_minute = 8;
+   */
+  requestsLastMinute: number;
+
+  /**
+   * @generated from field: uint32 retries_last_minute = 9;
+   */
+  retriesLastMinute: number;
+};
+
+/**
+ * Describes the message switchyard.router.v1.DeploymentState.
+ * Use `create(DeploymentStateSchema)` to create a new message.
+ */
+export const DeploymentStateSchema: GenMessage<DeploymentState> = /*@__PURE__*/
+  messageDesc(file_switchyard_router_v1_router, 1);
+
+/**
+ * @generated from message switchyard.router.v1.ListDeploymentsResponse
+ */
+export type ListDeploymentsResponse = Message<"switchyard.router.v1.ListDeploymentsResponse"> & {
+  /**
+   * @generated from field: repeated switchyard.router.v1.DeploymentState deployments = 1;
+   */
+  deployments: DeploymentState[];
+};
+
+/**
+ * Describes the message switchyard.router.v1.ListDeploymentsResponse.
+ * Use `create(ListDeploymentsResponseSchema)` to create a new message.
+ */
+export const ListDeploymentsResponseSchema: GenMessage<ListDeploymentsResponse> = /*@__PURE__*/
+  messageDesc(file_switchyard_router_v1_router, 2);
 
 /**
  * Who is calling, as established by the policy service.
@@ -55,7 +150,7 @@ export type Caller = Message<"switchyard.router.v1.Caller"> & {
  * Use `create(CallerSchema)` to create a new message.
  */
 export const CallerSchema: GenMessage<Caller> = /*@__PURE__*/
-  messageDesc(file_switchyard_router_v1_router, 0);
+  messageDesc(file_switchyard_router_v1_router, 3);
 
 /**
  * A routed, non-streamed completion request.
@@ -84,7 +179,7 @@ export type ChatRequest = Message<"switchyard.router.v1.ChatRequest"> & {
  * Use `create(ChatRequestSchema)` to create a new message.
  */
 export const ChatRequestSchema: GenMessage<ChatRequest> = /*@__PURE__*/
-  messageDesc(file_switchyard_router_v1_router, 1);
+  messageDesc(file_switchyard_router_v1_router, 4);
 
 /**
  * A routed completion.
@@ -110,7 +205,7 @@ export type ChatResponse = Message<"switchyard.router.v1.ChatResponse"> & {
  * Use `create(ChatResponseSchema)` to create a new message.
  */
 export const ChatResponseSchema: GenMessage<ChatResponse> = /*@__PURE__*/
-  messageDesc(file_switchyard_router_v1_router, 2);
+  messageDesc(file_switchyard_router_v1_router, 5);
 
 /**
  * A routed, streamed completion request.
@@ -139,7 +234,7 @@ export type StreamChatRequest = Message<"switchyard.router.v1.StreamChatRequest"
  * Use `create(StreamChatRequestSchema)` to create a new message.
  */
 export const StreamChatRequestSchema: GenMessage<StreamChatRequest> = /*@__PURE__*/
-  messageDesc(file_switchyard_router_v1_router, 3);
+  messageDesc(file_switchyard_router_v1_router, 6);
 
 /**
  * One chunk of a routed stream.
@@ -165,7 +260,7 @@ export type StreamChatResponse = Message<"switchyard.router.v1.StreamChatRespons
  * Use `create(StreamChatResponseSchema)` to create a new message.
  */
 export const StreamChatResponseSchema: GenMessage<StreamChatResponse> = /*@__PURE__*/
-  messageDesc(file_switchyard_router_v1_router, 4);
+  messageDesc(file_switchyard_router_v1_router, 7);
 
 /**
  * Lists model groups.
@@ -180,7 +275,7 @@ export type ListModelsRequest = Message<"switchyard.router.v1.ListModelsRequest"
  * Use `create(ListModelsRequestSchema)` to create a new message.
  */
 export const ListModelsRequestSchema: GenMessage<ListModelsRequest> = /*@__PURE__*/
-  messageDesc(file_switchyard_router_v1_router, 5);
+  messageDesc(file_switchyard_router_v1_router, 8);
 
 /**
  * The model groups the router serves.
@@ -199,7 +294,46 @@ export type ListModelsResponse = Message<"switchyard.router.v1.ListModelsRespons
  * Use `create(ListModelsResponseSchema)` to create a new message.
  */
 export const ListModelsResponseSchema: GenMessage<ListModelsResponse> = /*@__PURE__*/
-  messageDesc(file_switchyard_router_v1_router, 6);
+  messageDesc(file_switchyard_router_v1_router, 9);
+
+/**
+ * The state of a deployment's circuit breaker.
+ *
+ * @generated from enum switchyard.router.v1.BreakerState
+ */
+export enum BreakerState {
+  /**
+   * @generated from enum value: BREAKER_STATE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Calls go through.
+   *
+   * @generated from enum value: BREAKER_STATE_CLOSED = 1;
+   */
+  CLOSED = 1,
+
+  /**
+   * Calls are refused without reaching the upstream until the reset time.
+   *
+   * @generated from enum value: BREAKER_STATE_OPEN = 2;
+   */
+  OPEN = 2,
+
+  /**
+   * One probe call may go through; its outcome closes or reopens the breaker.
+   *
+   * @generated from enum value: BREAKER_STATE_HALF_OPEN = 3;
+   */
+  HALF_OPEN = 3,
+}
+
+/**
+ * Describes the enum switchyard.router.v1.BreakerState.
+ */
+export const BreakerStateSchema: GenEnum<BreakerState> = /*@__PURE__*/
+  enumDesc(file_switchyard_router_v1_router, 0);
 
 /**
  * RouterService picks a deployment of the requested model group and runs the attempt on a provider
@@ -240,6 +374,17 @@ export const RouterService: GenService<{
     methodKind: "unary";
     input: typeof ListModelsRequestSchema;
     output: typeof ListModelsResponseSchema;
+  },
+  /**
+   * ListDeployments reports what this router replica knows of each deployment: breaker state, cooldown,
+   * load and latency. Each replica answers for itself.
+   *
+   * @generated from rpc switchyard.router.v1.RouterService.ListDeployments
+   */
+  listDeployments: {
+    methodKind: "unary";
+    input: typeof ListDeploymentsRequestSchema;
+    output: typeof ListDeploymentsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_switchyard_router_v1_router, 0);
