@@ -67,6 +67,8 @@ interface Opened {
   rest: AsyncIterator<Encoded>;
   first?: Encoded;
   release: () => void;
+  /** Longest silence between two chunks once the stream has started. */
+  idleMs: number;
 }
 
 /** Opens one streamed attempt and resolves once its first chunk (or its clean end) arrives. */
@@ -100,7 +102,8 @@ async function openStream(
   });
   try {
     const first = await Promise.race([rest.next(), timeout]);
-    return { stream, rest, first: first.done ? undefined : first.value, release };
+    const idleMs = attempt.deployment.streamTimeoutMs ?? deps.settings.streamTimeoutMs ?? attempt.timeoutMs;
+    return { stream, rest, first: first.done ? undefined : first.value, release, idleMs };
   } catch (err) {
     release();
     throw GatewayError.from(err);
@@ -109,11 +112,36 @@ async function openStream(
   }
 }
 
-/** Forwards a committed stream to the caller; the sink's backpressure paces the worker stream. */
+/** The next chunk of a committed stream, or a TIMEOUT when the upstream stays silent for `idleMs`. */
+async function nextWithin(opened: Opened): Promise<IteratorResult<Encoded>> {
+  let timer: NodeJS.Timeout | undefined;
+  const idle = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      opened.stream.cancel();
+      const seconds = Math.round(opened.idleMs / 100) / 10;
+      reject(
+        new GatewayError({
+          class: llm.ErrorClass.TIMEOUT,
+          message: `the upstream sent nothing for ${seconds} s in the middle of the stream (stream_timeout)`,
+        }),
+      );
+    }, opened.idleMs);
+  });
+  try {
+    return await Promise.race([opened.rest.next(), idle]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Forwards a committed stream to the caller; the sink's backpressure paces the worker stream. A stream that stalls
+ * longer than its idle timeout is cut with a TIMEOUT, which the ingress turns into an error event (never `[DONE]`).
+ */
 async function pipe(sink: connect.StreamSink<router.StreamChatResponse>, opened: Opened): Promise<void> {
   try {
     if (opened.first) await sink.write(opened.first);
-    for (let next = await opened.rest.next(); !next.done; next = await opened.rest.next()) {
+    for (let next = await nextWithin(opened); !next.done; next = await nextWithin(opened)) {
       await sink.write(next.value);
     }
   } finally {

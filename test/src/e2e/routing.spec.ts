@@ -26,6 +26,9 @@ model_list:
   - model_name: regional
     litellm_params: { model: mock/any, tags: [default], input_cost_per_token: 0.00003, output_cost_per_token: 0.00003 }
     model_info: { id: regional-default }
+  - model_name: stalling
+    litellm_params: { model: mock/stall, mock_chunks: 3, mock_latency_ms: 3000, stream_timeout: 0.5 }
+    model_info: { id: stalling }
 router_settings:
   routing_strategy: cost-based-routing
   enable_tag_filtering: true
@@ -89,11 +92,34 @@ describe("routing strategies through the mesh", () => {
       "requests_last_minute",
       "retries_last_minute",
     ]);
-    assert.equal(body.deployments.length, 5);
+    assert.equal(body.deployments.length, 6);
     assert.equal(cheap?.["breaker"], "closed");
     assert.equal(cheap?.["cooldown_until"], null);
     assert.ok((cheap?.["requests_last_minute"] as number) >= 20);
     const anonymous = await fetch(`${mesh.restUrl}/health/deployments`);
     assert.equal(anonymous.status, 401);
+  });
+
+  it("ends a stream that stalls after its first chunk with an error event within the idle timeout, never [DONE]", async () => {
+    const started = Date.now();
+    const res = await fetch(`${mesh.restUrl}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "stalling", stream: true, messages: [{ role: "user", content: "hi" }] }),
+    });
+    assert.equal(res.status, 200);
+    const text = await res.text();
+    const elapsed = Date.now() - started;
+    const events = text
+      .split("\n\n")
+      .filter((e) => e.startsWith("data: "))
+      .map((e) => e.slice(6));
+    assert.ok(events.length >= 2, text);
+    assert.ok(JSON.parse(events[0] as string).choices, "the first chunk came through");
+    const last = JSON.parse(events[events.length - 1] as string) as { error?: { code: string; message: string } };
+    assert.equal(last.error?.code, "timeout", text);
+    assert.match(last.error?.message ?? "", /stream_timeout/);
+    assert.ok(!text.includes("[DONE]"));
+    assert.ok(elapsed < 2_500, `ended after ${elapsed} ms, well before the 3 s stall was over`);
   });
 });
