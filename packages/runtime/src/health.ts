@@ -39,8 +39,17 @@ export function createHealth(services: readonly string[]): Health {
         reply(res, 200, { status: "ok" });
         return true;
       }
+      // LiteLLM's probe paths, so existing Kubernetes manifests keep working.
+      if (path === "/health/liveliness" || path === "/health/liveness") {
+        reply(res, 200, "I'm alive!");
+        return true;
+      }
       if (path === "/readyz") {
         reply(res, ready ? 200 : 503, { status: ready ? "ready" : "not ready" });
+        return true;
+      }
+      if (path === "/health/readiness") {
+        reply(res, ready ? 200 : 503, { status: ready ? "healthy" : "unhealthy" });
         return true;
       }
       return false;

@@ -45,6 +45,17 @@ describe("GET /metrics on the host", () => {
     assert.equal((await get(host, "/metrics", "POST")).status, 405);
     assert.deepEqual(await get(host, "/healthz"), { status: 200, type: "application/json", body: '{"status":"ok"}' });
     assert.equal((await get(host, "/readyz")).status, 503);
+    assert.deepEqual(await get(host, "/health/liveliness"), {
+      status: 200,
+      type: "application/json",
+      body: '"I\'m alive!"',
+    });
+    assert.equal((await get(host, "/health/liveness")).status, 200);
+    assert.deepEqual(await get(host, "/health/readiness"), {
+      status: 503,
+      type: "application/json",
+      body: '{"status":"unhealthy"}',
+    });
     assert.equal((await get(host, "/v1/models")).body, "fallback");
   });
 

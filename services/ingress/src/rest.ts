@@ -66,6 +66,10 @@ async function handle(
       await requireAdmin(deps, req);
       return serveSpend(route === "GET /spend/logs" ? "logs" : "report", deps.metering, req, res, headers);
     }
+    case "GET /health": {
+      await requireAdmin(deps, req);
+      return sendJson(res, 200, JSON.stringify(renderHealth(await deps.router.listDeployments())), headers);
+    }
     case "GET /health/deployments": {
       await requireAdmin(deps, req);
       return sendJson(res, 200, JSON.stringify(renderDeployments(await deps.router.listDeployments())), headers);
@@ -112,6 +116,29 @@ function renderDeployments(deployments: readonly router.DeploymentState[]): obje
       requests_last_minute: d.requestsLastMinute,
       retries_last_minute: d.retriesLastMinute,
     })),
+  };
+}
+
+/**
+ * LiteLLM's `GET /health`, from what the router knows (breakers and cooldowns) rather than from probe calls a client
+ * would pay for: a deployment is unhealthy while its breaker is not closed or it cools down after a 429.
+ */
+function renderHealth(deployments: readonly router.DeploymentState[]): object {
+  const healthy: object[] = [];
+  const unhealthy: object[] = [];
+  for (const d of deployments) {
+    const entry = { id: d.id, model: d.modelGroup, provider: d.provider };
+    if (d.breaker === router.BreakerState.OPEN || d.breaker === router.BreakerState.HALF_OPEN) {
+      unhealthy.push({ ...entry, error: `circuit breaker ${BREAKER_NAMES[d.breaker]}` });
+    } else if (d.cooldownUntilMs > BigInt(Date.now())) {
+      unhealthy.push({ ...entry, error: "cooling down after a 429" });
+    } else healthy.push(entry);
+  }
+  return {
+    healthy_endpoints: healthy,
+    unhealthy_endpoints: unhealthy,
+    healthy_count: healthy.length,
+    unhealthy_count: unhealthy.length,
   };
 }
 

@@ -98,6 +98,14 @@ describe("routing strategies through the mesh", () => {
     assert.ok((cheap?.["requests_last_minute"] as number) >= 20);
     const anonymous = await fetch(`${mesh.restUrl}/health/deployments`);
     assert.equal(anonymous.status, 401);
+
+    // LiteLLM's health paths: probes for Kubernetes, and /health from breaker state without probe calls.
+    const alive = await fetch(`${mesh.restUrl}/health/liveliness`);
+    assert.equal(await alive.json(), "I'm alive!");
+    assert.deepEqual(await (await fetch(`${mesh.restUrl}/health/readiness`)).json(), { status: "healthy" });
+    const health = await fetch(`${mesh.restUrl}/health`, { headers: { authorization: `Bearer ${MASTER_KEY}` } });
+    const report = (await health.json()) as { healthy_count: number; unhealthy_count: number };
+    assert.deepEqual([report.healthy_count, report.unhealthy_count], [6, 0]);
   });
 
   it("ends a stream that stalls after its first chunk with an error event within the idle timeout, never [DONE]", async () => {
