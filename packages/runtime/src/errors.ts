@@ -149,6 +149,17 @@ export type ErrorInit = Partial<Omit<llm.Error, "$typeName" | "$unknown">> & { c
  * The one error type inside Switchyard. It carries a classified switchyard.llm.v1.Error whose message
  * is safe to show a caller; the original error stays in `cause` for logs and never reaches the caller.
  */
+/**
+ * The message of an UNAVAILABLE that says the peer service itself could not take the call (unreachable, connection
+ * reset, draining, or an `unavailable` without a switchyard detail): nothing about the upstream behind it.
+ */
+export const PEER_UNAVAILABLE_MESSAGE = "upstream service unavailable";
+
+/** Whether `error` is the peer service failing to take a call, not an answer from behind it. */
+export function isPeerUnavailable(error: GatewayError): boolean {
+  return error.errorClass === ErrorClass.UNAVAILABLE && error.message === PEER_UNAVAILABLE_MESSAGE;
+}
+
 export class GatewayError extends Error {
   readonly detail: llm.Error;
   /** Response headers and trailers of the internal call that failed (route headers), empty otherwise. */
@@ -217,7 +228,7 @@ export class GatewayError extends Error {
     const code = isConnectCode(err.code) ? err.code : codeOfHttpStatus(httpStatus);
     const cls = FROM_GRPC[numberOfCode(code) as grpc.status] ?? ErrorClass.INTERNAL;
     const text = typeof err.message === "string" && err.message ? err.message : "internal error";
-    const message = cls === ErrorClass.UNAVAILABLE ? "upstream service unavailable" : text;
+    const message = cls === ErrorClass.UNAVAILABLE ? PEER_UNAVAILABLE_MESSAGE : text;
     return new GatewayError({ class: cls, message }, { cause: json, meta });
   }
 
@@ -250,6 +261,6 @@ export function fromServiceError(err: Pick<grpc.StatusObject, "code" | "details"
     }
   }
   const cls = FROM_GRPC[err.code] ?? ErrorClass.INTERNAL;
-  const message = cls === ErrorClass.UNAVAILABLE ? "upstream service unavailable" : err.details || "internal error";
+  const message = cls === ErrorClass.UNAVAILABLE ? PEER_UNAVAILABLE_MESSAGE : err.details || "internal error";
   return new GatewayError({ class: cls, message }, { cause: err });
 }

@@ -2,6 +2,7 @@ import type { RouterSettings } from "@switchyard/config";
 import { llm } from "@switchyard/proto";
 import { GatewayError, Gauge, type Logger, metricsRegistry } from "@switchyard/runtime";
 import CircuitBreaker from "opossum";
+import { NO_WORKER_CODE } from "./failover.js";
 
 /** Cooldown after a 429 that said nothing about when to come back. */
 export const DEFAULT_COOLDOWN_MS = 5_000;
@@ -92,6 +93,8 @@ export function createBreakers(options: BreakerOptions, log: Logger, now: () => 
         errorFilter: (err: unknown) => {
           if (breakers.get(id)?.halfOpen) return false;
           const error = GatewayError.from(err);
+          // No worker took the call: the deployment was never asked.
+          if (error.detail.code === NO_WORKER_CODE) return true;
           return !error.retryable || error.errorClass === llm.ErrorClass.RATE_LIMITED;
         },
       });

@@ -1,6 +1,7 @@
 import { createLogger, main, serve } from "@switchyard/runtime";
 import { breakerOptions, createBreakers } from "./breakers.js";
 import { readSettings } from "./config.js";
+import { createFailover } from "./failover.js";
 import { createModelGroups } from "./groups.js";
 import { routerRoutes } from "./server.js";
 import { createStats } from "./stats.js";
@@ -28,6 +29,7 @@ await main(log, async () => {
       picker,
       stats,
       pool,
+      failover: createFailover(pool),
       log,
       startedAt: Math.floor(Date.now() / 1000),
     }),

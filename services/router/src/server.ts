@@ -3,14 +3,17 @@ import type { Deployment } from "@switchyard/config";
 import { estimatePromptTokens } from "@switchyard/openai";
 import { llm, router, worker } from "@switchyard/proto";
 import { connect, type Encoded, GatewayError, type Logger } from "@switchyard/runtime";
+import type { Failover } from "./failover.js";
 import { type Attempt, type RouteDeps, type RouteOptions, RoutingFailed, route } from "./route.js";
-import type { WorkerPool } from "./workers.js";
+import type { WorkerConn, WorkerPool } from "./workers.js";
 
 /** Dependencies of the router's Connect service. */
 export interface RouterDeps extends RouteDeps {
   /** Every deployment, for ListDeployments. */
   deployments: readonly Deployment[];
   pool: WorkerPool;
+  /** Runs worker calls on the pool, passing over workers that cannot take them. */
+  failover: Failover;
   log: Logger;
   /** Unix seconds reported as `created` for every model group. */
   startedAt: number;
@@ -71,14 +74,27 @@ interface Opened {
   idleMs: number;
 }
 
-/** Opens one streamed attempt and resolves once its first chunk (or its clean end) arrives. */
-async function openStream(
+/**
+ * Opens one streamed attempt and resolves once its first chunk (or its clean end) arrives. A worker that cannot take
+ * the stream is passed over for the next one (failover.ts); the worker that does stays counted until the stream ends.
+ */
+function openStream(
   deps: RouterDeps,
   request: router.StreamChatRequest,
   attempt: Attempt,
   signal: AbortSignal,
 ): Promise<Opened> {
-  const conn = deps.pool.acquire();
+  return deps.failover.run((conn, keep) => openStreamOn(deps, conn, keep, request, attempt, signal));
+}
+
+async function openStreamOn(
+  deps: RouterDeps,
+  conn: WorkerConn,
+  keep: () => void,
+  request: router.StreamChatRequest,
+  attempt: Attempt,
+  signal: AbortSignal,
+): Promise<Opened> {
   let released = false;
   const release = () => {
     if (!released) deps.pool.release(conn);
@@ -103,9 +119,11 @@ async function openStream(
   try {
     const first = await Promise.race([rest.next(), timeout]);
     const idleMs = attempt.deployment.streamTimeoutMs ?? deps.settings.streamTimeoutMs ?? attempt.timeoutMs;
+    keep();
     return { stream, rest, first: first.done ? undefined : first.value, release, idleMs };
   } catch (err) {
-    release();
+    // The failover releases the worker of a stream that did not start.
+    released = true;
     throw GatewayError.from(err);
   } finally {
     clearTimeout(timer);
@@ -158,9 +176,8 @@ export function routerRoutes(deps: RouterDeps, routes: connect.Routes = new Map(
         const routed = await route(
           req.request?.model ?? "",
           deps,
-          async (attempt) => {
-            const conn = deps.pool.acquire();
-            try {
+          (attempt) =>
+            deps.failover.run(async (conn) => {
               const res = await connect.callUnaryRaw(
                 conn.client,
                 worker.ProviderWorkerService.method.chat,
@@ -168,10 +185,7 @@ export function routerRoutes(deps: RouterDeps, routes: connect.Routes = new Map(
                 { deadline: Date.now() + attempt.timeoutMs, signal: ctx.signal },
               );
               return res.value;
-            } finally {
-              deps.pool.release(conn);
-            }
-          },
+            }),
           routeOptions(req, ctx.signal),
         );
         setRouteHeaders(ctx, routed.deployment.id, routed.attempts);

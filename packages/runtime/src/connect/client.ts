@@ -2,7 +2,7 @@ import type { DescMethod, MessageShape } from "@bufbuild/protobuf";
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { llm } from "@switchyard/proto";
 import { Pool } from "undici";
-import { GatewayError } from "../errors.js";
+import { GatewayError, PEER_UNAVAILABLE_MESSAGE } from "../errors.js";
 import type { Encoded } from "../grpc.js";
 
 /** A keep-alive HTTP/1.1 connection pool to one internal Connect server. */
@@ -87,7 +87,7 @@ export function callAbort(options: CallOptions): CallAbort {
         return new GatewayError({ class: llm.ErrorClass.CANCELLED, message: "call cancelled" }, { cause: err });
       }
       return new GatewayError(
-        { class: llm.ErrorClass.UNAVAILABLE, message: "upstream service unavailable" },
+        { class: llm.ErrorClass.UNAVAILABLE, message: PEER_UNAVAILABLE_MESSAGE },
         { cause: err },
       );
     },
