@@ -131,3 +131,78 @@ describe("routing strategies through the mesh", () => {
     assert.ok(elapsed < 2_500, `ended after ${elapsed} ms, well before the 3 s stall was over`);
   });
 });
+
+/** Starts a mesh on `config`; the caller stops it. */
+async function meshWith(config: string): Promise<Mesh> {
+  const dir = mkdtempSync(join(tmpdir(), "switchyard-routing-e2e-"));
+  const configPath = join(dir, "config.yaml");
+  writeFileSync(configPath, config);
+  return startMesh({ configPath, env: { SWITCHYARD_MASTER_KEY: MASTER_KEY } });
+}
+
+/** Sends a chat completion to `target` and returns the deployment that served it. */
+async function servedOn(target: Mesh, model: string): Promise<string> {
+  const res = await fetch(`${target.restUrl}/v1/chat/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" },
+    body: JSON.stringify({ model, messages: [{ role: "user", content: "hi" }] }),
+  });
+  assert.equal(res.status, 200);
+  await res.text();
+  return res.headers.get("x-switchyard-deployment") ?? "";
+}
+
+describe("latency-based and least-busy routing under skew", () => {
+  it("latency-based-routing settles on the fast deployment", async () => {
+    const skewed = await meshWith(`
+model_list:
+  - model_name: g
+    litellm_params: { model: mock/slow, mock_latency_ms: 150 }
+    model_info: { id: slow }
+  - model_name: g
+    litellm_params: { model: mock/fast, mock_latency_ms: 5 }
+    model_info: { id: fast }
+router_settings:
+  routing_strategy: latency-based-routing
+general_settings:
+  master_key: os.environ/SWITCHYARD_MASTER_KEY
+`);
+    try {
+      // Both get measured first; from then on the fast one serves.
+      for (let i = 0; i < 4; i++) await servedOn(skewed, "g");
+      const served: string[] = [];
+      for (let i = 0; i < 20; i++) served.push(await servedOn(skewed, "g"));
+      assert.deepEqual([...new Set(served)], ["fast"]);
+    } finally {
+      await skewed.stop();
+    }
+  });
+
+  it("least-busy spreads concurrent slow requests over both deployments", async () => {
+    const busy = await meshWith(`
+model_list:
+  - model_name: g
+    litellm_params: { model: mock/a, mock_latency_ms: 300 }
+    model_info: { id: a }
+  - model_name: g
+    litellm_params: { model: mock/b, mock_latency_ms: 300 }
+    model_info: { id: b }
+  - model_name: g
+    litellm_params: { model: mock/c, mock_latency_ms: 300, weight: 100 }
+    model_info: { id: c }
+router_settings:
+  routing_strategy: least-busy
+general_settings:
+  master_key: os.environ/SWITCHYARD_MASTER_KEY
+`);
+    try {
+      const served = await Promise.all(Array.from({ length: 9 }, () => servedOn(busy, "g")));
+      const counts: Record<string, number> = {};
+      for (const id of served) counts[id] = (counts[id] ?? 0) + 1;
+      // Weight would send nearly all to c; least-busy gives each of the three its share.
+      assert.deepEqual(counts, { a: 3, b: 3, c: 3 });
+    } finally {
+      await busy.stop();
+    }
+  });
+});
