@@ -40,16 +40,18 @@ general_settings:
 let mesh: Mesh;
 
 before(async () => {
-  const dir = mkdtempSync(join(tmpdir(), "switchyard-routing-e2e-"));
-  const configPath = join(dir, "config.yaml");
-  writeFileSync(configPath, CONFIG);
-  mesh = await startMesh({ configPath, env: { SWITCHYARD_MASTER_KEY: MASTER_KEY } });
+  mesh = await meshWith(CONFIG);
 });
 after(() => mesh?.stop());
 
 /** Sends a chat completion and returns the deployment that served it. */
-async function servedBy(model: string, headers: Record<string, string> = {}, body: object = {}): Promise<string> {
-  const res = await fetch(`${mesh.restUrl}/v1/chat/completions`, {
+async function servedBy(
+  model: string,
+  headers: Record<string, string> = {},
+  body: object = {},
+  target: Mesh = mesh,
+): Promise<string> {
+  const res = await fetch(`${target.restUrl}/v1/chat/completions`, {
     method: "POST",
     headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json", ...headers },
     body: JSON.stringify({ model, messages: [{ role: "user", content: "hi" }], ...body }),
@@ -141,15 +143,8 @@ async function meshWith(config: string): Promise<Mesh> {
 }
 
 /** Sends a chat completion to `target` and returns the deployment that served it. */
-async function servedOn(target: Mesh, model: string): Promise<string> {
-  const res = await fetch(`${target.restUrl}/v1/chat/completions`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" },
-    body: JSON.stringify({ model, messages: [{ role: "user", content: "hi" }] }),
-  });
-  assert.equal(res.status, 200);
-  await res.text();
-  return res.headers.get("x-switchyard-deployment") ?? "";
+function servedOn(target: Mesh, model: string): Promise<string> {
+  return servedBy(model, {}, {}, target);
 }
 
 describe("latency-based and least-busy routing under skew", () => {
