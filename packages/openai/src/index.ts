@@ -4,7 +4,7 @@
 
 export { estimatePromptTokens, estimateTextTokens } from "./estimate.js";
 export { renderError, renderModelList } from "./render-error.js";
-export { MODELLED_FIELDS, parseChatRequest } from "./request-parse.js";
+export { MAX_CLIENT_FALLBACKS, MODELLED_FIELDS, parseChatRequest } from "./request-parse.js";
 export { chatRequestToJson } from "./request-render.js";
 export { parseChatChunk, parseChatCompletion } from "./response-parse.js";
 export { renderChatChunk, renderChatCompletion } from "./response-render.js";

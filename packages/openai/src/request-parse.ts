@@ -31,7 +31,11 @@ export const MODELLED_FIELDS: ReadonlySet<string> = new Set([
   "stream_options",
   "parallel_tool_calls",
   "reasoning_effort",
+  "fallbacks",
 ]);
+
+/** Most client-side fallbacks one request may name (the router visits at most five fallback groups anyway). */
+export const MAX_CLIENT_FALLBACKS = 5;
 
 const INT64_LIMIT = 2 ** 63;
 const STREAM_OPTION_KEYS = new Set(["include_usage"]);
@@ -82,7 +86,22 @@ function parseBody(body: unknown): llm.ChatCompletionRequest {
     includeUsage: parseStreamOptions(body, stream, rest),
     parallelToolCalls: f.boolean(body, "parallel_tool_calls", ""),
     reasoningEffort: f.string(body, "reasoning_effort", ""),
+    fallbacks: parseFallbacks(body),
     extraJson: toExtraJson(rest),
+  });
+}
+
+/** LiteLLM's client-side `fallbacks`: a list of model names (LiteLLM's per-fallback parameter objects are refused). */
+function parseFallbacks(body: JsonObject): string[] {
+  const value = body["fallbacks"];
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw f.fail("fallbacks", "expected a list of model names");
+  if (value.length > MAX_CLIENT_FALLBACKS) throw f.fail("fallbacks", `expected at most ${MAX_CLIENT_FALLBACKS} models`);
+  return value.map((name, i) => {
+    if (typeof name !== "string" || name === "" || name.length > 256) {
+      throw f.fail(itemPath("fallbacks", i), "expected a model name (a non-empty string of at most 256 characters)");
+    }
+    return name;
   });
 }
 

@@ -196,6 +196,32 @@ describe("normalisation", () => {
   });
 });
 
+describe("LiteLLM client-side fallbacks", () => {
+  const base = { model: "m", messages: [{ role: "user", content: "hi" }] };
+
+  it("takes the fallbacks list out of the request and never sends it upstream", () => {
+    const req = parseChatRequest({ ...base, fallbacks: ["b", "c"] });
+    assert.deepEqual(req.fallbacks, ["b", "c"]);
+    assert.equal(req.extraJson, "");
+    assert.equal("fallbacks" in chatRequestToJson(req, "m"), false);
+  });
+
+  it("refuses anything but a short list of model names, naming the field", () => {
+    const param = (body: object) => {
+      try {
+        parseChatRequest({ ...base, ...body });
+      } catch (err) {
+        return (err as { detail?: { param?: string } }).detail?.param;
+      }
+      return undefined;
+    };
+    assert.equal(param({ fallbacks: "b" }), "fallbacks");
+    assert.equal(param({ fallbacks: ["a", "b", "c", "d", "e", "f"] }), "fallbacks");
+    assert.equal(param({ fallbacks: ["a", { model: "b" }] }), "fallbacks[1]");
+    assert.equal(param({ fallbacks: [""] }), "fallbacks[0]");
+  });
+});
+
 describe("LiteLLM request tags", () => {
   const base = { model: "m", messages: [{ role: "user", content: "hi" }] };
 

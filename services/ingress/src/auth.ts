@@ -167,3 +167,24 @@ export function bearer(header: string | undefined): string | undefined {
   const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
   return match?.[1];
 }
+
+/**
+ * Client-side fallbacks reach other model groups, so the caller must be allowed every one of them, exactly as if it
+ * had asked for it: a refused one is a 403 naming `fallbacks` (field `param` when given, e.g. `request.fallbacks`).
+ */
+export async function authorizeFallbacks(
+  auth: Authenticator,
+  credential: string | undefined,
+  fallbacks: readonly string[],
+  param = "fallbacks",
+): Promise<void> {
+  for (const model of fallbacks) {
+    try {
+      await auth.authenticate(credential, model);
+    } catch (err) {
+      const error = GatewayError.from(err);
+      if (error.errorClass !== llm.ErrorClass.PERMISSION_DENIED) throw error;
+      throw new GatewayError({ ...error.detail, message: `${param}: ${error.message}`, param }, { cause: err });
+    }
+  }
+}

@@ -2,7 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { gateway, type llm } from "@switchyard/proto";
 import { addService, drained, GatewayError, type Logger } from "@switchyard/runtime";
-import { type Authenticator, bearer } from "./auth.js";
+import { type Authenticator, authorizeFallbacks, bearer } from "./auth.js";
 import { RATE_LIMIT_HEADERS } from "./limits.js";
 import { requestIdFrom } from "./request-id.js";
 import { parseTags, TAGS_HEADER } from "./tags.js";
@@ -42,7 +42,9 @@ async function prepare(
 ): Promise<[llm.ChatCompletionRequest, CallContext]> {
   const valid = validateChatRequest(request);
   valid.stream = stream;
-  const principal = await deps.auth.authenticate(bearer(metadataValue(call.metadata, "authorization")), valid.model);
+  const credential = bearer(metadataValue(call.metadata, "authorization"));
+  const principal = await deps.auth.authenticate(credential, valid.model);
+  await authorizeFallbacks(deps.auth, credential, valid.fallbacks, "request.fallbacks");
   const controller = new AbortController();
   call.once("cancelled", () => controller.abort());
   const requestId = requestIdFrom(metadataValue(call.metadata, "x-request-id"));

@@ -4,7 +4,7 @@ import { llm, router } from "@switchyard/proto";
 import { type connect, GatewayError, type Logger } from "@switchyard/runtime";
 import { matchAdmin, serveAdmin } from "./admin.js";
 import { matchAudit, serveAudit } from "./audit.js";
-import { type Authenticator, bearer } from "./auth.js";
+import { type Authenticator, authorizeFallbacks, bearer } from "./auth.js";
 import { completeChat, streamChat } from "./chat-rest.js";
 import { parseJson, readBody, sendError, sendJson } from "./http-io.js";
 import { requestIdFrom } from "./request-id.js";
@@ -179,6 +179,7 @@ async function chat(
   const principal = await deps.auth.authenticate(credential, typeof model === "string" ? model : "");
   if (malformed) throw malformed;
   const request = parseChatRequest(json);
+  await authorizeFallbacks(deps.auth, credential, request.fallbacks);
   const controller = new AbortController();
   // A client that goes away cancels the router call, which cancels the worker and the upstream request.
   res.on("close", () => {

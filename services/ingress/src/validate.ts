@@ -1,4 +1,4 @@
-import { isRequestTag, MAX_REQUEST_TAGS, REQUEST_TAG_RULE } from "@switchyard/openai";
+import { isRequestTag, MAX_CLIENT_FALLBACKS, MAX_REQUEST_TAGS, REQUEST_TAG_RULE } from "@switchyard/openai";
 import type { llm } from "@switchyard/proto";
 import { invalidRequest } from "@switchyard/runtime";
 
@@ -33,6 +33,14 @@ export function validateChatRequest(
   }
   req.tags.forEach((tag, i) => {
     if (!isRequestTag(tag)) throw invalidRequest(`${prefix}tags[${i}]: expected ${REQUEST_TAG_RULE}`, `${prefix}tags`);
+  });
+  if (req.fallbacks.length > MAX_CLIENT_FALLBACKS) {
+    throw invalidRequest(`${prefix}fallbacks: expected at most ${MAX_CLIENT_FALLBACKS} models`, `${prefix}fallbacks`);
+  }
+  req.fallbacks.forEach((name, i) => {
+    if (name === "" || name.length > 256) {
+      throw invalidRequest(`${prefix}fallbacks[${i}]: expected a model name`, `${prefix}fallbacks`);
+    }
   });
   if (req.extraJson) {
     try {

@@ -202,6 +202,23 @@ describe("route", () => {
     });
   });
 
+  it("uses the client's fallbacks in place of the configured ones", async () => {
+    const d = { ...deps(), groups: createModelGroups([dep("a", 0), dep("b", 0), dep("c", 0)]) };
+    const seen: string[] = [];
+    const routed = await route(
+      "a",
+      d,
+      async ({ deployment }) => {
+        seen.push(deployment.modelName);
+        if (deployment.modelName === "a") throw fail(llm.ErrorClass.UNAVAILABLE);
+        return deployment.modelName;
+      },
+      { fallbacks: ["c"] },
+    );
+    assert.equal(routed.value, "c");
+    assert.deepEqual(seen, ["a", "a", "c"], "the configured fallback b was not used");
+  });
+
   it("moves on to the fallback group when the strategy has no deployment to offer", async () => {
     const picker = { pick: (c: readonly Deployment[]) => (c[0]?.modelName === "a" ? undefined : c[0]) };
     const routed = await route("a", { ...deps(), picker }, async ({ deployment }) => deployment.id);

@@ -112,6 +112,8 @@ export interface RouteOptions {
    * (`model_info.max_input_tokens`): a prompt that does not fit is not sent there.
    */
   promptTokens?: () => Promise<number>;
+  /** Client-side fallbacks (the request's `fallbacks`): used in place of the configured `fallbacks` when given. */
+  fallbacks?: readonly string[];
 }
 
 /** Most groups a request visits: the requested one and up to five fallback groups. */
@@ -153,7 +155,10 @@ export async function route<T>(
   };
   // The groups still to visit. Retryable failures follow `fallbacks` (or `default_fallbacks`); a prompt too long for
   // a group switches to its `context_window_fallbacks`, a content-filter refusal to its `content_policy_fallbacks`.
-  let queue = fallbackChain(model, settings.fallbacks, settings.defaultFallbacks, MAX_GROUPS - 1);
+  let queue =
+    options.fallbacks && options.fallbacks.length > 0
+      ? [model, ...options.fallbacks.filter((g) => g !== model)].slice(0, MAX_GROUPS)
+      : fallbackChain(model, settings.fallbacks, settings.defaultFallbacks, MAX_GROUPS - 1);
   const visited = new Set<string>();
   let depth = -1;
   const switchTo = (name: string, rules: readonly FallbackRule[]): boolean => {

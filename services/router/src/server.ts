@@ -46,7 +46,7 @@ function routeOptions(req: router.ChatRequest | router.StreamChatRequest, signal
   return {
     signal,
     tags: req.caller?.tags ?? [],
-    ...(request ? { promptTokens: () => estimatePromptTokens(request) } : {}),
+    ...(request ? { promptTokens: () => estimatePromptTokens(request), fallbacks: request.fallbacks } : {}),
   };
 }
 

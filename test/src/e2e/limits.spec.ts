@@ -212,6 +212,16 @@ describe("limits across two ingress and two policy processes", () => {
     assert.ok(after <= 1_000, `refused after ${after} ms`);
   });
 
+  it("allows client-side fallbacks only to models the key may call", async () => {
+    const key = await newKey({ models: [FAST] });
+    const refused = await chat(urls[0] as string, key.secret, FAST, { fallbacks: [PRICED] });
+    assert.equal(refused.status, 403, JSON.stringify(refused.json));
+    assert.equal(refused.json.error?.param, "fallbacks");
+    assert.match(refused.json.error?.message ?? "", /mock-priced/);
+    const allowed = await chat(urls[1] as string, key.secret, FAST, { fallbacks: [FAST] });
+    assert.equal(allowed.status, 200, JSON.stringify(allowed.json));
+  });
+
   it("limits the gRPC API through the same admission, unary and streamed", async () => {
     const key = await newKey({ rpm_limit: 2 });
     const clients = gw.mesh.grpcAddresses.map((address) => createClient(address));

@@ -26,6 +26,9 @@ model_list:
   - model_name: regional
     litellm_params: { model: mock/any, tags: [default], input_cost_per_token: 0.00003, output_cost_per_token: 0.00003 }
     model_info: { id: regional-default }
+  - model_name: broken
+    litellm_params: { model: mock/broken, mock_failure_rate: 1, mock_failure_status: 503 }
+    model_info: { id: broken }
   - model_name: stalling
     litellm_params: { model: mock/stall, mock_chunks: 3, mock_latency_ms: 3000, stream_timeout: 0.5 }
     model_info: { id: stalling }
@@ -68,6 +71,10 @@ describe("routing strategies through the mesh", () => {
     assert.deepEqual([...served], ["cheap"]);
   });
 
+  it("follows the client's fallbacks (LiteLLM's request field) when the requested group fails", async () => {
+    assert.equal(await servedBy("broken", {}, { fallbacks: ["priced"] }), "cheap");
+  });
+
   it("tags select deployments (header or metadata.tags), falling back to the default-tagged one", async () => {
     assert.equal(await servedBy("regional", { "x-switchyard-tags": "us" }), "regional-us");
     assert.equal(await servedBy("regional", {}, { metadata: { tags: ["eu"] } }), "regional-eu");
@@ -94,7 +101,7 @@ describe("routing strategies through the mesh", () => {
       "requests_last_minute",
       "retries_last_minute",
     ]);
-    assert.equal(body.deployments.length, 6);
+    assert.equal(body.deployments.length, 7);
     assert.equal(cheap?.["breaker"], "closed");
     assert.equal(cheap?.["cooldown_until"], null);
     assert.ok((cheap?.["requests_last_minute"] as number) >= 20);
@@ -107,7 +114,7 @@ describe("routing strategies through the mesh", () => {
     assert.deepEqual(await (await fetch(`${mesh.restUrl}/health/readiness`)).json(), { status: "healthy" });
     const health = await fetch(`${mesh.restUrl}/health`, { headers: { authorization: `Bearer ${MASTER_KEY}` } });
     const report = (await health.json()) as { healthy_count: number; unhealthy_count: number };
-    assert.deepEqual([report.healthy_count, report.unhealthy_count], [6, 0]);
+    assert.deepEqual([report.healthy_count, report.unhealthy_count], [7, 0]);
   });
 
   it("ends a stream that stalls after its first chunk with an error event within the idle timeout, never [DONE]", async () => {
