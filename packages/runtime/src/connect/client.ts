@@ -86,10 +86,7 @@ export function callAbort(options: CallOptions): CallAbort {
       if (options.signal?.aborted) {
         return new GatewayError({ class: llm.ErrorClass.CANCELLED, message: "call cancelled" }, { cause: err });
       }
-      return new GatewayError(
-        { class: llm.ErrorClass.UNAVAILABLE, message: PEER_UNAVAILABLE_MESSAGE },
-        { cause: err },
-      );
+      return new GatewayError({ class: llm.ErrorClass.UNAVAILABLE, message: PEER_UNAVAILABLE_MESSAGE }, { cause: err });
     },
     done() {
       clearTimeout(timer);
