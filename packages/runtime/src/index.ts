@@ -10,3 +10,4 @@ export * from "./log.js";
 export * from "./metrics.js";
 export * from "./reflection.js";
 export * from "./serve.js";
+export * from "./throttle.js";

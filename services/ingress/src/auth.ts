@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { llm, policy } from "@switchyard/proto";
-import { connect, GatewayError, type Logger } from "@switchyard/runtime";
+import { connect, createThrottle, GatewayError, type Logger } from "@switchyard/runtime";
 import { type FailOpen, STALE_DECISION_MS } from "./fail-open.js";
 
 /** Who is calling, as the policy service established it. */
@@ -44,8 +44,6 @@ const MAX_ENTRIES = 50_000;
 const DECISION_TTL_MS = 60_000;
 /** Longest credential passed to the policy: JWTs with many claims run to several KiB (the policy's own limit). */
 const MAX_CREDENTIAL = 8192;
-/** An unreachable policy is logged at most this often. */
-const LOG_EVERY_MS = 10_000;
 
 function unauthenticated(message: string): GatewayError {
   return new GatewayError({ class: llm.ErrorClass.AUTH, message });
@@ -64,8 +62,7 @@ export function createAuthenticator(
 ): Authenticator {
   const cache = new Map<string, Entry>();
   let closed = false;
-  let loggedAt = 0;
-  let unlogged = 0;
+  const throttle = createThrottle();
   let watch: connect.ServerStream<policy.WatchInvalidationsResponse> | undefined;
 
   const apply = (msg: policy.WatchInvalidationsResponse) => {
@@ -119,11 +116,10 @@ export function createAuthenticator(
         }
         // The policy may be down, or up but unable to decide (its NATS or a JWKS unreachable): either way a 503,
         // logged once per 10 s rather than once per request.
-        if (Date.now() - loggedAt >= LOG_EVERY_MS) {
-          log.warn({ err: GatewayError.from(err).message, since: unlogged }, "authorization failed: answering 503");
-          loggedAt = Date.now();
-          unlogged = 0;
-        } else unlogged++;
+        const due = throttle("authorize");
+        if (due.log) {
+          log.warn({ err: GatewayError.from(err).message, since: due.skipped }, "authorization failed: answering 503");
+        }
         throw new GatewayError(
           { class: llm.ErrorClass.UNAVAILABLE, message: "authorization service unavailable" },
           { cause: err },

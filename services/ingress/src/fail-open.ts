@@ -4,7 +4,7 @@
 // an unknown credential still gets 503, so failing open never lets in a key the gateway has not seen. Every request
 // served that way is counted, and logged at most once every 10 s.
 
-import { Counter, GatewayError, type Logger, metricsRegistry } from "@switchyard/runtime";
+import { Counter, createThrottle, GatewayError, type Logger, metricsRegistry } from "@switchyard/runtime";
 
 /** How long past its TTL a cached allow decision may still be used while the policy is unreachable. */
 export const STALE_DECISION_MS = 15 * 60_000;
@@ -21,13 +21,13 @@ export type FailOpen = (what: "authorize" | "limits", err: unknown) => void;
 
 /** Creates the reporter for requests served open. */
 export function createFailOpen(log: Logger): FailOpen {
-  let logged = 0;
+  const throttle = createThrottle();
   return (what, err) => {
     failOpenTotal.inc({ what });
-    if (Date.now() - logged > 10_000) {
-      logged = Date.now();
+    const due = throttle(what);
+    if (due.log) {
       log.error(
-        { what, err: GatewayError.from(err).message },
+        { what, err: GatewayError.from(err).message, since: due.skipped },
         "policy unreachable: serving without it (allow_requests_on_db_unavailable)",
       );
     }

@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { llm, policy } from "@switchyard/proto";
-import { connect, GatewayError, type Logger } from "@switchyard/runtime";
+import { connect, createThrottle, GatewayError, type Logger } from "@switchyard/runtime";
 import type { AuthorizeHandler } from "./authorizer.js";
 import type { Admissions } from "./ledger/admission.js";
 
@@ -28,25 +28,17 @@ export interface Watchers {
   readonly size: number;
 }
 
-/** How often one kind of failure is logged at most; a storm (say, during a JWKS or NATS outage) is summarized. */
-const LOG_EVERY_MS = 10_000;
-
 /**
- * Logs a failed call without flooding: infrastructure failures (UNAVAILABLE) at warn, anything else at error, each
- * call name at most once per 10 s with the number of failures since the last line.
+ * Logs a failed call without flooding (a storm during a JWKS or NATS outage is summarized): infrastructure failures
+ * (UNAVAILABLE) at warn, anything else at error, each call name at most once per 10 s with the count skipped since.
  */
 function failureLog(log: Logger): (call: string, err: unknown) => GatewayError {
-  const last = new Map<string, { at: number; suppressed: number }>();
+  const throttle = createThrottle();
   return (call, err) => {
     const error = GatewayError.from(err);
-    const seen = last.get(call);
-    const now = Date.now();
-    if (seen && now - seen.at < LOG_EVERY_MS) {
-      seen.suppressed++;
-      return error;
-    }
-    last.set(call, { at: now, suppressed: 0 });
-    const fields = { err: error.message, errorClass: llm.ErrorClass[error.errorClass], since: seen?.suppressed ?? 0 };
+    const due = throttle(call);
+    if (!due.log) return error;
+    const fields = { err: error.message, errorClass: llm.ErrorClass[error.errorClass], since: due.skipped };
     if (error.errorClass === llm.ErrorClass.UNAVAILABLE) log.warn(fields, `${call} failed`);
     else log.error({ ...fields, stack: err instanceof Error ? err.stack : undefined }, `${call} failed`);
     return error;
