@@ -15,7 +15,6 @@ import {
   type LimitStatus,
   release,
   releaseUnused,
-  type ScopeHold,
   type ScopeLimits,
   settle,
 } from "./entry.js";
@@ -230,8 +229,10 @@ export function createAdmissions(deps: AdmissionDeps): Admissions {
     const unseeded = scopes.filter(needsSeed);
     if (unseeded.length > 0) await Promise.all(unseeded.map(seed));
     const id = randomBytes(12).toString("base64url");
-    const admission = create(policy.AdmissionSchema, { id, expiresAtMs: BigInt(nowMs + ttl) });
-    if (scopes.length === 0) return create(policy.AdmitResponseSchema, { decision: AdmitDecision.ADMIT, admission });
+    if (scopes.length === 0) {
+      const admission = create(policy.AdmissionSchema, { id, expiresAtMs: BigInt(nowMs + ttl) });
+      return create(policy.AdmitResponseSchema, { decision: AdmitDecision.ADMIT, admission });
+    }
 
     const prompt = clampCount(request.promptTokens);
     const reservation = deps.pricer.reserve(
@@ -369,5 +370,3 @@ export function createAdmissions(deps: AdmissionDeps): Admissions {
     settle: settleOne,
   };
 }
-
-export type { ScopeHold };
