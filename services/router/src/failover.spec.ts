@@ -86,4 +86,18 @@ describe("worker failover", () => {
     assert.ok(calls >= 4, `tried again after a pause: ${calls} calls`);
     assert.ok(Date.now() - started < 2_000);
   });
+
+  it("stops waiting for a worker when the caller goes away", async () => {
+    const failover = createFailover(fakePool(["w0"]));
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 150);
+    const started = Date.now();
+    await assert.rejects(
+      failover.run(async () => {
+        throw peerDown();
+      }, controller.signal),
+      (err: GatewayError) => err.errorClass === llm.ErrorClass.CANCELLED,
+    );
+    assert.ok(Date.now() - started < 1_000, "well before the 3 s wait");
+  });
 });

@@ -27,7 +27,20 @@ export interface Failover {
    * released when the call settles, unless the call asked to `keep` it (a stream that goes on): then the caller
    * releases it with `pool.release` when the stream ends.
    */
-  run<T>(call: (conn: WorkerConn, keep: () => void) => Promise<T>): Promise<T>;
+  run<T>(call: (conn: WorkerConn, keep: () => void) => Promise<T>, signal?: AbortSignal): Promise<T>;
+}
+
+/** Waits `ms`, or less when `signal` aborts. */
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
 }
 
 /** Creates the failover over a pool; `now` is injectable for tests. */
@@ -71,7 +84,7 @@ export function createFailover(pool: WorkerPool, now: () => number = Date.now): 
   };
 
   return {
-    async run(call) {
+    async run(call, signal) {
       const tried = new Set<string>();
       const giveUpAt = now() + WAIT_FOR_WORKERS_MS;
       for (;;) {
@@ -80,8 +93,11 @@ export function createFailover(pool: WorkerPool, now: () => number = Date.now): 
           conn = pick(tried);
         } catch (err) {
           if (now() >= giveUpAt) throw err;
-          // Every worker was tried: give them a moment, then try each again.
-          await new Promise((resolve) => setTimeout(resolve, ROUND_PAUSE_MS));
+          // Every worker was tried: give them a moment, then try each again (unless the caller has gone).
+          await pause(ROUND_PAUSE_MS, signal);
+          if (signal?.aborted) {
+            throw new GatewayError({ class: llm.ErrorClass.CANCELLED, message: "request cancelled" }, { cause: err });
+          }
           tried.clear();
           continue;
         }

@@ -84,7 +84,7 @@ function openStream(
   attempt: Attempt,
   signal: AbortSignal,
 ): Promise<Opened> {
-  return deps.failover.run((conn, keep) => openStreamOn(deps, conn, keep, request, attempt, signal));
+  return deps.failover.run((conn, keep) => openStreamOn(deps, conn, keep, request, attempt, signal), signal);
 }
 
 async function openStreamOn(
@@ -185,7 +185,7 @@ export function routerRoutes(deps: RouterDeps, routes: connect.Routes = new Map(
                 { deadline: Date.now() + attempt.timeoutMs, signal: ctx.signal },
               );
               return res.value;
-            }),
+            }, ctx.signal),
           routeOptions(req, ctx.signal),
         );
         setRouteHeaders(ctx, routed.deployment.id, routed.attempts);
