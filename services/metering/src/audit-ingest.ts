@@ -4,47 +4,24 @@
 // kept in progress meanwhile), acknowledge. A crash anywhere only causes redelivery, which FINAL reads collapse.
 
 import { fromBinary } from "@bufbuild/protobuf";
-import {
-  AckPolicy,
-  type Consumer,
-  DeliverPolicy,
-  JetStreamApiCodes,
-  JetStreamApiError,
-  type JetStreamClient,
-  type JetStreamManager,
-  type JsMsg,
-  ReplayPolicy,
-} from "@nats-io/jetstream";
-import { nanos } from "@nats-io/transport-node";
+import type { Consumer, JetStreamClient, JetStreamManager, JsMsg } from "@nats-io/jetstream";
 import { policy } from "@switchyard/proto";
 import type { Logger } from "@switchyard/runtime";
 import { AUDIT_CONSUMER, AUDIT_STREAM, AUDIT_SUBJECT } from "@switchyard/usage";
 import { type AuditRow, toAuditRow } from "./audit-log.js";
 import { backoffMs, sleep } from "./backoff.js";
+import { ensureDurableConsumer } from "./consumer.js";
 import type { Store } from "./store.js";
 
 /** Creates the audit consumer, or updates the settings of an existing one. Idempotent. */
-export async function ensureAuditConsumer(jsm: JetStreamManager, ackWaitMs: number): Promise<void> {
-  const mutable = { ack_wait: nanos(ackWaitMs), max_ack_pending: 10_000, max_deliver: -1 };
-  try {
-    await jsm.consumers.info(AUDIT_STREAM, AUDIT_CONSUMER);
-  } catch (err) {
-    if (!(err instanceof JetStreamApiError && err.code === JetStreamApiCodes.ConsumerNotFound)) throw err;
-    try {
-      await jsm.consumers.add(AUDIT_STREAM, {
-        ...mutable,
-        durable_name: AUDIT_CONSUMER,
-        ack_policy: AckPolicy.Explicit,
-        deliver_policy: DeliverPolicy.All,
-        replay_policy: ReplayPolicy.Instant,
-        filter_subject: AUDIT_SUBJECT,
-      });
-      return;
-    } catch {
-      // Another replica created it between our info and add: fall through to the update.
-    }
-  }
-  await jsm.consumers.update(AUDIT_STREAM, AUDIT_CONSUMER, mutable);
+export function ensureAuditConsumer(jsm: JetStreamManager, ackWaitMs: number): Promise<void> {
+  return ensureDurableConsumer(jsm, {
+    stream: AUDIT_STREAM,
+    name: AUDIT_CONSUMER,
+    subject: AUDIT_SUBJECT,
+    ackWaitMs,
+    maxAckPending: 10_000,
+  });
 }
 
 /** The handle to fetch audit events from; fails when NATS is down. */

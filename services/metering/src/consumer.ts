@@ -25,28 +25,51 @@ export interface ConsumerOptions {
   maxAckPending: number;
 }
 
-/** Creates the metering consumer, or updates the settings of an existing one. Idempotent. */
-export async function ensureMeteringConsumer(jsm: JetStreamManager, options: ConsumerOptions): Promise<void> {
-  const mutable = { ack_wait: nanos(options.ackWaitMs), max_ack_pending: options.maxAckPending, max_deliver: -1 };
+/** A durable pull consumer every replica shares: explicit acks, every message from the start, never given up on. */
+export interface DurableConsumer {
+  stream: string;
+  name: string;
+  /** The subjects it reads, e.g. `switchyard.usage.v1.>`. */
+  subject: string;
+  ackWaitMs: number;
+  maxAckPending: number;
+}
+
+/**
+ * Creates a durable consumer, or updates the settings of an existing one (ack wait, max ack pending). Idempotent, and
+ * safe when replicas start together.
+ */
+export async function ensureDurableConsumer(jsm: JetStreamManager, consumer: DurableConsumer): Promise<void> {
+  const mutable = { ack_wait: nanos(consumer.ackWaitMs), max_ack_pending: consumer.maxAckPending, max_deliver: -1 };
   try {
-    await jsm.consumers.info(USAGE_STREAM, METERING_CONSUMER);
+    await jsm.consumers.info(consumer.stream, consumer.name);
   } catch (err) {
     if (!(err instanceof JetStreamApiError && err.code === JetStreamApiCodes.ConsumerNotFound)) throw err;
     try {
-      await jsm.consumers.add(USAGE_STREAM, {
+      await jsm.consumers.add(consumer.stream, {
         ...mutable,
-        durable_name: METERING_CONSUMER,
+        durable_name: consumer.name,
         ack_policy: AckPolicy.Explicit,
         deliver_policy: DeliverPolicy.All,
         replay_policy: ReplayPolicy.Instant,
-        filter_subject: `${USAGE_SUBJECT_PREFIX}.>`,
+        filter_subject: consumer.subject,
       });
       return;
     } catch {
       // Another replica created it between our info and add: fall through to the update.
     }
   }
-  await jsm.consumers.update(USAGE_STREAM, METERING_CONSUMER, mutable);
+  await jsm.consumers.update(consumer.stream, consumer.name, mutable);
+}
+
+/** Creates the metering consumer, or updates the settings of an existing one. Idempotent. */
+export function ensureMeteringConsumer(jsm: JetStreamManager, options: ConsumerOptions): Promise<void> {
+  return ensureDurableConsumer(jsm, {
+    stream: USAGE_STREAM,
+    name: METERING_CONSUMER,
+    subject: `${USAGE_SUBJECT_PREFIX}.>`,
+    ...options,
+  });
 }
 
 /** The handle to fetch from; cheap, but it asks the server for the consumer's info, so it fails when NATS is down. */

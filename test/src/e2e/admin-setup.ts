@@ -3,6 +3,7 @@
 // line kept, so a spec can prove that no key secret was ever written to a log. Requests go out through node:http,
 // which sends paths and headers exactly as given (fetch and undici would normalise `/x/../key/info`).
 
+import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { type OutgoingHttpHeaders, request } from "node:http";
 import { tmpdir } from "node:os";
@@ -86,6 +87,12 @@ export async function startAdminGateway(options: AdminGatewayOptions = {}): Prom
 export interface Reply {
   status: number;
   json: Record<string, unknown> & { error?: { message: string; type: string; param: string | null; code: unknown } };
+}
+
+/** Asserts a 200 and returns the body; `what` names the call in the failure message. */
+export function ok(reply: Reply, what: string): Record<string, unknown> {
+  assert.equal(reply.status, 200, `${what}: ${JSON.stringify(reply.json)}`);
+  return reply.json;
 }
 
 /** Sends one request with `path` and `headers` on the wire exactly as given. */

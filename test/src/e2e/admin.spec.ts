@@ -10,6 +10,7 @@ import {
   clientFor,
   MODEL_A,
   MODEL_B,
+  ok,
   type Reply,
   send,
   startAdminGateway,
@@ -29,11 +30,6 @@ before(async () => {
   master = clientFor(gw.mesh.restUrl, MASTER_KEY);
 });
 after(() => gw?.stop());
-
-function ok(reply: Reply, what: string): Record<string, unknown> {
-  assert.equal(reply.status, 200, `${what}: ${JSON.stringify(reply.json)}`);
-  return reply.json;
-}
 
 /** Asserts an OpenAI-shaped error with this status (and param, when given). */
 function refused(reply: Reply, status: number, param?: string): void {

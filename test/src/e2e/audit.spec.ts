@@ -10,7 +10,7 @@ import {
   type AdminGateway,
   clientFor,
   MODEL_A,
-  type Reply,
+  ok,
   send,
   startAdminGateway,
   within,
@@ -27,11 +27,6 @@ before(async () => {
   master = clientFor(gw.mesh.restUrl, MASTER_KEY);
 });
 after(() => gw?.stop());
-
-function ok(reply: Reply, what: string): Record<string, unknown> {
-  assert.equal(reply.status, 200, `${what}: ${JSON.stringify(reply.json)}`);
-  return reply.json;
-}
 
 async function generate(client: AdminClient, body: Record<string, unknown>, headers = {}) {
   const json = ok(await client.post("/key/generate", body, headers), "generate");
