@@ -1,9 +1,9 @@
-// `general_settings`: the master key, the request body limit and JWT auth.
-import { type Context, fail } from "./context.js";
+// `general_settings`: the master key, the request body limit, JWT auth and background health checks.
+import { type Context, fail, warn } from "./context.js";
 import { readJwtAuth } from "./jwt-auth.js";
 import { keyPath } from "./paths.js";
 import { readSecret } from "./secrets.js";
-import type { GeneralSettings } from "./types.js";
+import type { BackgroundHealthChecks, GeneralSettings } from "./types.js";
 import { field, isSet, readBoolean, readInteger, readNumber, withoutUndefined, type YamlMap } from "./values.js";
 
 /** The request body limit when unset: 10 MiB. */
@@ -28,6 +28,25 @@ function readBodyLimit(ctx: Context, general: YamlMap): number {
   return megabytes === undefined ? DEFAULT_MAX_REQUEST_BODY_BYTES : Math.max(1, Math.floor(megabytes * 1024 * 1024));
 }
 
+/** LiteLLM's default `health_check_interval`, in seconds. */
+export const DEFAULT_HEALTH_CHECK_INTERVAL_SECONDS = 300;
+
+/**
+ * `background_health_checks` and `health_check_interval` (seconds, at least 1 so a typo cannot hammer every
+ * upstream). Off by default, as in LiteLLM; an interval without the switch does nothing, which earns a warning.
+ */
+function readHealthChecks(ctx: Context, general: YamlMap): BackgroundHealthChecks | undefined {
+  const enabledPath = keyPath("general_settings", "background_health_checks");
+  const intervalPath = keyPath("general_settings", "health_check_interval");
+  const enabled = readBoolean(ctx, field(general, "background_health_checks"), enabledPath) ?? false;
+  const seconds = readNumber(ctx, field(general, "health_check_interval"), intervalPath, { min: 1 });
+  if (!enabled) {
+    if (seconds !== undefined) warn(ctx, intervalPath, "ignored without background_health_checks: true");
+    return undefined;
+  }
+  return { intervalMs: Math.round((seconds ?? DEFAULT_HEALTH_CHECK_INTERVAL_SECONDS) * 1000) };
+}
+
 /** Reads `general_settings`; the master key stays a reference, resolved by the service that checks it. */
 export function readGeneralSettings(ctx: Context, general: YamlMap): GeneralSettings {
   return withoutUndefined({
@@ -40,5 +59,6 @@ export function readGeneralSettings(ctx: Context, general: YamlMap): GeneralSett
         field(general, "allow_requests_on_db_unavailable"),
         keyPath("general_settings", "allow_requests_on_db_unavailable"),
       ) ?? false,
+    backgroundHealthChecks: readHealthChecks(ctx, general),
   });
 }

@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { parseChatRequest, renderModelList } from "@switchyard/openai";
-import { llm, router } from "@switchyard/proto";
+import { llm, type router } from "@switchyard/proto";
 import { type connect, GatewayError, type Logger } from "@switchyard/runtime";
 import { matchAdmin, serveAdmin } from "./admin.js";
 import { matchAudit, serveAudit } from "./audit.js";
 import { type Authenticator, authorizeFallbacks, bearer } from "./auth.js";
 import { completeChat, streamChat } from "./chat-rest.js";
+import { BREAKER_NAMES, renderHealth, renderHealthCheck } from "./health.js";
 import { parseJson, readBody, sendError, sendJson } from "./http-io.js";
 import { requestIdFrom } from "./request-id.js";
 import { serveSpend } from "./spend.js";
@@ -96,13 +97,10 @@ async function handle(
   }
 }
 
-const BREAKER_NAMES: Readonly<Record<number, string>> = {
-  [router.BreakerState.CLOSED]: "closed",
-  [router.BreakerState.OPEN]: "open",
-  [router.BreakerState.HALF_OPEN]: "half-open",
-};
-
-/** `GET /health/deployments`: breakers, cooldowns and load of every deployment, as the answering router sees them. */
+/**
+ * `GET /health/deployments`: breakers, cooldowns and load of every deployment, as the answering router sees them, and
+ * its latest background health check when there is one.
+ */
 function renderDeployments(deployments: readonly router.DeploymentState[]): object {
   return {
     deployments: deployments.map((d) => ({
@@ -115,30 +113,8 @@ function renderDeployments(deployments: readonly router.DeploymentState[]): obje
       latency_ms: Math.round(d.latencyMs * 1000) / 1000,
       requests_last_minute: d.requestsLastMinute,
       retries_last_minute: d.retriesLastMinute,
+      ...(d.healthCheck && { health_check: renderHealthCheck(d.healthCheck) }),
     })),
-  };
-}
-
-/**
- * LiteLLM's `GET /health`, from what the router knows (breakers and cooldowns) rather than from probe calls a client
- * would pay for: a deployment is unhealthy while its breaker is not closed or it cools down after a 429.
- */
-function renderHealth(deployments: readonly router.DeploymentState[]): object {
-  const healthy: object[] = [];
-  const unhealthy: object[] = [];
-  for (const d of deployments) {
-    const entry = { id: d.id, model: d.modelGroup, provider: d.provider };
-    if (d.breaker === router.BreakerState.OPEN || d.breaker === router.BreakerState.HALF_OPEN) {
-      unhealthy.push({ ...entry, error: `circuit breaker ${BREAKER_NAMES[d.breaker]}` });
-    } else if (d.cooldownUntilMs > BigInt(Date.now())) {
-      unhealthy.push({ ...entry, error: "cooling down after a 429" });
-    } else healthy.push(entry);
-  }
-  return {
-    healthy_endpoints: healthy,
-    unhealthy_endpoints: unhealthy,
-    healthy_count: healthy.length,
-    unhealthy_count: unhealthy.length,
   };
 }
 

@@ -6,6 +6,8 @@ import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobu
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, Model } from "../../llm/v1/chat_pb.js";
 import { file_switchyard_llm_v1_chat } from "../../llm/v1/chat_pb.js";
+import type { ErrorClass } from "../../llm/v1/error_pb.js";
+import { file_switchyard_llm_v1_error } from "../../llm/v1/error_pb.js";
 import type { Charge } from "../../metering/v1/usage_pb.js";
 import { file_switchyard_metering_v1_usage } from "../../metering/v1/usage_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -14,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/router/v1/router.proto.
  */
 export const file_switchyard_router_v1_router: GenFile = /*@__PURE__*/
-  fileDesc("CiFzd2l0Y2h5YXJkL3JvdXRlci92MS9yb3V0ZXIucHJvdG8SFHN3aXRjaHlhcmQucm91dGVyLnYxIhgKFkxpc3REZXBsb3ltZW50c1JlcXVlc3Qi9gEKD0RlcGxveW1lbnRTdGF0ZRIKCgJpZBgBIAEoCRITCgttb2RlbF9ncm91cBgCIAEoCRIQCghwcm92aWRlchgDIAEoCRIzCgdicmVha2VyGAQgASgOMiIuc3dpdGNoeWFyZC5yb3V0ZXIudjEuQnJlYWtlclN0YXRlEhkKEWNvb2xkb3duX3VudGlsX21zGAUgASgDEhEKCWluX2ZsaWdodBgGIAEoDRISCgpsYXRlbmN5X21zGAcgASgBEhwKFHJlcXVlc3RzX2xhc3RfbWludXRlGAggASgNEhsKE3JldHJpZXNfbGFzdF9taW51dGUYCSABKA0iVQoXTGlzdERlcGxveW1lbnRzUmVzcG9uc2USOgoLZGVwbG95bWVudHMYASADKAsyJS5zd2l0Y2h5YXJkLnJvdXRlci52MS5EZXBsb3ltZW50U3RhdGUiWwoGQ2FsbGVyEg4KBmtleV9pZBgBIAEoCRIPCgd0ZWFtX2lkGAIgASgJEg8KB3VzZXJfaWQYAyABKAkSEQoJa2V5X2FsaWFzGAQgASgJEgwKBHRhZ3MYBSADKAkiigEKC0NoYXRSZXF1ZXN0EjkKB3JlcXVlc3QYASABKAsyKC5zd2l0Y2h5YXJkLmxsbS52MS5DaGF0Q29tcGxldGlvblJlcXVlc3QSEgoKcmVxdWVzdF9pZBgCIAEoCRIsCgZjYWxsZXIYAyABKAsyHC5zd2l0Y2h5YXJkLnJvdXRlci52MS5DYWxsZXIidQoMQ2hhdFJlc3BvbnNlEjUKCmNvbXBsZXRpb24YASABKAsyIS5zd2l0Y2h5YXJkLmxsbS52MS5DaGF0Q29tcGxldGlvbhIuCgZjaGFyZ2UYAiABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNoYXJnZSKQAQoRU3RyZWFtQ2hhdFJlcXVlc3QSOQoHcmVxdWVzdBgBIAEoCzIoLnN3aXRjaHlhcmQubGxtLnYxLkNoYXRDb21wbGV0aW9uUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAIgASgJEiwKBmNhbGxlchgDIAEoCzIcLnN3aXRjaHlhcmQucm91dGVyLnYxLkNhbGxlciJ7ChJTdHJlYW1DaGF0UmVzcG9uc2USNQoFY2h1bmsYASABKAsyJi5zd2l0Y2h5YXJkLmxsbS52MS5DaGF0Q29tcGxldGlvbkNodW5rEi4KBmNoYXJnZRgCIAEoCzIeLnN3aXRjaHlhcmQubWV0ZXJpbmcudjEuQ2hhcmdlIhMKEUxpc3RNb2RlbHNSZXF1ZXN0Ij4KEkxpc3RNb2RlbHNSZXNwb25zZRIoCgZtb2RlbHMYASADKAsyGC5zd2l0Y2h5YXJkLmxsbS52MS5Nb2RlbCp8CgxCcmVha2VyU3RhdGUSHQoZQlJFQUtFUl9TVEFURV9VTlNQRUNJRklFRBAAEhgKFEJSRUFLRVJfU1RBVEVfQ0xPU0VEEAESFgoSQlJFQUtFUl9TVEFURV9PUEVOEAISGwoXQlJFQUtFUl9TVEFURV9IQUxGX09QRU4QAzKSAwoNUm91dGVyU2VydmljZRJNCgRDaGF0EiEuc3dpdGNoeWFyZC5yb3V0ZXIudjEuQ2hhdFJlcXVlc3QaIi5zd2l0Y2h5YXJkLnJvdXRlci52MS5DaGF0UmVzcG9uc2USYQoKU3RyZWFtQ2hhdBInLnN3aXRjaHlhcmQucm91dGVyLnYxLlN0cmVhbUNoYXRSZXF1ZXN0Giguc3dpdGNoeWFyZC5yb3V0ZXIudjEuU3RyZWFtQ2hhdFJlc3BvbnNlMAESXwoKTGlzdE1vZGVscxInLnN3aXRjaHlhcmQucm91dGVyLnYxLkxpc3RNb2RlbHNSZXF1ZXN0Giguc3dpdGNoeWFyZC5yb3V0ZXIudjEuTGlzdE1vZGVsc1Jlc3BvbnNlEm4KD0xpc3REZXBsb3ltZW50cxIsLnN3aXRjaHlhcmQucm91dGVyLnYxLkxpc3REZXBsb3ltZW50c1JlcXVlc3QaLS5zd2l0Y2h5YXJkLnJvdXRlci52MS5MaXN0RGVwbG95bWVudHNSZXNwb25zZWIGcHJvdG8z", [file_switchyard_llm_v1_chat, file_switchyard_metering_v1_usage]);
+  fileDesc("CiFzd2l0Y2h5YXJkL3JvdXRlci92MS9yb3V0ZXIucHJvdG8SFHN3aXRjaHlhcmQucm91dGVyLnYxIhgKFkxpc3REZXBsb3ltZW50c1JlcXVlc3QirwIKD0RlcGxveW1lbnRTdGF0ZRIKCgJpZBgBIAEoCRITCgttb2RlbF9ncm91cBgCIAEoCRIQCghwcm92aWRlchgDIAEoCRIzCgdicmVha2VyGAQgASgOMiIuc3dpdGNoeWFyZC5yb3V0ZXIudjEuQnJlYWtlclN0YXRlEhkKEWNvb2xkb3duX3VudGlsX21zGAUgASgDEhEKCWluX2ZsaWdodBgGIAEoDRISCgpsYXRlbmN5X21zGAcgASgBEhwKFHJlcXVlc3RzX2xhc3RfbWludXRlGAggASgNEhsKE3JldHJpZXNfbGFzdF9taW51dGUYCSABKA0SNwoMaGVhbHRoX2NoZWNrGAogASgLMiEuc3dpdGNoeWFyZC5yb3V0ZXIudjEuSGVhbHRoQ2hlY2sisgEKC0hlYWx0aENoZWNrEg8KB2hlYWx0aHkYASABKAgSFQoNY2hlY2tlZF9hdF9tcxgCIAEoAxISCgpsYXRlbmN5X21zGAMgASgNEjIKC2Vycm9yX2NsYXNzGAQgASgOMh0uc3dpdGNoeWFyZC5sbG0udjEuRXJyb3JDbGFzcxIVCg1lcnJvcl9tZXNzYWdlGAUgASgJEhwKFGNvbnNlY3V0aXZlX2ZhaWx1cmVzGAYgASgNIlUKF0xpc3REZXBsb3ltZW50c1Jlc3BvbnNlEjoKC2RlcGxveW1lbnRzGAEgAygLMiUuc3dpdGNoeWFyZC5yb3V0ZXIudjEuRGVwbG95bWVudFN0YXRlIlsKBkNhbGxlchIOCgZrZXlfaWQYASABKAkSDwoHdGVhbV9pZBgCIAEoCRIPCgd1c2VyX2lkGAMgASgJEhEKCWtleV9hbGlhcxgEIAEoCRIMCgR0YWdzGAUgAygJIooBCgtDaGF0UmVxdWVzdBI5CgdyZXF1ZXN0GAEgASgLMiguc3dpdGNoeWFyZC5sbG0udjEuQ2hhdENvbXBsZXRpb25SZXF1ZXN0EhIKCnJlcXVlc3RfaWQYAiABKAkSLAoGY2FsbGVyGAMgASgLMhwuc3dpdGNoeWFyZC5yb3V0ZXIudjEuQ2FsbGVyInUKDENoYXRSZXNwb25zZRI1Cgpjb21wbGV0aW9uGAEgASgLMiEuc3dpdGNoeWFyZC5sbG0udjEuQ2hhdENvbXBsZXRpb24SLgoGY2hhcmdlGAIgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DaGFyZ2UikAEKEVN0cmVhbUNoYXRSZXF1ZXN0EjkKB3JlcXVlc3QYASABKAsyKC5zd2l0Y2h5YXJkLmxsbS52MS5DaGF0Q29tcGxldGlvblJlcXVlc3QSEgoKcmVxdWVzdF9pZBgCIAEoCRIsCgZjYWxsZXIYAyABKAsyHC5zd2l0Y2h5YXJkLnJvdXRlci52MS5DYWxsZXIiewoSU3RyZWFtQ2hhdFJlc3BvbnNlEjUKBWNodW5rGAEgASgLMiYuc3dpdGNoeWFyZC5sbG0udjEuQ2hhdENvbXBsZXRpb25DaHVuaxIuCgZjaGFyZ2UYAiABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNoYXJnZSITChFMaXN0TW9kZWxzUmVxdWVzdCI+ChJMaXN0TW9kZWxzUmVzcG9uc2USKAoGbW9kZWxzGAEgAygLMhguc3dpdGNoeWFyZC5sbG0udjEuTW9kZWwqfAoMQnJlYWtlclN0YXRlEh0KGUJSRUFLRVJfU1RBVEVfVU5TUEVDSUZJRUQQABIYChRCUkVBS0VSX1NUQVRFX0NMT1NFRBABEhYKEkJSRUFLRVJfU1RBVEVfT1BFThACEhsKF0JSRUFLRVJfU1RBVEVfSEFMRl9PUEVOEAMykgMKDVJvdXRlclNlcnZpY2USTQoEQ2hhdBIhLnN3aXRjaHlhcmQucm91dGVyLnYxLkNoYXRSZXF1ZXN0GiIuc3dpdGNoeWFyZC5yb3V0ZXIudjEuQ2hhdFJlc3BvbnNlEmEKClN0cmVhbUNoYXQSJy5zd2l0Y2h5YXJkLnJvdXRlci52MS5TdHJlYW1DaGF0UmVxdWVzdBooLnN3aXRjaHlhcmQucm91dGVyLnYxLlN0cmVhbUNoYXRSZXNwb25zZTABEl8KCkxpc3RNb2RlbHMSJy5zd2l0Y2h5YXJkLnJvdXRlci52MS5MaXN0TW9kZWxzUmVxdWVzdBooLnN3aXRjaHlhcmQucm91dGVyLnYxLkxpc3RNb2RlbHNSZXNwb25zZRJuCg9MaXN0RGVwbG95bWVudHMSLC5zd2l0Y2h5YXJkLnJvdXRlci52MS5MaXN0RGVwbG95bWVudHNSZXF1ZXN0Gi0uc3dpdGNoeWFyZC5yb3V0ZXIudjEuTGlzdERlcGxveW1lbnRzUmVzcG9uc2ViBnByb3RvMw", [file_switchyard_llm_v1_chat, file_switchyard_llm_v1_error, file_switchyard_metering_v1_usage]);
 
 /**
  * @generated from message switchyard.router.v1.ListDeploymentsRequest
@@ -85,6 +87,14 @@ export type DeploymentState = Message<"switchyard.router.v1.DeploymentState"> & 
    * @generated from field: uint32 retries_last_minute = 9;
    */
   retriesLastMinute: number;
+
+  /**
+   * The latest background health check (`general_settings.background_health_checks`); absent while checks are
+   * off, before the deployment's first probe, and for deployments that are not probed.
+   *
+   * @generated from field: switchyard.router.v1.HealthCheck health_check = 10;
+   */
+  healthCheck?: HealthCheck | undefined;
 };
 
 /**
@@ -93,6 +103,61 @@ export type DeploymentState = Message<"switchyard.router.v1.DeploymentState"> & 
  */
 export const DeploymentStateSchema: GenMessage<DeploymentState> = /*@__PURE__*/
   messageDesc(file_switchyard_router_v1_router, 1);
+
+/**
+ * The outcome of one background health check: a one-token chat completion sent to the deployment through a
+ * provider worker, as a client request would go, with the caller key id `switchyard-health-check`.
+ *
+ * @generated from message switchyard.router.v1.HealthCheck
+ */
+export type HealthCheck = Message<"switchyard.router.v1.HealthCheck"> & {
+  /**
+   * @generated from field: bool healthy = 1;
+   */
+  healthy: boolean;
+
+  /**
+   * Unix ms when the probe started.
+   *
+   * @generated from field: int64 checked_at_ms = 2;
+   */
+  checkedAtMs: bigint;
+
+  /**
+   * How long the probe took.
+   *
+   * @generated from field: uint32 latency_ms = 3;
+   */
+  latencyMs: number;
+
+  /**
+   * Why it failed; unspecified when healthy.
+   *
+   * @generated from field: switchyard.llm.v1.ErrorClass error_class = 4;
+   */
+  errorClass: ErrorClass;
+
+  /**
+   * The failure's message, without credentials or upstream URLs; empty when healthy.
+   *
+   * @generated from field: string error_message = 5;
+   */
+  errorMessage: string;
+
+  /**
+   * Failed probes in a row, 0 when healthy.
+   *
+   * @generated from field: uint32 consecutive_failures = 6;
+   */
+  consecutiveFailures: number;
+};
+
+/**
+ * Describes the message switchyard.router.v1.HealthCheck.
+ * Use `create(HealthCheckSchema)` to create a new message.
+ */
+export const HealthCheckSchema: GenMessage<HealthCheck> = /*@__PURE__*/
+  messageDesc(file_switchyard_router_v1_router, 2);
 
 /**
  * @generated from message switchyard.router.v1.ListDeploymentsResponse
@@ -109,7 +174,7 @@ export type ListDeploymentsResponse = Message<"switchyard.router.v1.ListDeployme
  * Use `create(ListDeploymentsResponseSchema)` to create a new message.
  */
 export const ListDeploymentsResponseSchema: GenMessage<ListDeploymentsResponse> = /*@__PURE__*/
-  messageDesc(file_switchyard_router_v1_router, 2);
+  messageDesc(file_switchyard_router_v1_router, 3);
 
 /**
  * Who is calling, as established by the policy service.
@@ -150,7 +215,7 @@ export type Caller = Message<"switchyard.router.v1.Caller"> & {
  * Use `create(CallerSchema)` to create a new message.
  */
 export const CallerSchema: GenMessage<Caller> = /*@__PURE__*/
-  messageDesc(file_switchyard_router_v1_router, 3);
+  messageDesc(file_switchyard_router_v1_router, 4);
 
 /**
  * A routed, non-streamed completion request.
@@ -179,7 +244,7 @@ export type ChatRequest = Message<"switchyard.router.v1.ChatRequest"> & {
  * Use `create(ChatRequestSchema)` to create a new message.
  */
 export const ChatRequestSchema: GenMessage<ChatRequest> = /*@__PURE__*/
-  messageDesc(file_switchyard_router_v1_router, 4);
+  messageDesc(file_switchyard_router_v1_router, 5);
 
 /**
  * A routed completion.
@@ -205,7 +270,7 @@ export type ChatResponse = Message<"switchyard.router.v1.ChatResponse"> & {
  * Use `create(ChatResponseSchema)` to create a new message.
  */
 export const ChatResponseSchema: GenMessage<ChatResponse> = /*@__PURE__*/
-  messageDesc(file_switchyard_router_v1_router, 5);
+  messageDesc(file_switchyard_router_v1_router, 6);
 
 /**
  * A routed, streamed completion request.
@@ -234,7 +299,7 @@ export type StreamChatRequest = Message<"switchyard.router.v1.StreamChatRequest"
  * Use `create(StreamChatRequestSchema)` to create a new message.
  */
 export const StreamChatRequestSchema: GenMessage<StreamChatRequest> = /*@__PURE__*/
-  messageDesc(file_switchyard_router_v1_router, 6);
+  messageDesc(file_switchyard_router_v1_router, 7);
 
 /**
  * One chunk of a routed stream.
@@ -260,7 +325,7 @@ export type StreamChatResponse = Message<"switchyard.router.v1.StreamChatRespons
  * Use `create(StreamChatResponseSchema)` to create a new message.
  */
 export const StreamChatResponseSchema: GenMessage<StreamChatResponse> = /*@__PURE__*/
-  messageDesc(file_switchyard_router_v1_router, 7);
+  messageDesc(file_switchyard_router_v1_router, 8);
 
 /**
  * Lists model groups.
@@ -275,7 +340,7 @@ export type ListModelsRequest = Message<"switchyard.router.v1.ListModelsRequest"
  * Use `create(ListModelsRequestSchema)` to create a new message.
  */
 export const ListModelsRequestSchema: GenMessage<ListModelsRequest> = /*@__PURE__*/
-  messageDesc(file_switchyard_router_v1_router, 8);
+  messageDesc(file_switchyard_router_v1_router, 9);
 
 /**
  * The model groups the router serves.
@@ -294,7 +359,7 @@ export type ListModelsResponse = Message<"switchyard.router.v1.ListModelsRespons
  * Use `create(ListModelsResponseSchema)` to create a new message.
  */
 export const ListModelsResponseSchema: GenMessage<ListModelsResponse> = /*@__PURE__*/
-  messageDesc(file_switchyard_router_v1_router, 9);
+  messageDesc(file_switchyard_router_v1_router, 10);
 
 /**
  * The state of a deployment's circuit breaker.
