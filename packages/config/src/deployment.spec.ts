@@ -18,6 +18,7 @@ describe("deployments", () => {
         "stream_timeout: 0.5",
         "max_retries: 4",
         "tags: [teamA, eu]",
+        "worker_pool: openai-eu",
         "temperature: 0.1",
         "extra_body: {seed: 1}",
       ),
@@ -39,12 +40,20 @@ describe("deployments", () => {
         streamTimeoutMs: 500,
         maxRetries: 4,
         tags: ["teamA", "eu"],
+        workerPool: "openai-eu",
         params: { temperature: 0.1, extra_body: { seed: 1 } },
         modelInfo: {},
         source: "model_list[0]",
       },
     ]);
     assert.deepEqual(config.warnings, []);
+  });
+
+  test("worker_pool names a pool in lowercase letters, digits and dashes", () => {
+    assert.equal(
+      errorOf(withParams("model: mock/x", "worker_pool: Bedrock_EU")),
+      'config: model_list[0].litellm_params.worker_pool: expected a pool name of lowercase letters, digits and "-" (at most 40), got "Bedrock_EU"',
+    );
   });
 
   test("ids come from model_info.id, else count the entries of each group from 0", () => {

@@ -11,4 +11,5 @@ export { loadConfig, type ParseOptions, parseConfig } from "./load.js";
 export { UNSUPPORTED_PROVIDERS } from "./providers.js";
 export { DEFAULT_NUM_RETRIES, DEFAULT_ROUTING_STRATEGY, DEFAULT_TIMEOUT_MS } from "./router-settings.js";
 export { resolveSecret } from "./secrets.js";
+export { DEFAULT_CONNECT_TIMEOUT_MS, type Timeouts, timeoutsFor } from "./timeouts.js";
 export * from "./types.js";

@@ -32,6 +32,7 @@ export type ParamFields = Pick<
   | "streamTimeoutMs"
   | "maxRetries"
   | "tags"
+  | "workerPool"
   | "params"
 >;
 
@@ -51,7 +52,18 @@ const TYPED_KEYS: ReadonlySet<string> = new Set([
   "stream_timeout",
   "max_retries",
   "tags",
+  "worker_pool",
 ]);
+
+/** A worker pool's name: it also names the router's environment variables (`SWITCHYARD_WORKER_POOL_<NAME>_*`). */
+const POOL_NAME = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
+
+/** `worker_pool` (Switchyard's): the named pool of provider workers that calls this deployment. */
+function readWorkerPool(ctx: Context, raw: unknown, at: string): string | undefined {
+  const name = readText(ctx, raw, at);
+  if (name === undefined || POOL_NAME.test(name)) return name;
+  return fail(ctx, at, `expected a pool name of lowercase letters, digits and "-" (at most 40), got ${describe(name)}`);
+}
 
 function isHttpUrl(text: string): boolean {
   try {
@@ -114,6 +126,7 @@ export function readParamFields(ctx: Context, map: YamlMap, path: string, provid
     streamTimeoutMs: readSecondsAsMs(ctx, field(map, "stream_timeout"), at("stream_timeout")),
     maxRetries: readInteger(ctx, field(map, "max_retries"), at("max_retries")),
     tags: readStringList(ctx, field(map, "tags"), at("tags")) ?? [],
+    workerPool: readWorkerPool(ctx, field(map, "worker_pool"), at("worker_pool")),
     params: readExtraParams(ctx, map, path, provider),
   };
 }

@@ -5,6 +5,7 @@ import { readDefaultFallbacks, readFallbackRules } from "./fallbacks.js";
 import type { ModelGroupNames } from "./model-list.js";
 import { keyPath } from "./paths.js";
 import { didYouMean } from "./suggest.js";
+import { readExtraTimeouts, readModelGroupTimeouts } from "./timeouts.js";
 import type { RouterSettings } from "./types.js";
 import {
   field,
@@ -105,6 +106,8 @@ export function readRouterSettings(ctx: Context, s: Sections, groups: ModelGroup
     numRetries: readInteger(ctx, retries.raw, retries.path) ?? DEFAULT_NUM_RETRIES,
     timeoutMs: readSecondsAsMs(ctx, timeout.raw, timeout.path) ?? DEFAULT_TIMEOUT_MS,
     streamTimeoutMs: readSecondsAsMs(ctx, streamTimeout.raw, streamTimeout.path),
+    ...readExtraTimeouts(ctx, s.router),
+    modelGroupTimeouts: readModelGroupTimeouts(ctx, s.router, groups),
     fallbacks: fallbacks("fallbacks"),
     contextWindowFallbacks: fallbacks("context_window_fallbacks"),
     contentPolicyFallbacks: fallbacks("content_policy_fallbacks"),

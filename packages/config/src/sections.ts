@@ -68,6 +68,10 @@ export const ROUTER_KEYS: KeySpec = {
     "context_window_fallbacks",
     "content_policy_fallbacks",
     "default_fallbacks",
+    "connect_timeout",
+    "first_token_timeout",
+    "total_timeout",
+    "model_group_timeouts",
   ]),
   unsupported: {
     ...ignored(["redis_host", "redis_password", "redis_port", "redis_db", "redis_url", "cache_kwargs"]),
@@ -88,6 +92,8 @@ export const GENERAL_KEYS: KeySpec = {
     "enable_jwt_auth",
     "litellm_jwtauth",
     "allow_requests_on_db_unavailable",
+    "background_health_checks",
+    "health_check_interval",
   ]),
   unsupported: {
     ...ignored(["custom_auth", "enable_oauth2_auth", "allowed_ips"], AUTH),
@@ -102,7 +108,7 @@ export const GENERAL_KEYS: KeySpec = {
     ...ignored(["disable_retry_on_max_parallel_request_limit_error", "reject_clientside_metadata_tags"]),
     ...ignored(["maximum_spend_logs_retention_period", "maximum_spend_logs_retention_interval", "ui_access_mode"]),
     ...ignored(["max_parallel_requests", "global_max_parallel_requests", "infer_model_from_keys", "litellm_license"]),
-    ...ignored(["background_health_checks", "health_check_interval", "health_check_details", "enforced_params"]),
+    ...ignored(["health_check_details", "enforced_params"]),
     ...ignored(["use_client_credentials_pass_through_routes", "pass_through_endpoints", "use_x_forwarded_for"]),
     ...ignored(["service_account_settings", "completion_model", "image_generation_model", "embedding_model"]),
     ...ignored(["moderation_model", "store_prompts_in_spend_logs", "max_response_size_mb", "proxy_batch_write_at"]),

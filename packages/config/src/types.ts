@@ -31,6 +31,8 @@ export interface Deployment {
   readonly streamTimeoutMs?: number;
   readonly maxRetries?: number;
   readonly tags: readonly string[];
+  /** `worker_pool`: the named pool of provider workers that calls this deployment; the default pool when unset. */
+  readonly workerPool?: string;
   /** `model_info` as given (mode, supports_vision, max_tokens ...). */
   readonly modelInfo: Readonly<Record<string, unknown>>;
   /** Remaining `litellm_params` the adapter may read (for example `mock_latency_ms`); never secrets. */
@@ -55,9 +57,18 @@ export interface RouterSettings {
   /** `retry_after`: the least time (seconds) before a retry within a model group. */
   readonly retryAfterSeconds?: number;
   readonly numRetries: number;
-  /** Per-attempt timeout. */
+  /** Per-attempt timeout (`timeout`). */
   readonly timeoutMs: number;
+  /** Longest silence between two chunks of a stream (`stream_timeout`). */
   readonly streamTimeoutMs?: number;
+  /** TCP and TLS connect to an upstream (`connect_timeout`). */
+  readonly connectTimeoutMs?: number;
+  /** A streamed attempt's wait for its first chunk (`first_token_timeout`). */
+  readonly firstTokenTimeoutMs?: number;
+  /** The whole request, every attempt and the full stream (`total_timeout`); propagated as the Connect deadline. */
+  readonly totalTimeoutMs?: number;
+  /** `model_group_timeouts`: any of the above per model group (or wildcard group pattern). */
+  readonly modelGroupTimeouts?: Readonly<Record<string, GroupTimeouts>>;
   readonly fallbacks: readonly FallbackRule[];
   readonly contextWindowFallbacks: readonly FallbackRule[];
   readonly contentPolicyFallbacks: readonly FallbackRule[];
@@ -99,6 +110,15 @@ export interface JwtAuthSettings {
   readonly allowedModelsField?: string;
 }
 
+/** The timeouts one model group overrides (`router_settings.model_group_timeouts.<group>`). */
+export interface GroupTimeouts {
+  readonly attemptMs?: number;
+  readonly idleMs?: number;
+  readonly connectMs?: number;
+  readonly firstTokenMs?: number;
+  readonly totalMs?: number;
+}
+
 /** Gateway-wide settings (`general_settings`). */
 export interface GeneralSettings {
   readonly masterKey?: SecretRef;
@@ -111,6 +131,14 @@ export interface GeneralSettings {
    * the ingress has cached and skip their limits, instead of answering 503 (fail closed, the default).
    */
   readonly allowRequestsOnDbUnavailable: boolean;
+  /** Background health checks of every deployment; absent unless `background_health_checks` is true. */
+  readonly backgroundHealthChecks?: BackgroundHealthChecks;
+}
+
+/** `general_settings.background_health_checks: true`: the router probes every deployment in the background. */
+export interface BackgroundHealthChecks {
+  /** `health_check_interval`: the time between two probes of one deployment; default 300 s, as in LiteLLM. */
+  readonly intervalMs: number;
 }
 
 /** A non-fatal finding: a key Switchyard ignores, or a discouraged form it accepts. */

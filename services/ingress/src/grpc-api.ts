@@ -49,7 +49,11 @@ async function prepare(
   call.once("cancelled", () => controller.abort());
   const requestId = requestIdFrom(metadataValue(call.metadata, "x-request-id"));
   const tags = parseTags(metadataValue(call.metadata, TAGS_HEADER));
-  return [valid, { requestId, principal, tags, signal: controller.signal }];
+  // The caller's gRPC deadline bounds the whole request, on top of the model group's total_timeout.
+  const deadline = Number(call.getDeadline());
+  const ctx: CallContext = { requestId, principal, tags, signal: controller.signal };
+  if (Number.isFinite(deadline)) ctx.deadline = deadline;
+  return [valid, ctx];
 }
 
 function statusOf(err: unknown, requestId = ""): Partial<grpc.StatusObject> {

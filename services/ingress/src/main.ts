@@ -19,7 +19,7 @@ await main(log, async () => {
   const auth = createAuthenticator(policyClient, log, { failOpen });
   // Every chat call, REST or gRPC, goes through this one client: admitted against the limits, then routed.
   const limiter = createLimiter(policyClient, log, { failOpen, prefetch: settings.prefetchAdmissions });
-  const router = limitRouter(createRouterClient(routerClient), limiter);
+  const router = limitRouter(createRouterClient(routerClient, settings.config.router), limiter);
   const gatewayService = "switchyard.gateway.v1.GatewayService";
   let ready = () => false;
   const host = await serve({

@@ -1,4 +1,5 @@
 import { create } from "@bufbuild/protobuf";
+import { type RouterSettings, timeoutsFor } from "@switchyard/config";
 import { type llm, router } from "@switchyard/proto";
 import { connect, type Encoded } from "@switchyard/runtime";
 import type { Principal } from "./auth.js";
@@ -19,6 +20,19 @@ export interface CallContext {
   /** Request tags (x-switchyard-tags), for spend attribution. */
   tags: readonly string[];
   signal: AbortSignal;
+  /** The caller's own deadline (ms since epoch), when it set one (a gRPC deadline). */
+  deadline?: number;
+}
+
+/**
+ * The deadline of a request for `model`: its group's total_timeout, or the caller's deadline when that is sooner.
+ * It travels to the router as the Connect deadline, and on from there to the provider worker.
+ */
+export function requestDeadline(settings: RouterSettings, model: string, ctx: CallContext): number | undefined {
+  const totalMs = timeoutsFor(settings, model).totalMs;
+  const own = totalMs === undefined ? undefined : Date.now() + totalMs;
+  if (ctx.deadline === undefined) return own;
+  return own === undefined ? ctx.deadline : Math.min(own, ctx.deadline);
 }
 
 /**
@@ -26,7 +40,7 @@ export interface CallContext {
  * and the gateway's responses share one wire layout, so the gRPC API forwards them untouched and only
  * the REST API decodes them once to render JSON.
  */
-export function createRouterClient(client: connect.ConnectClient): RouterClient {
+export function createRouterClient(client: connect.ConnectClient, settings: RouterSettings): RouterClient {
   const caller = (ctx: CallContext) =>
     create(router.CallerSchema, {
       keyId: ctx.principal.keyId,
@@ -34,13 +48,17 @@ export function createRouterClient(client: connect.ConnectClient): RouterClient 
       userId: ctx.principal.userId,
       tags: [...ctx.tags],
     });
+  const options = (request: llm.ChatCompletionRequest, ctx: CallContext) => {
+    const deadline = requestDeadline(settings, request.model, ctx);
+    return deadline === undefined ? { signal: ctx.signal } : { signal: ctx.signal, deadline };
+  };
   return {
     chat(request, ctx) {
       return connect.callUnaryRaw(
         client,
         router.RouterService.method.chat,
         create(router.ChatRequestSchema, { request, requestId: ctx.requestId, caller: caller(ctx) }),
-        { signal: ctx.signal },
+        options(request, ctx),
       );
     },
     streamChat(request, ctx) {
@@ -48,7 +66,7 @@ export function createRouterClient(client: connect.ConnectClient): RouterClient 
         client,
         router.RouterService.method.streamChat,
         create(router.StreamChatRequestSchema, { request, requestId: ctx.requestId, caller: caller(ctx) }),
-        { signal: ctx.signal },
+        options(request, ctx),
       );
     },
     async listModels() {

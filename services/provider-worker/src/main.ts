@@ -22,20 +22,29 @@ await main(log, async () => {
     log.warn("SWITCHYARD_NATS_URL is not set: usage is not metered (costs are still returned to clients)");
     usage = { publish: () => {} };
   }
-  // One keep-alive pool for all upstream HTTP; connections are reused across requests and deployments.
-  const dispatcher = new Agent({
-    keepAliveTimeout: 30_000,
-    keepAliveMaxTimeout: 300_000,
-    connections: settings.upstreamConnections,
-    connect: { timeout: 10_000 },
-  });
+  // Keep-alive pools for all upstream HTTP, one per distinct connect timeout (undici sets it per pool): connections
+  // are reused across requests and deployments.
+  const pools = new Map<number, Agent>();
+  const dispatcher = (connectTimeoutMs: number) => {
+    let pool = pools.get(connectTimeoutMs);
+    if (!pool) {
+      pool = new Agent({
+        keepAliveTimeout: 30_000,
+        keepAliveMaxTimeout: 300_000,
+        connections: settings.upstreamConnections,
+        connect: { timeout: connectTimeoutMs },
+      });
+      pools.set(connectTimeoutMs, pool);
+    }
+    return pool;
+  };
   await serve({
     ...settings,
     log,
     serviceNames: ["switchyard.worker.v1.ProviderWorkerService"],
-    connect: workerRoutes({ targets, dispatcher, log, pricer, usage }),
+    connect: workerRoutes({ targets, dispatcher, router: settings.config.router, log, pricer, usage }),
     onClosed: async () => {
-      await dispatcher.close();
+      await Promise.all([...pools.values()].map((pool) => pool.close()));
       // In-flight attempts have finished and published: flush what NATS has not acknowledged yet.
       const left = await publisher?.close(10_000);
       if (left && left.remaining > 0) {

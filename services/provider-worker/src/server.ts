@@ -1,15 +1,20 @@
 import { create } from "@bufbuild/protobuf";
-import { llm, worker } from "@switchyard/proto";
+import { type RouterSettings, timeoutsFor } from "@switchyard/config";
+import { llm, type metering, worker } from "@switchyard/proto";
 import { connect, GatewayError, type Logger } from "@switchyard/runtime";
 import type { Dispatcher } from "undici";
-import { forRequestedModel, type Targets } from "./deployments.js";
+import { forRequestedModel, type Target, type Targets } from "./deployments.js";
 import { type AttemptInfo, AttemptMeter, type Pricer, type UsageSink } from "./metering/meter.js";
-import type { AttemptContext, ProviderAdapter } from "./providers/types.js";
+import { Pacer } from "./pacing.js";
+import type { AttemptContext, AttemptTimeouts, ProviderAdapter } from "./providers/types.js";
 
 /** Dependencies of the provider worker's Connect service. */
 export interface WorkerDeps {
   targets: Targets;
-  dispatcher: Dispatcher;
+  /** The connection pool for upstreams with this connect timeout (one pool per distinct timeout). */
+  dispatcher: (connectTimeoutMs: number) => Dispatcher;
+  /** Resolves the limits a router did not send (an older router, or a direct caller). */
+  router: RouterSettings;
   log: Logger;
   /** Prices each attempt's tokens. */
   pricer: Pricer;
@@ -40,14 +45,16 @@ function logFailure(log: Logger, error: GatewayError, requestId: string): void {
 export function workerRoutes(deps: WorkerDeps, routes: connect.Routes = new Map()): connect.Routes {
   const context = (
     req: worker.ChatRequest | worker.StreamChatRequest,
+    target: Target,
     signal: AbortSignal,
+    timeouts: AttemptTimeouts & { connectMs: number },
   ): [ProviderAdapter, AttemptContext, llm.ChatCompletionRequest] => {
-    const target = deps.targets.get(req.deploymentId);
     const ctx: AttemptContext = {
       deployment: forRequestedModel(target.deployment, req.request?.model ?? ""),
       apiKey: target.apiKey,
       signal,
-      dispatcher: deps.dispatcher,
+      timeouts,
+      dispatcher: deps.dispatcher(timeouts.connectMs),
       requestId: req.requestId,
       log: deps.log,
     };
@@ -74,11 +81,25 @@ export function workerRoutes(deps: WorkerDeps, routes: connect.Routes = new Map(
     return new AttemptMeter(info, deps.pricer, deps.usage);
   };
 
+  /** The attempt's limits: as the router sent them, else from this worker's configuration. */
+  const limits = (req: worker.ChatRequest | worker.StreamChatRequest, target: Target) => {
+    const own = timeoutsFor(deps.router, req.modelGroup || req.request?.model || "", target.deployment);
+    const sent = req.$typeName === "switchyard.worker.v1.StreamChatRequest" ? req : undefined;
+    return {
+      connectMs: req.connectTimeoutMs || own.connectMs,
+      attemptMs: own.attemptMs,
+      firstTokenMs: sent?.firstTokenTimeoutMs || own.firstTokenMs,
+      idleMs: sent?.idleTimeoutMs || own.idleMs,
+    };
+  };
+
   return connect.addConnectService(routes, worker.ProviderWorkerService, {
     async chat(req, ctx) {
       let metered: AttemptMeter | undefined;
       try {
-        const [adapter, attempt, request] = context(req, ctx.signal);
+        // The Connect deadline bounds the attempt; the configured timeout only matters to a caller that sent none.
+        const target = deps.targets.get(req.deploymentId);
+        const [adapter, attempt, request] = context(req, target, ctx.signal, limits(req, target));
         metered = meter(req, attempt, request, false);
         const completion = await adapter.chat(request, attempt);
         const charge = await metered.finish({ status: "ok", usage: completion.usage });
@@ -92,27 +113,65 @@ export function workerRoutes(deps: WorkerDeps, routes: connect.Routes = new Map(
     },
     async streamChat(req, ctx, sink) {
       let metered: AttemptMeter | undefined;
+      let pacer: Pacer | undefined;
+      // The last chunk sent, and whether a usage chunk was among those sent.
+      const sent: { last?: llm.ChatCompletionChunk; usage: boolean } = { usage: false };
+      let includeUsage = false;
       try {
-        const [adapter, attempt, request] = context(req, ctx.signal);
+        const target = deps.targets.get(req.deploymentId);
+        const pace = limits(req, target);
+        pacer = new Pacer(ctx.signal, { ...pace, deadline: ctx.deadline });
+        const [adapter, attempt, request] = context(req, target, pacer.signal, pace);
+        includeUsage = request.includeUsage;
         metered = meter(req, attempt, request, true);
         const chunks = adapter.streamChat(request, attempt);
         for await (const chunk of chunks) {
-          ctx.signal.throwIfAborted();
+          pacer.signal.throwIfAborted();
+          pacer.chunk();
           metered.chunk(chunk);
           // The usage-only chunk reaches the client only when it asked for it (stream_options.include_usage).
-          if (chunk.usage && chunk.choices.length === 0 && !request.includeUsage) continue;
+          if (chunk.usage && chunk.choices.length === 0 && !includeUsage) continue;
           await sink.write(create(worker.StreamChatResponseSchema, { chunk }));
+          sent.last = chunk;
+          sent.usage ||= chunk.usage !== undefined;
         }
-        ctx.signal.throwIfAborted();
+        pacer.signal.throwIfAborted();
         const charge = await metered.finish({ status: "ok" });
         // After the last chunk, one message without a chunk carries what the attempt cost.
         await sink.write(create(worker.StreamChatResponseSchema, { charge }));
       } catch (err) {
-        const error = failure(err, ctx.signal, req.deploymentId);
+        const error = pacer?.reason ?? failure(err, ctx.signal, req.deploymentId);
+        if (!error.detail.deploymentId) error.detail.deploymentId = req.deploymentId;
         if (error.errorClass !== llm.ErrorClass.CANCELLED) logFailure(deps.log, error, req.requestId);
-        if (metered && !metered.isFinished) await metered.finish({ status: "error", error });
+        if (metered && !metered.isFinished) {
+          const charge = await metered.finish({ status: "error", error });
+          // A stream cut after its first chunk, with the caller still listening: before the error, it learns what
+          // the attempt used (when it asked for usage) and what it cost.
+          if (sent.last && !ctx.signal.aborted) {
+            try {
+              if (includeUsage && !sent.usage) await sink.write(usageChunk(sent.last, charge));
+              await sink.write(create(worker.StreamChatResponseSchema, { charge }));
+            } catch {
+              // The caller went away meanwhile: the usage event has the numbers.
+            }
+          }
+        }
         throw error;
+      } finally {
+        pacer?.close();
       }
     },
   });
+}
+
+/** A usage-only chunk for a stream cut short: the tokens counted so far (estimated when the upstream sent none). */
+function usageChunk(last: llm.ChatCompletionChunk, charge: metering.Charge): worker.StreamChatResponse {
+  const usage = create(llm.UsageSchema, {
+    promptTokens: charge.promptTokens,
+    completionTokens: charge.completionTokens,
+    totalTokens: charge.promptTokens + charge.completionTokens,
+    estimated: charge.estimated,
+  });
+  const chunk = create(llm.ChatCompletionChunkSchema, { id: last.id, created: last.created, model: last.model, usage });
+  return create(worker.StreamChatResponseSchema, { chunk });
 }

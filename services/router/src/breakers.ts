@@ -59,6 +59,15 @@ export interface Breakers {
   shutdown(): void;
 }
 
+/** Failures that say nothing about the deployment (the request's own deadline cut the attempt short). */
+const blameless = new WeakSet<object>();
+
+/** Marks `err` as not the deployment's fault: the breakers do not count it. Returns `err`. */
+export function notTheDeployment<E>(err: E): E {
+  if (typeof err === "object" && err !== null) blameless.add(err);
+  return err;
+}
+
 /**
  * Creates the breakers. Only 5xx, timeouts and connection errors count against a deployment: a client's 4xx says
  * nothing about its health, and a 429 puts it in a cooldown for the upstream's Retry-After (5 s without one, 300 s at
@@ -92,6 +101,7 @@ export function createBreakers(options: BreakerOptions, log: Logger, now: () => 
         // Filtered errors count as successes, which would close a half-open breaker: during the probe, nothing is.
         errorFilter: (err: unknown) => {
           if (breakers.get(id)?.halfOpen) return false;
+          if (typeof err === "object" && err !== null && blameless.has(err)) return true;
           const error = GatewayError.from(err);
           // No worker took the call: the deployment was never asked.
           if (error.detail.code === NO_WORKER_CODE) return true;

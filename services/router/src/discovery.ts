@@ -25,31 +25,36 @@ const DEFAULT_ADDRESS = "127.0.0.1:8084";
 const SLICES_SYNTAX =
   /^(?:([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/)?([a-z0-9]([-a-z0-9]*[a-z0-9])?):([a-z0-9]([-a-z0-9]*[a-z0-9])?)$/;
 
-/** Reads the worker source from the environment; throws a precise message when it is invalid or ambiguous. */
-export function readWorkerDiscovery(env: NodeJS.ProcessEnv): WorkerDiscovery {
-  const set = ["SWITCHYARD_WORKER_ADDRS", "SWITCHYARD_WORKER_DNS", "SWITCHYARD_WORKER_ENDPOINTSLICES"].filter((name) =>
-    env[name]?.trim(),
-  );
+/**
+ * Reads a worker source from the environment: `<prefix>_ADDRS`, `<prefix>_DNS` (with `<prefix>_DNS_INTERVAL_MS`) or
+ * `<prefix>_ENDPOINTSLICES`, at most one. With none set, `fallback` addresses are used, or, without them, the result
+ * is undefined. Throws a precise message when a value is invalid or the choice ambiguous.
+ */
+export function readWorkerSource(
+  env: NodeJS.ProcessEnv,
+  prefix: string,
+  fallback?: readonly string[],
+): WorkerDiscovery | undefined {
+  const names = { addrs: `${prefix}_ADDRS`, dns: `${prefix}_DNS`, slices: `${prefix}_ENDPOINTSLICES` };
+  const set = [names.addrs, names.dns, names.slices].filter((name) => env[name]?.trim());
   if (set.length > 1) throw new Error(`${set.join(" and ")}: expected only one way to find the provider workers`);
-  const dns = env.SWITCHYARD_WORKER_DNS?.trim();
+  const dns = env[names.dns]?.trim();
   if (dns) {
     const match = /^([A-Za-z0-9_.-]+):(\d{1,5})$/.exec(dns);
     const port = Number(match?.[2]);
     if (!match?.[1] || port < 1 || port > 65535) {
-      throw new Error(`SWITCHYARD_WORKER_DNS: expected host:port (a headless Service's name), got "${dns}"`);
+      throw new Error(`${names.dns}: expected host:port (a headless Service's name), got "${dns}"`);
     }
-    const intervalMs = intEnv("SWITCHYARD_WORKER_DNS_INTERVAL_MS", 5_000, 100, 300_000, env);
+    const intervalMs = intEnv(`${names.dns}_INTERVAL_MS`, 5_000, 100, 300_000, env);
     return { kind: "dns", host: match[1], port, intervalMs };
   }
-  const slices = env.SWITCHYARD_WORKER_ENDPOINTSLICES?.trim();
+  const slices = env[names.slices]?.trim();
   if (slices) {
     const match = SLICES_SYNTAX.exec(slices);
     const rawPort = match?.[5] ?? "";
     const port = /^\d+$/.test(rawPort) ? Number(rawPort) : rawPort;
     if (!match || port === 0 || (typeof port === "number" && port > 65535)) {
-      throw new Error(
-        `SWITCHYARD_WORKER_ENDPOINTSLICES: expected [namespace/]service:port (a port name or number), got "${slices}"`,
-      );
+      throw new Error(`${names.slices}: expected [namespace/]service:port (a port name or number), got "${slices}"`);
     }
     return {
       kind: "endpointslices",
@@ -59,12 +64,16 @@ export function readWorkerDiscovery(env: NodeJS.ProcessEnv): WorkerDiscovery {
       inCluster: Boolean(env.KUBERNETES_SERVICE_HOST),
     };
   }
-  const addresses = (env.SWITCHYARD_WORKER_ADDRS ?? DEFAULT_ADDRESS)
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean);
-  if (addresses.length === 0) throw new Error("SWITCHYARD_WORKER_ADDRS: expected at least one host:port");
+  const raw = env[names.addrs];
+  if (raw === undefined && fallback === undefined) return undefined;
+  const addresses = (raw?.split(",") ?? fallback ?? []).map((s) => s.trim()).filter(Boolean);
+  if (addresses.length === 0) throw new Error(`${names.addrs}: expected at least one host:port`);
   return { kind: "static", addresses };
+}
+
+/** Reads the default pool's worker source (`SWITCHYARD_WORKER_*`; 127.0.0.1:8084 when none is set). */
+export function readWorkerDiscovery(env: NodeJS.ProcessEnv): WorkerDiscovery {
+  return readWorkerSource(env, "SWITCHYARD_WORKER", [DEFAULT_ADDRESS]) as WorkerDiscovery;
 }
 
 /** One line naming the source, for the start-up log. */

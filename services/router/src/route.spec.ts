@@ -101,6 +101,54 @@ describe("route", () => {
     assert.ok(Date.now() - started >= 190, "waited for the Retry-After");
   });
 
+  it("bounds every attempt by the request's deadline and stops there, without blaming the deployment", async () => {
+    // volumeThreshold 1: a single counted failure would open the breaker.
+    const d = deps({ timeoutMs: 60_000, firstTokenTimeoutMs: 30_000 }, 1);
+    const seen: Array<{ id: string; timeoutMs: number; firstTokenMs: number }> = [];
+    const deadline = Date.now() + 200;
+    await assert.rejects(
+      route(
+        "a",
+        d,
+        async ({ deployment, timeoutMs, firstTokenMs }) => {
+          seen.push({ id: deployment.id, timeoutMs, firstTokenMs });
+          await new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())));
+          throw fail(llm.ErrorClass.TIMEOUT);
+        },
+        { deadline },
+      ),
+      (err: RoutingFailed) => err.error.errorClass === llm.ErrorClass.TIMEOUT && /total_timeout/.test(err.message),
+    );
+    assert.equal(seen.length, 1, "no attempt starts once the deadline has passed");
+    assert.ok(seen[0]!.timeoutMs <= 200 && seen[0]!.firstTokenMs <= 200, "the attempt's limits end at the deadline");
+    assert.equal(
+      d.breakers.states()[seen[0]!.id],
+      "closed",
+      "the request's own deadline is not the deployment's fault",
+    );
+  });
+
+  it("goes to the fallbacks when a retry's wait would end past the deadline", async () => {
+    const limited = new GatewayError({
+      class: llm.ErrorClass.RATE_LIMITED,
+      message: "slow down",
+      retryAfterSeconds: 2,
+    });
+    const seen: string[] = [];
+    const routed = await route(
+      "a",
+      deps(),
+      async ({ deployment }) => {
+        seen.push(deployment.modelName);
+        if (deployment.modelName === "a") throw limited;
+        return "ok";
+      },
+      { deadline: Date.now() + 1_000 },
+    );
+    assert.equal(routed.value, "ok");
+    assert.deepEqual(seen, ["a", "b"], "the 2 s Retry-After does not fit in the 1 s left");
+  });
+
   it("keeps retries within the deployment's retry budget, then falls back at once", async () => {
     const stats = createStats();
     for (let i = 0; i < RETRY_BUDGET_FLOOR; i++) stats.retried("a/0");

@@ -1,7 +1,7 @@
-import type { Deployment, FallbackRule, RouterSettings } from "@switchyard/config";
+import { type Deployment, type FallbackRule, type RouterSettings, timeoutsFor } from "@switchyard/config";
 import { llm } from "@switchyard/proto";
 import { GatewayError } from "@switchyard/runtime";
-import type { Breakers } from "./breakers.js";
+import { type Breakers, notTheDeployment } from "./breakers.js";
 import { fallbackChain, type ModelGroups, pickWeighted } from "./groups.js";
 import type { DeploymentStats } from "./stats.js";
 import { byTags, type Picker } from "./strategies.js";
@@ -23,8 +23,17 @@ export interface Attempt {
   readonly deployment: Deployment;
   /** 1-based number of this attempt within the request. */
   readonly number: number;
-  /** Time this attempt may take before it counts as timed out. */
+  /**
+   * Time this attempt may take before it counts as timed out: the whole answer of a non-streamed attempt, never past
+   * the request's deadline.
+   */
   readonly timeoutMs: number;
+  /** A streamed attempt's wait for its first chunk (`first_token_timeout`), never past the request's deadline. */
+  readonly firstTokenMs: number;
+  /** A streamed attempt's longest silence between two chunks (`stream_timeout`). */
+  readonly idleMs: number;
+  /** TCP and TLS connect to the upstream (`connect_timeout`). */
+  readonly connectMs: number;
   /** The model group this attempt serves: the requested one, or a fallback group. */
   readonly modelGroup: string;
   /** 0 for the requested group, 1 for its first fallback group, and so on. */
@@ -114,7 +123,26 @@ export interface RouteOptions {
   promptTokens?: () => Promise<number>;
   /** Client-side fallbacks (the request's `fallbacks`): used in place of the configured `fallbacks` when given. */
   fallbacks?: readonly string[];
+  /**
+   * The request's deadline (ms since epoch), from the caller's Connect deadline: no attempt outlasts it and no retry
+   * waits past it. `signal` fires when it passes.
+   */
+  deadline?: number;
 }
+
+/** The error that ends routing once `signal` fired: its reason when that is a GatewayError (a deadline), else CANCELLED. */
+function stopped(signal: AbortSignal): GatewayError {
+  const reason: unknown = signal.reason;
+  if (reason instanceof GatewayError) return reason;
+  return new GatewayError({ class: llm.ErrorClass.CANCELLED, message: "request cancelled" });
+}
+
+function deadlineExceeded(): GatewayError {
+  return new GatewayError({ class: llm.ErrorClass.TIMEOUT, message: "the request's deadline passed (total_timeout)" });
+}
+
+/** An attempt failing this close to the request's deadline was cut short by it. */
+const DEADLINE_SLACK_MS = 20;
 
 /** Most groups a request visits: the requested one and up to five fallback groups. */
 const MAX_GROUPS = 6;
@@ -137,7 +165,7 @@ export async function route<T>(
   options: RouteOptions = {},
 ): Promise<Routed<T>> {
   const { groups, settings, breakers } = deps;
-  const { signal, tags = [] } = options;
+  const { signal, tags = [], deadline = Number.POSITIVE_INFINITY } = options;
   if (!groups.resolve(model)) {
     throw new RoutingFailed(
       new GatewayError({ class: llm.ErrorClass.NOT_FOUND, message: `model "${model}" does not exist`, param: "model" }),
@@ -191,12 +219,8 @@ export async function route<T>(
     }
     let switched = false;
     for (let i = 0; i <= settings.numRetries && !switched; i++) {
-      if (signal?.aborted)
-        throw new RoutingFailed(
-          new GatewayError({ class: llm.ErrorClass.CANCELLED, message: "request cancelled" }),
-          attempts,
-          lastId,
-        );
+      if (signal?.aborted) throw new RoutingFailed(stopped(signal), attempts, lastId);
+      if (Date.now() >= deadline) throw new RoutingFailed(deadlineExceeded(), attempts, lastId);
       const healthy = fitting.filter((d) => !breakers.isOpen(d.id));
       if (healthy.length === 0) {
         // After a failed attempt here (a 429 that cooled the deployment down, say), that failure is the answer.
@@ -218,7 +242,8 @@ export async function route<T>(
         // Retry-After, when it asks for a wait we are willing to make); otherwise on to the fallbacks.
         if (deps.stats && !withinRetryBudget(deps.stats, deployment.id)) break;
         const wait = retryDelayMs(i, last, (settings.retryAfterSeconds ?? 0) * 1000, deps.random);
-        if (wait === undefined) break;
+        // A wait that would end past the deadline leaves no time for the retry itself: try the fallbacks instead.
+        if (wait === undefined || Date.now() + wait >= deadline) break;
         await sleep(wait, signal);
         if (signal?.aborted) continue;
         deps.stats?.retried(deployment.id);
@@ -226,12 +251,26 @@ export async function route<T>(
       tried.add(deployment.id);
       attempts++;
       lastId = deployment.id;
-      const timeoutMs = deployment.timeoutMs ?? settings.timeoutMs;
+      const limits = timeoutsFor(settings, name, deployment);
+      const left = deadline - Date.now();
+      const attempt: Attempt = {
+        deployment,
+        number: attempts,
+        timeoutMs: Math.max(1, Math.min(limits.attemptMs, left)),
+        firstTokenMs: Math.max(1, Math.min(limits.firstTokenMs, left)),
+        idleMs: limits.idleMs,
+        connectMs: limits.connectMs,
+        modelGroup: name,
+        fallbackDepth: depth,
+      };
       const end = deps.stats?.begin(deployment.id);
       const started = performance.now();
       try {
         const value = await breakers.fire(deployment.id, () =>
-          run({ deployment, number: attempts, timeoutMs, modelGroup: name, fallbackDepth: depth }),
+          run(attempt).catch((err: unknown) => {
+            // Cut short by the request's own deadline, not by the deployment's slowness: not held against it.
+            throw Date.now() >= deadline - DEADLINE_SLACK_MS ? notTheDeployment(err) : err;
+          }),
         );
         end?.({ ok: true, latencyMs: performance.now() - started });
         return { value, deployment, attempts };

@@ -3,7 +3,8 @@ import type { Deployment } from "@switchyard/config";
 import { estimatePromptTokens } from "@switchyard/openai";
 import { llm, router, worker } from "@switchyard/proto";
 import { connect, type Encoded, GatewayError, type Logger } from "@switchyard/runtime";
-import type { Failover } from "./failover.js";
+import { type HealthChecks, healthCheckFields } from "./health-checks.js";
+import type { Pools } from "./pools.js";
 import { type Attempt, type RouteDeps, type RouteOptions, RoutingFailed, route } from "./route.js";
 import type { WorkerConn, WorkerPool } from "./workers.js";
 
@@ -11,12 +12,13 @@ import type { WorkerConn, WorkerPool } from "./workers.js";
 export interface RouterDeps extends RouteDeps {
   /** Every deployment, for ListDeployments. */
   deployments: readonly Deployment[];
-  pool: WorkerPool;
-  /** Runs worker calls on the pool, passing over workers that cannot take them. */
-  failover: Failover;
+  /** The provider-worker pools; each runs calls on its workers, passing over workers that cannot take them. */
+  pools: Pools;
   log: Logger;
   /** Unix seconds reported as `created` for every model group. */
   startedAt: number;
+  /** Background health checks, for ListDeployments; absent unless general_settings.background_health_checks. */
+  healthChecks?: HealthChecks;
 }
 
 /** The attempt's routing context and caller, as the worker stamps them on its usage event. */
@@ -37,14 +39,22 @@ function attemptContext(req: router.ChatRequest | router.StreamChatRequest, atte
     requestedModel: req.request?.model ?? "",
     modelGroup: attempt.modelGroup,
     fallbackDepth: attempt.fallbackDepth,
+    connectTimeoutMs: attempt.connectMs,
   };
 }
 
+/**
+ * The router's own first-chunk and idle timers are backstops this much later than the limits the worker enforces (it
+ * ends a stalled stream itself, with its usage and cost); they fire only when the worker itself stops answering.
+ */
+const BACKSTOP_MS = 1_000;
+
 /** The per-request routing inputs: cancellation, tags, and the prompt count for context-window checks. */
-function routeOptions(req: router.ChatRequest | router.StreamChatRequest, signal: AbortSignal): RouteOptions {
+function routeOptions(req: router.ChatRequest | router.StreamChatRequest, ctx: connect.HandlerContext): RouteOptions {
   const request = req.request;
   return {
-    signal,
+    signal: ctx.signal,
+    ...(ctx.deadline === undefined ? {} : { deadline: ctx.deadline }),
     tags: req.caller?.tags ?? [],
     ...(request ? { promptTokens: () => estimatePromptTokens(request), fallbacks: request.fallbacks } : {}),
   };
@@ -70,7 +80,7 @@ interface Opened {
   rest: AsyncIterator<Encoded>;
   first?: Encoded;
   release: () => void;
-  /** Longest silence between two chunks once the stream has started. */
+  /** Longest silence between two chunks once the stream has started, backstop included. */
   idleMs: number;
 }
 
@@ -82,44 +92,50 @@ function openStream(
   deps: RouterDeps,
   request: router.StreamChatRequest,
   attempt: Attempt,
-  signal: AbortSignal,
+  ctx: connect.HandlerContext,
 ): Promise<Opened> {
-  return deps.failover.run((conn, keep) => openStreamOn(deps, conn, keep, request, attempt, signal), signal);
+  const { failover, workers } = deps.pools.of(attempt.deployment);
+  return failover.run((conn, keep) => openStreamOn(workers, conn, keep, request, attempt, ctx), ctx.signal);
 }
 
 async function openStreamOn(
-  deps: RouterDeps,
+  workers: WorkerPool,
   conn: WorkerConn,
   keep: () => void,
   request: router.StreamChatRequest,
   attempt: Attempt,
-  signal: AbortSignal,
+  ctx: connect.HandlerContext,
 ): Promise<Opened> {
   let released = false;
   const release = () => {
-    if (!released) deps.pool.release(conn);
+    if (!released) workers.release(conn);
     released = true;
   };
   const stream = connect.callStreamRaw(
     conn.client,
     worker.ProviderWorkerService.method.streamChat,
-    create(worker.StreamChatRequestSchema, attemptContext(request, attempt)),
-    { signal },
+    create(worker.StreamChatRequestSchema, {
+      ...attemptContext(request, attempt),
+      firstTokenTimeoutMs: attempt.firstTokenMs,
+      idleTimeoutMs: attempt.idleMs,
+    }),
+    // The request's deadline travels on as the Connect deadline: the worker ends the stream just before it.
+    { signal: ctx.signal, ...(ctx.deadline === undefined ? {} : { deadline: ctx.deadline }) },
   );
   const rest = stream[Symbol.asyncIterator]();
-  // Time to first chunk is bounded by the attempt timeout; after the first chunk the stream is committed.
+  // Time to first chunk is bounded by first_token_timeout; after the first chunk the stream is committed.
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       stream.cancel();
-      const message = "upstream attempt timed out before the first chunk";
+      const message = "the provider worker sent no first chunk in time (first_token_timeout)";
       reject(new GatewayError({ class: llm.ErrorClass.TIMEOUT, message }));
-    }, attempt.timeoutMs);
+    }, attempt.firstTokenMs + BACKSTOP_MS);
   });
   try {
     const first = await Promise.race([rest.next(), timeout]);
-    const idleMs = attempt.deployment.streamTimeoutMs ?? deps.settings.streamTimeoutMs ?? attempt.timeoutMs;
     keep();
+    const idleMs = attempt.idleMs + BACKSTOP_MS;
     return { stream, rest, first: first.done ? undefined : first.value, release, idleMs };
   } catch (err) {
     // The failover releases the worker of a stream that did not start.
@@ -136,13 +152,8 @@ async function nextWithin(opened: Opened): Promise<IteratorResult<Encoded>> {
   const idle = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       opened.stream.cancel();
-      const seconds = Math.round(opened.idleMs / 100) / 10;
-      reject(
-        new GatewayError({
-          class: llm.ErrorClass.TIMEOUT,
-          message: `the upstream sent nothing for ${seconds} s in the middle of the stream (stream_timeout)`,
-        }),
-      );
+      const message = "the provider worker sent nothing in time in the middle of the stream (stream_timeout)";
+      reject(new GatewayError({ class: llm.ErrorClass.TIMEOUT, message }));
     }, opened.idleMs);
   });
   try {
@@ -177,7 +188,7 @@ export function routerRoutes(deps: RouterDeps, routes: connect.Routes = new Map(
           req.request?.model ?? "",
           deps,
           (attempt) =>
-            deps.failover.run(async (conn) => {
+            deps.pools.of(attempt.deployment).failover.run(async (conn) => {
               const res = await connect.callUnaryRaw(
                 conn.client,
                 worker.ProviderWorkerService.method.chat,
@@ -186,7 +197,7 @@ export function routerRoutes(deps: RouterDeps, routes: connect.Routes = new Map(
               );
               return res.value;
             }, ctx.signal),
-          routeOptions(req, ctx.signal),
+          routeOptions(req, ctx),
         );
         setRouteHeaders(ctx, routed.deployment.id, routed.attempts);
         // worker.ChatResponse and router.ChatResponse share one wire layout: forward the bytes as they are.
@@ -197,8 +208,8 @@ export function routerRoutes(deps: RouterDeps, routes: connect.Routes = new Map(
     },
     async streamChat(req, ctx, sink) {
       try {
-        const open = (attempt: Attempt) => openStream(deps, req, attempt, ctx.signal);
-        const routed = await route(req.request?.model ?? "", deps, open, routeOptions(req, ctx.signal));
+        const open = (attempt: Attempt) => openStream(deps, req, attempt, ctx);
+        const routed = await route(req.request?.model ?? "", deps, open, routeOptions(req, ctx));
         setRouteHeaders(ctx, routed.deployment.id, routed.attempts);
         await pipe(sink, routed.value);
       } catch (err) {
@@ -225,6 +236,7 @@ export function routerRoutes(deps: RouterDeps, routes: connect.Routes = new Map(
             latencyMs: deps.stats?.latencyMs(d.id) ?? 0,
             requestsLastMinute: deps.stats?.requestsLastMinute(d.id) ?? 0,
             retriesLastMinute: deps.stats?.retriesLastMinute(d.id) ?? 0,
+            ...healthCheckFields(deps.healthChecks, d.id),
           }),
         ),
       });

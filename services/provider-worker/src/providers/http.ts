@@ -31,11 +31,12 @@ export interface UpstreamStream {
 const TIMEOUT_CODES = new Set(["UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
 
 /**
- * POSTs JSON and returns the parsed 2xx body. The whole call is bounded by the deployment's
- * `timeoutMs` (when set) on top of the caller's signal; non-2xx answers go through `post.classify`.
+ * POSTs JSON and returns the parsed 2xx body. The whole call is bounded by the attempt's timeout (when set) on top
+ * of the caller's signal; non-2xx answers go through `post.classify`.
  */
 export async function postJson(ctx: AttemptContext, post: UpstreamPost): Promise<unknown> {
-  const deadline = ctx.deployment.timeoutMs ? AbortSignal.timeout(ctx.deployment.timeoutMs) : undefined;
+  const ms = ctx.timeouts?.attemptMs ?? ctx.deployment.timeoutMs;
+  const deadline = ms ? AbortSignal.timeout(ms) : undefined;
   const signal = deadline ? AbortSignal.any([ctx.signal, deadline]) : ctx.signal;
   const fail = (err: unknown) => networkError(ctx, signal, err);
   const res = await send(ctx, post, { signal }).catch((err: unknown) => Promise.reject(fail(err)));
@@ -50,13 +51,19 @@ export async function postJson(ctx: AttemptContext, post: UpstreamPost): Promise
 }
 
 /**
- * POSTs JSON for a streamed answer and returns the 2xx body unread. The deployment's
- * `streamTimeoutMs ?? timeoutMs` bounds the wait for the response headers and every gap between body
- * chunks (an idle timeout, not a total one: streams may run long).
+ * POSTs JSON for a streamed answer and returns the 2xx body unread. The first-token timeout bounds the wait for the
+ * response headers, and the longer of it and the idle timeout every gap in the body: a socket-level safety net, as
+ * the worker enforces both on parsed chunks (pacing.ts). Neither is a total: streams may run long.
  */
 export async function postStream(ctx: AttemptContext, post: UpstreamPost): Promise<UpstreamStream> {
-  const idleMs = ctx.deployment.streamTimeoutMs ?? ctx.deployment.timeoutMs;
-  const timeouts = idleMs ? { headersTimeout: idleMs, bodyTimeout: idleMs } : {};
+  const dep = ctx.deployment;
+  const firstMs = ctx.timeouts?.firstTokenMs ?? dep.timeoutMs;
+  const idleMs = ctx.timeouts?.idleMs ?? dep.streamTimeoutMs ?? dep.timeoutMs;
+  const bodyMs = Math.max(firstMs ?? 0, idleMs ?? 0);
+  const timeouts = {
+    ...(firstMs || idleMs ? { headersTimeout: firstMs ?? idleMs } : {}),
+    ...(bodyMs ? { bodyTimeout: bodyMs } : {}),
+  };
   const fail = (err: unknown) => networkError(ctx, ctx.signal, err);
   const res = await send(ctx, post, { signal: ctx.signal, ...timeouts }).catch((err: unknown) =>
     Promise.reject(fail(err)),

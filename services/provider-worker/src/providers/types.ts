@@ -10,10 +10,22 @@ export interface AttemptContext {
   readonly apiKey?: string;
   /** Aborted when the caller goes away or the attempt's deadline passes; adapters pass it to undici. */
   readonly signal: AbortSignal;
+  /** The attempt's limits as the router resolved them; unset ones fall back to the deployment's own. */
+  readonly timeouts?: AttemptTimeouts;
   /** The keep-alive connection pool all upstream HTTP goes through. */
   readonly dispatcher: Dispatcher;
   readonly requestId: string;
   readonly log: Logger;
+}
+
+/** Limits of one attempt (docs/routing.md#timeouts). */
+export interface AttemptTimeouts {
+  /** A whole non-streamed answer. */
+  readonly attemptMs?: number;
+  /** A streamed answer's response headers (the chunk-level wait for the first chunk is enforced by the worker). */
+  readonly firstTokenMs?: number;
+  /** A streamed answer's longest silence between two pieces of its body. */
+  readonly idleMs?: number;
 }
 
 /**

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/worker/v1/worker.proto.
  */
 export const file_switchyard_worker_v1_worker: GenFile = /*@__PURE__*/
-  fileDesc("CiFzd2l0Y2h5YXJkL3dvcmtlci92MS93b3JrZXIucHJvdG8SFHN3aXRjaHlhcmQud29ya2VyLnYxIvoBCgtDaGF0UmVxdWVzdBIVCg1kZXBsb3ltZW50X2lkGAEgASgJEjkKB3JlcXVlc3QYAiABKAsyKC5zd2l0Y2h5YXJkLmxsbS52MS5DaGF0Q29tcGxldGlvblJlcXVlc3QSEgoKcmVxdWVzdF9pZBgDIAEoCRIPCgdhdHRlbXB0GAQgASgFEi4KBmNhbGxlchgFIAEoCzIeLnN3aXRjaHlhcmQubWV0ZXJpbmcudjEuQ2FsbGVyEhcKD3JlcXVlc3RlZF9tb2RlbBgGIAEoCRITCgttb2RlbF9ncm91cBgHIAEoCRIWCg5mYWxsYmFja19kZXB0aBgIIAEoDSJ1CgxDaGF0UmVzcG9uc2USNQoKY29tcGxldGlvbhgBIAEoCzIhLnN3aXRjaHlhcmQubGxtLnYxLkNoYXRDb21wbGV0aW9uEi4KBmNoYXJnZRgCIAEoCzIeLnN3aXRjaHlhcmQubWV0ZXJpbmcudjEuQ2hhcmdlIoACChFTdHJlYW1DaGF0UmVxdWVzdBIVCg1kZXBsb3ltZW50X2lkGAEgASgJEjkKB3JlcXVlc3QYAiABKAsyKC5zd2l0Y2h5YXJkLmxsbS52MS5DaGF0Q29tcGxldGlvblJlcXVlc3QSEgoKcmVxdWVzdF9pZBgDIAEoCRIPCgdhdHRlbXB0GAQgASgFEi4KBmNhbGxlchgFIAEoCzIeLnN3aXRjaHlhcmQubWV0ZXJpbmcudjEuQ2FsbGVyEhcKD3JlcXVlc3RlZF9tb2RlbBgGIAEoCRITCgttb2RlbF9ncm91cBgHIAEoCRIWCg5mYWxsYmFja19kZXB0aBgIIAEoDSJ7ChJTdHJlYW1DaGF0UmVzcG9uc2USNQoFY2h1bmsYASABKAsyJi5zd2l0Y2h5YXJkLmxsbS52MS5DaGF0Q29tcGxldGlvbkNodW5rEi4KBmNoYXJnZRgCIAEoCzIeLnN3aXRjaHlhcmQubWV0ZXJpbmcudjEuQ2hhcmdlMskBChVQcm92aWRlcldvcmtlclNlcnZpY2USTQoEQ2hhdBIhLnN3aXRjaHlhcmQud29ya2VyLnYxLkNoYXRSZXF1ZXN0GiIuc3dpdGNoeWFyZC53b3JrZXIudjEuQ2hhdFJlc3BvbnNlEmEKClN0cmVhbUNoYXQSJy5zd2l0Y2h5YXJkLndvcmtlci52MS5TdHJlYW1DaGF0UmVxdWVzdBooLnN3aXRjaHlhcmQud29ya2VyLnYxLlN0cmVhbUNoYXRSZXNwb25zZTABYgZwcm90bzM", [file_switchyard_llm_v1_chat, file_switchyard_metering_v1_usage]);
+  fileDesc("CiFzd2l0Y2h5YXJkL3dvcmtlci92MS93b3JrZXIucHJvdG8SFHN3aXRjaHlhcmQud29ya2VyLnYxIpYCCgtDaGF0UmVxdWVzdBIVCg1kZXBsb3ltZW50X2lkGAEgASgJEjkKB3JlcXVlc3QYAiABKAsyKC5zd2l0Y2h5YXJkLmxsbS52MS5DaGF0Q29tcGxldGlvblJlcXVlc3QSEgoKcmVxdWVzdF9pZBgDIAEoCRIPCgdhdHRlbXB0GAQgASgFEi4KBmNhbGxlchgFIAEoCzIeLnN3aXRjaHlhcmQubWV0ZXJpbmcudjEuQ2FsbGVyEhcKD3JlcXVlc3RlZF9tb2RlbBgGIAEoCRITCgttb2RlbF9ncm91cBgHIAEoCRIWCg5mYWxsYmFja19kZXB0aBgIIAEoDRIaChJjb25uZWN0X3RpbWVvdXRfbXMYCSABKA0idQoMQ2hhdFJlc3BvbnNlEjUKCmNvbXBsZXRpb24YASABKAsyIS5zd2l0Y2h5YXJkLmxsbS52MS5DaGF0Q29tcGxldGlvbhIuCgZjaGFyZ2UYAiABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNoYXJnZSLVAgoRU3RyZWFtQ2hhdFJlcXVlc3QSFQoNZGVwbG95bWVudF9pZBgBIAEoCRI5CgdyZXF1ZXN0GAIgASgLMiguc3dpdGNoeWFyZC5sbG0udjEuQ2hhdENvbXBsZXRpb25SZXF1ZXN0EhIKCnJlcXVlc3RfaWQYAyABKAkSDwoHYXR0ZW1wdBgEIAEoBRIuCgZjYWxsZXIYBSABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNhbGxlchIXCg9yZXF1ZXN0ZWRfbW9kZWwYBiABKAkSEwoLbW9kZWxfZ3JvdXAYByABKAkSFgoOZmFsbGJhY2tfZGVwdGgYCCABKA0SGgoSY29ubmVjdF90aW1lb3V0X21zGAkgASgNEh4KFmZpcnN0X3Rva2VuX3RpbWVvdXRfbXMYCiABKA0SFwoPaWRsZV90aW1lb3V0X21zGAsgASgNInsKElN0cmVhbUNoYXRSZXNwb25zZRI1CgVjaHVuaxgBIAEoCzImLnN3aXRjaHlhcmQubGxtLnYxLkNoYXRDb21wbGV0aW9uQ2h1bmsSLgoGY2hhcmdlGAIgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DaGFyZ2UyyQEKFVByb3ZpZGVyV29ya2VyU2VydmljZRJNCgRDaGF0EiEuc3dpdGNoeWFyZC53b3JrZXIudjEuQ2hhdFJlcXVlc3QaIi5zd2l0Y2h5YXJkLndvcmtlci52MS5DaGF0UmVzcG9uc2USYQoKU3RyZWFtQ2hhdBInLnN3aXRjaHlhcmQud29ya2VyLnYxLlN0cmVhbUNoYXRSZXF1ZXN0Giguc3dpdGNoeWFyZC53b3JrZXIudjEuU3RyZWFtQ2hhdFJlc3BvbnNlMAFiBnByb3RvMw", [file_switchyard_llm_v1_chat, file_switchyard_metering_v1_usage]);
 
 /**
  * One attempt against one deployment.
@@ -62,9 +62,18 @@ export type ChatRequest = Message<"switchyard.worker.v1.ChatRequest"> & {
   modelGroup: string;
 
   /**
+   * The attempt's TCP and TLS connect timeout, resolved by the router (docs/routing.md#timeouts); 0 leaves it to the
+   *
    * @generated from field: uint32 fallback_depth = 8;
    */
   fallbackDepth: number;
+
+  /**
+   * worker's configuration. The Connect deadline bounds the whole attempt.
+   *
+   * @generated from field: uint32 connect_timeout_ms = 9;
+   */
+  connectTimeoutMs: number;
 };
 
 /**
@@ -146,9 +155,32 @@ export type StreamChatRequest = Message<"switchyard.worker.v1.StreamChatRequest"
   modelGroup: string;
 
   /**
+   * The attempt's limits, resolved by the router (docs/routing.md#timeouts); 0 leaves one to the worker's
+   *
    * @generated from field: uint32 fallback_depth = 8;
    */
   fallbackDepth: number;
+
+  /**
+   * configuration. The Connect deadline carries what is left of the request's total_timeout.
+   *
+   * @generated from field: uint32 connect_timeout_ms = 9;
+   */
+  connectTimeoutMs: number;
+
+  /**
+   * The wait for the first chunk.
+   *
+   * @generated from field: uint32 first_token_timeout_ms = 10;
+   */
+  firstTokenTimeoutMs: number;
+
+  /**
+   * The longest silence between two chunks.
+   *
+   * @generated from field: uint32 idle_timeout_ms = 11;
+   */
+  idleTimeoutMs: number;
 };
 
 /**
