@@ -83,6 +83,35 @@ function readStrategy(ctx: Context, s: Sections): string {
   return DEFAULT_ROUTING_STRATEGY;
 }
 
+/**
+ * `circuit_breaker` (Switchyard's): `error_threshold_percentage` (1 to 100), `volume_threshold` (failures counted
+ * before the breaker may open), `window` and `reset_timeout` (seconds). Unset ones keep their defaults, which
+ * `allowed_fails` and `cooldown_time` set as in LiteLLM.
+ */
+function readBreaker(ctx: Context, s: Sections): RouterSettings["circuitBreaker"] {
+  const { raw, path } = pick(ctx, s, "circuit_breaker", undefined);
+  if (!isSet(raw)) return undefined;
+  const map = readMap(ctx, raw, path);
+  if (!map) return undefined;
+  const keys = ["error_threshold_percentage", "volume_threshold", "window", "reset_timeout"];
+  for (const key of Object.keys(map)) {
+    if (!keys.includes(key)) {
+      fail(ctx, keyPath(path, key), `unknown setting; expected one of ${keys.join(", ")}${didYouMean(key, keys)}`);
+    }
+  }
+  const at = (key: string) => keyPath(path, key);
+  const percentage = field(map, "error_threshold_percentage");
+  const volume = field(map, "volume_threshold");
+  return withoutUndefined({
+    errorThresholdPercentage: isSet(percentage)
+      ? readNumber(ctx, percentage, at("error_threshold_percentage"), { positive: true, max: 100 })
+      : undefined,
+    volumeThreshold: isSet(volume) ? readInteger(ctx, volume, at("volume_threshold"), 1) : undefined,
+    windowMs: readSecondsAsMs(ctx, field(map, "window"), at("window")),
+    resetTimeoutMs: readSecondsAsMs(ctx, field(map, "reset_timeout"), at("reset_timeout")),
+  });
+}
+
 /** Reads the router settings from both sections, checking fallbacks against the declared model groups. */
 export function readRouterSettings(ctx: Context, s: Sections, groups: ModelGroupNames): RouterSettings {
   const get = (key: string, litellmKey?: string | undefined) => pick(ctx, s, key, litellmKey ?? key);
@@ -114,5 +143,6 @@ export function readRouterSettings(ctx: Context, s: Sections, groups: ModelGroup
     defaultFallbacks: readDefaultFallbacks(ctx, defaults.raw, defaults.path, groups),
     allowedFails: readInteger(ctx, allowedFails.raw, allowedFails.path),
     cooldownTimeSeconds: readNumber(ctx, cooldown.raw, cooldown.path),
+    circuitBreaker: readBreaker(ctx, s),
   });
 }

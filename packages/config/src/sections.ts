@@ -72,6 +72,7 @@ export const ROUTER_KEYS: KeySpec = {
     "first_token_timeout",
     "total_timeout",
     "model_group_timeouts",
+    "circuit_breaker",
   ]),
   unsupported: {
     ...ignored(["redis_host", "redis_password", "redis_port", "redis_db", "redis_url", "cache_kwargs"]),

@@ -69,6 +69,30 @@ describe("router settings", () => {
     assert.deepEqual(warningsOf(config), ["litellm_settings.request_timeout: overridden by router_settings.timeout"]);
   });
 
+  test("circuit_breaker sets the breakers' thresholds and rejects unknown or bad ones", () => {
+    const config = load(
+      ONE_MODEL +
+        yaml`
+      router_settings:
+        circuit_breaker: {error_threshold_percentage: 25, volume_threshold: 20, window: 60, reset_timeout: 5}
+    `,
+    );
+    assert.deepEqual(config.router.circuitBreaker, {
+      errorThresholdPercentage: 25,
+      volumeThreshold: 20,
+      windowMs: 60_000,
+      resetTimeoutMs: 5_000,
+    });
+    assert.equal(
+      errorOf(`${ONE_MODEL}router_settings: {circuit_breaker: {error_threshold: 5, volume_threshold: 0, window: -1}}`),
+      [
+        'config: router_settings.circuit_breaker.error_threshold: unknown setting; expected one of error_threshold_percentage, volume_threshold, window, reset_timeout',
+        "config: router_settings.circuit_breaker.volume_threshold: expected an integer >= 1, got 0",
+        "config: router_settings.circuit_breaker.window: expected a positive number, got -1",
+      ].join("\n"),
+    );
+  });
+
   test("booleans may come from the environment, but a quoted word in the file is not a boolean", () => {
     const config = load(`${ONE_MODEL}litellm_settings: {drop_params: os.environ/DROP}`, { DROP: "true" });
     assert.equal(config.dropParams, true);

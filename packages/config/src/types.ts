@@ -77,6 +77,13 @@ export interface RouterSettings {
   readonly allowedFails?: number;
   /** Seconds an open breaker waits before a probe (`cooldown_time`). */
   readonly cooldownTimeSeconds?: number;
+  /** `circuit_breaker`: the breakers' thresholds; each unset one keeps its default. */
+  readonly circuitBreaker?: {
+    readonly errorThresholdPercentage?: number;
+    readonly volumeThreshold?: number;
+    readonly windowMs?: number;
+    readonly resetTimeoutMs?: number;
+  };
 }
 
 /**

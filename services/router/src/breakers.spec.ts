@@ -3,7 +3,8 @@ import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { llm } from "@switchyard/proto";
 import { createLogger, GatewayError } from "@switchyard/runtime";
-import { createBreakers, DEFAULT_COOLDOWN_MS } from "./breakers.js";
+import type { RouterSettings } from "@switchyard/config";
+import { breakerOptions, createBreakers, DEFAULT_COOLDOWN_MS } from "./breakers.js";
 
 const log = createLogger("breakers-spec", "silent");
 const error = (cls: llm.ErrorClass, retryAfterSeconds?: number) =>
@@ -11,6 +12,24 @@ const error = (cls: llm.ErrorClass, retryAfterSeconds?: number) =>
 const options = { errorThresholdPercentage: 50, volumeThreshold: 2, windowMs: 10_000, resetTimeoutMs: 100 };
 
 describe("circuit breakers", () => {
+  it("takes its thresholds from circuit_breaker, else from allowed_fails and cooldown_time, else defaults", () => {
+    const base = { routingStrategy: "simple-shuffle", numRetries: 0, timeoutMs: 1 } as RouterSettings;
+    assert.deepEqual(breakerOptions(base), {
+      errorThresholdPercentage: 50,
+      volumeThreshold: 5,
+      windowMs: 30_000,
+      resetTimeoutMs: 30_000,
+    });
+    assert.deepEqual(breakerOptions({ ...base, allowedFails: 3, cooldownTimeSeconds: 10 }), {
+      errorThresholdPercentage: 50,
+      volumeThreshold: 3,
+      windowMs: 30_000,
+      resetTimeoutMs: 10_000,
+    });
+    const own = { errorThresholdPercentage: 20, volumeThreshold: 50, windowMs: 60_000, resetTimeoutMs: 2_000 };
+    assert.deepEqual(breakerOptions({ ...base, allowedFails: 3, cooldownTimeSeconds: 10, circuitBreaker: own }), own);
+  });
+
   it("puts a deployment in a cooldown for its Retry-After on a 429, without counting it as a failure", async () => {
     let t = 1_000_000;
     const breakers = createBreakers(options, log, () => t);

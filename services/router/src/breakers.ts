@@ -36,11 +36,12 @@ export interface BreakerOptions {
 
 /** Defaults: open at >50% failures over at least 5 calls in 30 s, probe again after 30 s. */
 export function breakerOptions(settings: RouterSettings): BreakerOptions {
+  const own = settings.circuitBreaker ?? {};
   return {
-    errorThresholdPercentage: 50,
-    volumeThreshold: settings.allowedFails ?? 5,
-    windowMs: 30_000,
-    resetTimeoutMs: (settings.cooldownTimeSeconds ?? 30) * 1000,
+    errorThresholdPercentage: own.errorThresholdPercentage ?? 50,
+    volumeThreshold: own.volumeThreshold ?? settings.allowedFails ?? 5,
+    windowMs: own.windowMs ?? 30_000,
+    resetTimeoutMs: own.resetTimeoutMs ?? (settings.cooldownTimeSeconds ?? 30) * 1000,
   };
 }
 
