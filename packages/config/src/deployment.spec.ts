@@ -210,13 +210,22 @@ describe("deployments", () => {
     );
   });
 
-  test("credentials other than api_key never reach params", () => {
+  test("credentials other than api_key are kept as references, never in params", () => {
     const config = load(
-      withParams("model: openai/x", "aws_secret_access_key: s3cr3t-value", "input_cost_per_token: 0.1"),
+      withParams(
+        "model: openai/x",
+        "aws_secret_access_key: s3cr3t-value",
+        "aws_access_key_id: os.environ/AWS_ACCESS_KEY_ID",
+        "input_cost_per_token: 0.1",
+      ),
     );
     assert.deepEqual(config.deployments[0]?.params, { input_cost_per_token: 0.1 });
+    assert.deepEqual(config.deployments[0]?.credentials, {
+      aws_secret_access_key: { value: "s3cr3t-value" },
+      aws_access_key_id: { env: "AWS_ACCESS_KEY_ID" },
+    });
     assert.deepEqual(warningsOf(config), [
-      "model_list[0].litellm_params.aws_secret_access_key: credentials other than api_key are not supported by switchyard; ignored",
+      "model_list[0].litellm_params.aws_secret_access_key: plain-text secret in the config file; use os.environ/NAME instead",
     ]);
   });
 

@@ -4,7 +4,7 @@ import { resolvePlain } from "./env.js";
 import { isMockParam, readMockParam } from "./mock.js";
 import { keyPath } from "./paths.js";
 import { isSecretName, readSecret } from "./secrets.js";
-import type { Deployment, ProviderId } from "./types.js";
+import type { Deployment, ProviderId, SecretRef } from "./types.js";
 import {
   checkJson,
   describe,
@@ -33,6 +33,7 @@ export type ParamFields = Pick<
   | "maxRetries"
   | "tags"
   | "workerPool"
+  | "credentials"
   | "params"
 >;
 
@@ -88,10 +89,7 @@ function readApiBase(ctx: Context, map: YamlMap, path: string): string | undefin
 }
 
 function readExtraParam(ctx: Context, key: string, raw: unknown, at: string, provider: ProviderId): unknown {
-  if (isSecretName(key)) {
-    warn(ctx, at, "credentials other than api_key are not supported by switchyard; ignored");
-    return undefined;
-  }
+  if (isSecretName(key)) return undefined;
   if (isMockParam(key)) {
     if (provider === "mock") return readMockParam(ctx, key, raw, at);
     warn(ctx, at, "only the mock provider reads mock_* parameters; ignored");
@@ -111,6 +109,20 @@ function readExtraParams(ctx: Context, map: YamlMap, path: string, provider: Pro
   return params;
 }
 
+/**
+ * Credentials other than `api_key` (`aws_secret_access_key`, `vertex_credentials`, `azure_ad_token` ...), by their
+ * LiteLLM names: kept as references, like `api_key`, for the adapter that reads them; never in `params`.
+ */
+function readCredentials(ctx: Context, map: YamlMap, path: string): Record<string, SecretRef> | undefined {
+  let out: Record<string, SecretRef> | undefined;
+  for (const [key, raw] of Object.entries(map)) {
+    if (key === "api_key" || TYPED_KEYS.has(key) || !isSecretName(key)) continue;
+    const ref = readSecret(ctx, raw, keyPath(path, key));
+    if (ref) (out ??= {})[key] = ref;
+  }
+  return out;
+}
+
 /** Reads every field of `litellm_params` at `path` except the model, for a deployment of `provider`. */
 export function readParamFields(ctx: Context, map: YamlMap, path: string, provider: ProviderId): ParamFields {
   const at = (key: string) => keyPath(path, key);
@@ -127,6 +139,7 @@ export function readParamFields(ctx: Context, map: YamlMap, path: string, provid
     maxRetries: readInteger(ctx, field(map, "max_retries"), at("max_retries")),
     tags: readStringList(ctx, field(map, "tags"), at("tags")) ?? [],
     workerPool: readWorkerPool(ctx, field(map, "worker_pool"), at("worker_pool")),
+    credentials: readCredentials(ctx, map, path),
     params: readExtraParams(ctx, map, path, provider),
   };
 }

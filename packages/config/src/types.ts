@@ -21,6 +21,11 @@ export interface Deployment {
   readonly model: string;
   readonly apiBase?: string;
   readonly apiKey?: SecretRef;
+  /**
+   * Credentials besides `api_key`, by their LiteLLM names (`aws_secret_access_key`, `vertex_credentials` ...):
+   * references, resolved only by the provider worker.
+   */
+  readonly credentials?: Readonly<Record<string, SecretRef>>;
   readonly apiVersion?: string;
   readonly organization?: string;
   readonly rpm?: number;

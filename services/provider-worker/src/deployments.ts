@@ -9,6 +9,8 @@ export interface Target {
   readonly deployment: Deployment;
   readonly adapter: ProviderAdapter;
   readonly apiKey?: string;
+  /** The deployment's other credentials, resolved (`aws_secret_access_key` ...); never logged. */
+  readonly credentials: Readonly<Record<string, string>>;
 }
 
 /** Looks up call targets by deployment id. */
@@ -26,15 +28,24 @@ export function createTargets(deployments: readonly Deployment[], log: Logger, e
   const missing = new Map<string, string>();
   for (const deployment of deployments) {
     let apiKey: string | undefined;
-    if (deployment.apiKey) {
-      try {
+    const credentials: Record<string, string> = {};
+    try {
+      if (deployment.apiKey) {
         apiKey = resolveSecret(deployment.apiKey, env, `${deployment.source}.litellm_params.api_key`);
-      } catch (err) {
-        missing.set(deployment.id, err instanceof Error ? err.message : String(err));
-        log.warn({ deployment: deployment.id, reason: missing.get(deployment.id) }, "deployment credential missing");
       }
+      for (const [name, ref] of Object.entries(deployment.credentials ?? {})) {
+        credentials[name] = resolveSecret(ref, env, `${deployment.source}.litellm_params.${name}`);
+      }
+    } catch (err) {
+      missing.set(deployment.id, err instanceof Error ? err.message : String(err));
+      log.warn({ deployment: deployment.id, reason: missing.get(deployment.id) }, "deployment credential missing");
     }
-    targets.set(deployment.id, { deployment, adapter: adapterFor(deployment.provider), apiKey });
+    targets.set(deployment.id, {
+      deployment,
+      adapter: adapterFor(deployment.provider),
+      apiKey,
+      credentials: Object.freeze(credentials),
+    });
   }
   return {
     get(deploymentId) {

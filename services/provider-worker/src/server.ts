@@ -52,6 +52,7 @@ export function workerRoutes(deps: WorkerDeps, routes: connect.Routes = new Map(
     const ctx: AttemptContext = {
       deployment: forRequestedModel(target.deployment, req.request?.model ?? ""),
       apiKey: target.apiKey,
+      credentials: target.credentials,
       signal,
       timeouts,
       dispatcher: deps.dispatcher(timeouts.connectMs),

@@ -103,7 +103,7 @@ async function rejectNon2xx(
   throw post.classify({
     status: res.statusCode,
     headers: res.headers,
-    body: redact(raw, ctx.apiKey),
+    body: redactAll(raw, ctx),
     provider: ctx.deployment.provider,
     deploymentId: ctx.deployment.id,
   });
@@ -128,6 +128,13 @@ async function readBody(body: Dispatcher.ResponseData["body"], max: number, trun
     size += chunk.length;
   }
   return Buffer.concat(chunks).toString("utf8");
+}
+
+/** Removes every credential of the attempt from upstream text before it can reach a message or a log. */
+export function redactAll(text: string, ctx: Pick<AttemptContext, "apiKey" | "credentials">): string {
+  let out = redact(text, ctx.apiKey);
+  for (const value of Object.values(ctx.credentials ?? {})) out = redact(out, value);
+  return out;
 }
 
 /** Removes the credential from upstream text before it can reach a message or a log. */

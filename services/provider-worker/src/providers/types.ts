@@ -8,6 +8,8 @@ export interface AttemptContext {
   readonly deployment: Deployment;
   /** The resolved credential, when the deployment has one. Never logged, never put in an error. */
   readonly apiKey?: string;
+  /** Other credentials by their LiteLLM names (`aws_secret_access_key` ...), resolved. Never logged. */
+  readonly credentials?: Readonly<Record<string, string>>;
   /** Aborted when the caller goes away or the attempt's deadline passes; adapters pass it to undici. */
   readonly signal: AbortSignal;
   /** The attempt's limits as the router resolved them; unset ones fall back to the deployment's own. */
