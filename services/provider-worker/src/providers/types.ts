@@ -30,11 +30,36 @@ export interface AttemptTimeouts {
   readonly idleMs?: number;
 }
 
+/** What a provider can do through Switchyard; the docs' capability table is generated from these. */
+export type Capability =
+  | "chat"
+  | "stream"
+  | "tools"
+  | "vision"
+  | "json"
+  | "embeddings"
+  | "completions"
+  | "rerank"
+  | "transcription"
+  | "speech"
+  | "images";
+
+/** A provider's entry in the capability table. */
+export interface ProviderInfo {
+  /** The provider's name as people write it: "Google AI Studio", "AWS Bedrock". */
+  readonly name: string;
+  /** The upstream API reference the adapter follows. */
+  readonly docs: string;
+  readonly capabilities: readonly Capability[];
+}
+
 /**
  * A provider adapter: an immutable value that turns canonical requests into one provider's wire format
  * and its answers back. Failures are thrown as GatewayError with the right ErrorClass.
  */
 export interface ProviderAdapter {
+  /** The provider's name, API reference and capabilities (docs/providers.md is generated from them). */
+  readonly info: ProviderInfo;
   /** Runs a non-streamed chat completion. */
   chat(request: llm.ChatCompletionRequest, ctx: AttemptContext): Promise<llm.ChatCompletion>;
   /**

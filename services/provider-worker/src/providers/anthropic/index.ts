@@ -4,7 +4,7 @@ import type { llm } from "@switchyard/proto";
 import { malformedUpstream } from "../errors.js";
 import { postJson, postStream } from "../http.js";
 import { readSse } from "../sse.js";
-import type { AttemptContext, ProviderAdapter } from "../types.js";
+import type { AttemptContext, ProviderAdapter, ProviderInfo } from "../types.js";
 import { anthropicHeaders, messagesUrl } from "./api.js";
 import { toMessagesRequest } from "./chat-request.js";
 import { fromMessagesResponse } from "./chat-response.js";
@@ -52,4 +52,12 @@ async function* streamChat(
 }
 
 /** Calls Anthropic's Messages API (`/v1/messages`, `x-api-key`, `anthropic-version: 2023-06-01`). */
-export const anthropicAdapter: ProviderAdapter = Object.freeze({ chat, streamChat });
+export const anthropicAdapter: ProviderAdapter = Object.freeze({
+  info: Object.freeze<ProviderInfo>({
+    name: "Anthropic",
+    docs: "https://docs.anthropic.com/en/api/messages",
+    capabilities: ["chat", "stream", "tools", "vision", "json"],
+  }),
+  chat,
+  streamChat,
+});

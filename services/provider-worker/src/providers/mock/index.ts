@@ -7,7 +7,7 @@ import { llm } from "@switchyard/proto";
 import type { GatewayError } from "@switchyard/runtime";
 import { abortError, type DeploymentRef } from "../errors.js";
 import { classifyOpenAIError } from "../openai/errors.js";
-import type { AttemptContext, ProviderAdapter } from "../types.js";
+import type { AttemptContext, ProviderAdapter, ProviderInfo } from "../types.js";
 import { mockAnswer, streamDeltas, toCompletion } from "./answer.js";
 import { type MockParams, mockParams } from "./params.js";
 
@@ -74,4 +74,12 @@ async function* streamChat(
 }
 
 /** The deterministic offline provider. */
-export const mockAdapter: ProviderAdapter = Object.freeze({ chat, streamChat });
+export const mockAdapter: ProviderAdapter = Object.freeze({
+  info: Object.freeze<ProviderInfo>({
+    name: "Mock (built in)",
+    docs: "#the-mock-provider",
+    capabilities: ["chat", "stream"],
+  }),
+  chat,
+  streamChat,
+});

@@ -5,7 +5,7 @@ import { malformedUpstream } from "../errors.js";
 import { postJson, postStream, type UpstreamPost } from "../http.js";
 import { asObject, tryParse } from "../json.js";
 import { readSse } from "../sse.js";
-import type { AttemptContext, ProviderAdapter } from "../types.js";
+import type { AttemptContext, ProviderAdapter, ProviderInfo } from "../types.js";
 import { chatCompletionsUrl, openaiHeaders } from "./api.js";
 import { toChatCompletionsRequest } from "./chat-request.js";
 import { chunkOfFrame, DONE, parseChatCompletion } from "./chat-response.js";
@@ -52,4 +52,12 @@ async function* streamChat(
 }
 
 /** Calls OpenAI's `/chat/completions` with a Bearer key, optionally an organization. */
-export const openaiAdapter: ProviderAdapter = Object.freeze({ chat, streamChat });
+export const openaiAdapter: ProviderAdapter = Object.freeze({
+  info: Object.freeze<ProviderInfo>({
+    name: "OpenAI",
+    docs: "https://platform.openai.com/docs/api-reference/chat",
+    capabilities: ["chat", "stream", "tools", "vision", "json"],
+  }),
+  chat,
+  streamChat,
+});
