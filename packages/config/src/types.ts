@@ -2,7 +2,45 @@
 // YAML file; nothing downstream sees raw YAML.
 
 /** Providers with an adapter in the provider worker. Adding one here forces an adapter entry there. */
-export const PROVIDER_IDS = ["openai", "anthropic", "mock"] as const;
+export const PROVIDER_IDS = [
+  "openai",
+  "anthropic",
+  "mock",
+  // OpenAI-compatible providers (data entries over the OpenAI adapter):
+  "mistral",
+  "codestral",
+  "meta_llama",
+  "anyscale",
+  "databricks",
+  "nvidia_nim",
+  "nscale",
+  "xai",
+  "lm_studio",
+  "cerebras",
+  "volcengine",
+  "perplexity",
+  "friendliai",
+  "galadriel",
+  "groq",
+  "github",
+  "deepseek",
+  "fireworks_ai",
+  "clarifai",
+  "hosted_vllm",
+  "llamafile",
+  "xinference",
+  "deepinfra",
+  "together_ai",
+  "novita",
+  "baseten",
+  "openrouter",
+  "sambanova",
+  "featherless_ai",
+  "nebius",
+  "openai_like",
+  "vllm",
+  "custom_openai",
+] as const;
 
 /** A provider Switchyard can call. */
 export type ProviderId = (typeof PROVIDER_IDS)[number];

@@ -44,7 +44,7 @@ const LIST: [string, string, number, number, number, number][] = [
 
 describe("catalog", () => {
   test("has a date version", () => {
-    assert.equal(CATALOG_VERSION, "2026-12-01");
+    assert.equal(CATALOG_VERSION, "2026-12-06");
     assert.equal(DEFAULT_CATALOG.version, CATALOG_VERSION);
   });
 

@@ -2,12 +2,13 @@
 // pricing pages; any change to a price changes the version (see README.md, "Catalog version policy").
 import type { ProviderId } from "@switchyard/config";
 import { ANTHROPIC_PRICES } from "./catalog-anthropic.js";
+import { COMPATIBLE_PRICES } from "./catalog-compatible.js";
 import { OPENAI_PRICES } from "./catalog-openai.js";
 import { listPrice } from "./list-price.js";
 import type { Catalog, Price } from "./types.js";
 
 /** The version of the built-in catalog. */
-export const CATALOG_VERSION = "2026-12-01";
+export const CATALOG_VERSION = "2026-12-06";
 
 /**
  * The mock provider's flat price for every model: $1 / 1M input, $2 / 1M output, $0.10 / 1M cache reads. Not a
@@ -19,6 +20,7 @@ const PRICES = {
   openai: OPENAI_PRICES,
   anthropic: ANTHROPIC_PRICES,
   mock: { "*": MOCK_PRICE },
+  ...COMPATIBLE_PRICES,
 } satisfies Record<ProviderId, Readonly<Record<string, Price>>>;
 
 /** The built-in catalog: every model the provider adapters know, at public list prices. */

@@ -13,7 +13,7 @@ describe("OpenAI costs", () => {
     assert.deepEqual(nonZero(c), { input: 2_500_000_000, output: 5_000_000_000 });
     assert.equal(c.costNanos, 7_500_000);
     assert.equal(formatUsd(c.costNanos), "0.0075");
-    assert.equal(c.version, "2026-12-01");
+    assert.equal(c.version, "2026-12-06");
   });
 
   test("cached input is split out of prompt tokens (gpt-4o)", () => {

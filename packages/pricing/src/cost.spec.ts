@@ -13,16 +13,16 @@ describe("costOf", () => {
     const c = cost("mock", "echo", { prompt: 1000, cacheRead: 400, completion: 300 });
     assert.deepEqual(nonZero(c), { input: 600_000_000, cacheRead: 40_000_000, output: 600_000_000 });
     assert.equal(formatUsd(c.costNanos), "0.00124");
-    assert.equal(c.version, "2026-12-01");
+    assert.equal(c.version, "2026-12-06");
   });
 
   test("an unpriced deployment costs 0 and says so in its version", () => {
     const resolved = resolvePrice(deployment("openai", "my-finetune"));
-    assert.deepEqual(resolved, { price: undefined, version: "2026-12-01:unpriced", source: "unpriced", warnings: [] });
+    assert.deepEqual(resolved, { price: undefined, version: "2026-12-06:unpriced", source: "unpriced", warnings: [] });
     const c = costOf({ prompt: 1_000_000, completion: 1_000_000 }, resolved);
     assert.equal(c.costNanos, 0);
     assert.equal(c.pico, 0n);
-    assert.equal(c.version, "2026-12-01:unpriced");
+    assert.equal(c.version, "2026-12-06:unpriced");
     assert.deepEqual(nonZero(c), {});
   });
 

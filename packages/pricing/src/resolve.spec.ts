@@ -9,7 +9,7 @@ describe("resolvePrice", () => {
   test("a catalog model without overrides", () => {
     const resolved = resolvePrice(deployment("anthropic", "claude-3-5-haiku-20241022"));
     assert.equal(resolved.source, "catalog");
-    assert.equal(resolved.version, "2026-12-01");
+    assert.equal(resolved.version, "2026-12-06");
     assert.equal(resolved.price, DEFAULT_CATALOG.prices.anthropic["claude-3-5-haiku"]);
   });
 
@@ -19,7 +19,7 @@ describe("resolvePrice", () => {
       deployment("openai", "gpt-4o", { params: { input_cost_per_token: 1e-6, output_cost_per_token: "2e-6" } }),
     );
     assert.equal(resolved.source, "catalog+config");
-    assert.equal(resolved.version, "2026-12-01+config");
+    assert.equal(resolved.version, "2026-12-06+config");
     const rates = effectiveRates(resolved.price!, 0);
     assert.deepEqual([rates.input, rates.output, rates.cacheRead], [1_000_000, 2_000_000, 1_250_000]);
     // 1000 x 1e6 + 1000 x 2e6 = 3e9 pico = 3,000,000 nano.
@@ -33,7 +33,7 @@ describe("resolvePrice", () => {
       }),
     );
     assert.equal(resolved.source, "config");
-    assert.equal(resolved.version, "2026-12-01+config");
+    assert.equal(resolved.version, "2026-12-06+config");
     assert.deepEqual(resolved.price, { rates: { input: 100_000, output: 200_000 }, tiers: [] });
     // 1000 x 100,000 + 500 x 200,000 = 2e8 pico = 200,000 nano.
     assert.equal(costOf({ prompt: 1000, completion: 500 }, resolved).costNanos, 200_000);
@@ -176,9 +176,9 @@ describe("resolvePrices", () => {
     assert.deepEqual(
       [...prices.entries()].map(([id, p]) => [id, p.source, p.version]),
       [
-        ["a", "catalog", "2026-12-01"],
-        ["b", "catalog", "2026-12-01"],
-        ["c", "unpriced", "2026-12-01:unpriced"],
+        ["a", "catalog", "2026-12-06"],
+        ["b", "catalog", "2026-12-06"],
+        ["c", "unpriced", "2026-12-06:unpriced"],
       ],
     );
   });

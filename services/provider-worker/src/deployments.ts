@@ -26,12 +26,16 @@ export interface Targets {
 export function createTargets(deployments: readonly Deployment[], log: Logger, env = process.env): Targets {
   const targets = new Map<string, Target>();
   const missing = new Map<string, string>();
-  for (const deployment of deployments) {
+  for (const declared of deployments) {
+    const adapter = adapterFor(declared.provider);
+    const deployment = withEnvBase(declared, adapter, env);
     let apiKey: string | undefined;
     const credentials: Record<string, string> = {};
     try {
       if (deployment.apiKey) {
         apiKey = resolveSecret(deployment.apiKey, env, `${deployment.source}.litellm_params.api_key`);
+      } else {
+        apiKey = firstSet(env, adapter.env?.apiKey);
       }
       for (const [name, ref] of Object.entries(deployment.credentials ?? {})) {
         credentials[name] = resolveSecret(ref, env, `${deployment.source}.litellm_params.${name}`);
@@ -42,7 +46,7 @@ export function createTargets(deployments: readonly Deployment[], log: Logger, e
     }
     targets.set(deployment.id, {
       deployment,
-      adapter: adapterFor(deployment.provider),
+      adapter,
       apiKey,
       credentials: Object.freeze(credentials),
     });
@@ -63,6 +67,22 @@ export function createTargets(deployments: readonly Deployment[], log: Logger, e
       return target;
     },
   };
+}
+
+/** The value of the first of `names` set (non-empty) in `env`. */
+function firstSet(env: NodeJS.ProcessEnv, names: readonly string[] | undefined): string | undefined {
+  for (const name of names ?? []) {
+    const value = env[name]?.trim();
+    if (value) return value;
+  }
+  return undefined;
+}
+
+/** The deployment with its provider's `api_base` from the environment when it sets none (as LiteLLM reads it). */
+function withEnvBase(deployment: Deployment, adapter: ProviderAdapter, env: NodeJS.ProcessEnv): Deployment {
+  if (deployment.apiBase) return deployment;
+  const apiBase = firstSet(env, adapter.env?.apiBase);
+  return apiBase ? { ...deployment, apiBase } : deployment;
 }
 
 /**

@@ -5,6 +5,7 @@ import type { ProviderId } from "@switchyard/config";
 import { anthropicAdapter } from "./anthropic/index.js";
 import { mockAdapter } from "./mock/index.js";
 import { openaiAdapter } from "./openai/index.js";
+import { compatibleAdapters, compatibleAliases } from "./openai-compatible/index.js";
 import type { ProviderAdapter } from "./types.js";
 
 /** Every provider's adapter, keyed by provider id; the values are frozen and shared by all calls. */
@@ -12,6 +13,8 @@ export const adapters = Object.freeze({
   openai: openaiAdapter,
   anthropic: anthropicAdapter,
   mock: mockAdapter,
+  ...compatibleAdapters,
+  ...compatibleAliases,
 } satisfies Record<ProviderId, ProviderAdapter>);
 
 /** The adapter of a provider; total over ProviderId, so it never returns undefined. */

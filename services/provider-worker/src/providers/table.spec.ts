@@ -11,7 +11,7 @@ const DOC = join(dirname(fileURLToPath(import.meta.url)), "../../../../docs/prov
 describe("provider capability table", () => {
   it("has a row for every provider id", () => {
     const table = capabilityTable();
-    for (const id of Object.keys(adapters)) assert.match(table, new RegExp(`\\| \`${id}/\` \\|`), id);
+    for (const id of Object.keys(adapters)) assert.ok(table.includes(`\`${id}/\``), id);
   });
 
   it("is current in docs/providers.md (run `npm run docs:providers` after changing an adapter)", () => {

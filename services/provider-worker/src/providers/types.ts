@@ -60,6 +60,11 @@ export interface ProviderInfo {
 export interface ProviderAdapter {
   /** The provider's name, API reference and capabilities (docs/providers.md is generated from them). */
   readonly info: ProviderInfo;
+  /**
+   * Environment variables read, as LiteLLM reads them, when a deployment of this provider sets no `api_key` or
+   * `api_base` (`GROQ_API_KEY`, `HOSTED_VLLM_API_BASE` ...); the first one set wins.
+   */
+  readonly env?: { readonly apiKey?: readonly string[]; readonly apiBase?: readonly string[] };
   /** Runs a non-streamed chat completion. */
   chat(request: llm.ChatCompletionRequest, ctx: AttemptContext): Promise<llm.ChatCompletion>;
   /**

@@ -6,19 +6,27 @@ import type { Deployment } from "@switchyard/config";
 /** The public API; `api_base` points the adapter at any OpenAI-compatible server instead. */
 export const DEFAULT_BASE_URL = "https://api.openai.com/v1";
 
-/** `{api_base}/chat/completions`; api_base includes the version path (`.../v1`), as in LiteLLM and the SDK. */
-export function chatCompletionsUrl(deployment: Pick<Deployment, "apiBase">): string {
-  const base = (deployment.apiBase || DEFAULT_BASE_URL).replace(/\/+$/, "");
+/**
+ * `{api_base}/chat/completions`; api_base includes the version path (`.../v1`), as in LiteLLM and the SDK. `fallback`
+ * is the provider's public base URL, used when the deployment sets none.
+ */
+export function chatCompletionsUrl(deployment: Pick<Deployment, "apiBase">, fallback = DEFAULT_BASE_URL): string {
+  const base = (deployment.apiBase || fallback).replace(/\/+$/, "");
   return base.endsWith("/chat/completions") ? base : `${base}/chat/completions`;
 }
 
-/** `Authorization: Bearer <key>` when there is a key, and `OpenAI-Organization` when configured. */
+/** How a provider takes its key: `Authorization: Bearer <key>` (OpenAI's way), or a header of its own. */
+export type KeyHeader = "bearer" | { readonly header: string };
+
+/** The key in its header when there is a key, and `OpenAI-Organization` when configured. */
 export function openaiHeaders(
   deployment: Pick<Deployment, "organization">,
   apiKey: string | undefined,
+  keyHeader: KeyHeader = "bearer",
 ): Record<string, string> {
   const headers: Record<string, string> = {};
-  if (apiKey) headers.authorization = `Bearer ${apiKey}`;
+  if (apiKey && keyHeader === "bearer") headers.authorization = `Bearer ${apiKey}`;
+  else if (apiKey && keyHeader !== "bearer") headers[keyHeader.header] = apiKey;
   if (deployment.organization) headers["openai-organization"] = deployment.organization;
   return headers;
 }
