@@ -37,6 +37,11 @@ export interface MeshOptions {
   policies?: number;
   /** Ingress replicas; default 1. Ingress i asks policy i modulo the policy count; `restPort`/`grpcPort` are the first's. */
   ingresses?: number;
+  /**
+   * Router replicas; default 1. Ingress i asks router i modulo the router count, so spreading requests over the
+   * ingresses spreads them over the routers. Each router keeps its own routing state (docs/routing.md).
+   */
+  routers?: number;
   /** Extra environment for every process (cannot override the addresses the mesh assigns). */
   env?: Record<string, string>;
   /** Extra environment per service, applied last (may override anything, addresses included). */
@@ -93,11 +98,13 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
   const workers = options.workers ?? 1;
   const policies = options.policies ?? 1;
   const ingresses = options.ingresses ?? 1;
+  const routers = options.routers ?? 1;
   const readyTimeoutMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
   for (const [what, count] of [
     ["workers", workers],
     ["policies", policies],
     ["ingresses", ingresses],
+    ["routers", routers],
   ] as const) {
     if (!Number.isInteger(count) || count < 1) throw new Error(`expected ${what} >= 1, got ${count}`);
   }
@@ -110,7 +117,7 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
   }
   if (options.logDir) await mkdir(options.logDir, { recursive: true });
 
-  const counts = { workers, policies, ingresses, metering: !!options.metering };
+  const counts = { workers, policies, ingresses, routers, metering: !!options.metering };
   const ports = await allocatePorts(options.restPort ?? 0, options.grpcPort ?? 0, counts);
   const plans = planMesh({
     configPath,
@@ -175,14 +182,15 @@ interface Counts {
   workers: number;
   policies: number;
   ingresses: number;
+  routers: number;
   metering: boolean;
 }
 
 async function allocatePorts(restPort: number, grpcPort: number, counts: Counts): Promise<MeshPorts> {
-  const { workers, policies, ingresses, metering } = counts;
+  const { workers, policies, ingresses, routers, metering } = counts;
   if (restPort !== 0 && !(await isPortFree(restPort, HOST))) throw new PortInUseError("restPort", restPort);
   if (grpcPort !== 0 && !(await isPortFree(grpcPort, HOST))) throw new PortInUseError("grpcPort", grpcPort);
-  const processes = policies + (metering ? 1 : 0) + workers + 1 + ingresses;
+  const processes = policies + (metering ? 1 : 0) + workers + routers + ingresses;
   const needed = 2 * processes - (restPort !== 0 ? 1 : 0) - (grpcPort !== 0 ? 1 : 0);
   const free = await freePorts(needed, HOST, [restPort, grpcPort]);
   const next = (): number => {
@@ -196,6 +204,7 @@ async function allocatePorts(restPort: number, grpcPort: number, counts: Counts)
     ...(metering ? { metering: pair() } : {}),
     workers: Array.from({ length: workers }, pair),
     router: pair(),
+    ...(routers > 1 ? { extraRouters: Array.from({ length: routers - 1 }, pair) } : {}),
     ingresses: [
       { grpc: grpcPort !== 0 ? grpcPort : next(), http: restPort !== 0 ? restPort : next() },
       ...Array.from({ length: ingresses - 1 }, pair),

@@ -69,6 +69,24 @@ describe("planMesh", () => {
     }
     assert.equal(plans.find((p) => p.name === "router")?.env["SWITCHYARD_WORKER_ADDRS"], "127.0.0.1:1");
   });
+
+  it("plans router replicas and points ingress i at router i modulo the router count", () => {
+    const ingresses = [4000, 4010, 4020].map((http) => ({ grpc: http + 1, http }));
+    const plans = plan({ ports: { ...ports, extraRouters: [{ grpc: 5011, http: 5012 }], ingresses } });
+    const routers = plans.filter((p) => p.name === "router");
+    assert.deepEqual(
+      routers.map((p) => [processLabel(p.name, p.index), p.httpAddress]),
+      [
+        ["router", "127.0.0.1:5008"],
+        ["router-1", "127.0.0.1:5012"],
+      ],
+    );
+    for (const r of routers) assert.equal(r.env["SWITCHYARD_WORKER_ADDRS"], "127.0.0.1:5004,127.0.0.1:5006");
+    assert.deepEqual(
+      plans.filter((p) => p.name === "ingress").map((p) => p.env["SWITCHYARD_ROUTER_ADDR"]),
+      ["127.0.0.1:5008", "127.0.0.1:5012", "127.0.0.1:5008"],
+    );
+  });
 });
 
 describe("planMesh with metering", () => {

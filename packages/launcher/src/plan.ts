@@ -25,6 +25,8 @@ export interface MeshPorts {
   readonly metering?: ProcessPorts;
   readonly workers: readonly ProcessPorts[];
   readonly router: ProcessPorts;
+  /** Router replicas after the first (`router`), from index 1 on; absent or empty for one router. */
+  readonly extraRouters?: readonly ProcessPorts[];
   readonly ingresses: readonly ProcessPorts[];
 }
 
@@ -100,6 +102,7 @@ export function planMesh(input: PlanInput): ProcessPlan[] {
     ? { ...nats, [KEY_HASH_SECRET_ENV]: inherited[KEY_HASH_SECRET_ENV] || generateKeyHashSecret() }
     : {};
   if (ports.policies.length === 0 || ports.ingresses.length === 0) throw new Error("expected a policy and an ingress");
+  const routers = [ports.router, ...(ports.extraRouters ?? [])];
   const extra = (name: ServiceName, index: number): Record<string, string> => {
     switch (name) {
       case "policy":
@@ -111,10 +114,12 @@ export function planMesh(input: PlanInput): ProcessPlan[] {
       case "router":
         return { SWITCHYARD_WORKER_ADDRS: workerAddrs };
       case "ingress": {
-        // Ingress i asks policy i (modulo), so replicated ingresses and policies share the work pairwise.
+        // Ingress i asks policy i and router i (modulo), so replicated ingresses, policies and routers share the
+        // work pairwise.
         const policy = ports.policies[index % ports.policies.length] as ProcessPorts;
+        const router = routers[index % routers.length] as ProcessPorts;
         return {
-          SWITCHYARD_ROUTER_ADDR: address(ports.router.http),
+          SWITCHYARD_ROUTER_ADDR: address(router.http),
           SWITCHYARD_POLICY_ADDR: address(policy.http),
           ...(metering && ports.metering ? { SWITCHYARD_METERING_ADDR: address(ports.metering.http) } : {}),
         };
@@ -127,7 +132,7 @@ export function planMesh(input: PlanInput): ProcessPlan[] {
     ...replicas("policy", ports.policies),
     ...(metering && ports.metering ? [["metering", 0, ports.metering] as [ServiceName, number, ProcessPorts]] : []),
     ...replicas("provider-worker", ports.workers),
-    ["router", 0, ports.router],
+    ...replicas("router", routers),
     ...replicas("ingress", ports.ingresses),
   ];
   return entries.map(([name, index, p]) => {

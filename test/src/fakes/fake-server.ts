@@ -12,19 +12,23 @@ export interface RecordedRequest {
   readonly path: string;
   readonly headers: IncomingHttpHeaders;
   readonly body: unknown;
+  /** When the request's body had arrived, in `performance.now()` milliseconds of the process running the fake. */
+  readonly receivedAt: number;
 }
 
 /**
- * What the fake does with the next request; fields combine and apply in this order: wait `delayMs`,
- * `hang` (never answer), answer `status` with `body` (JSON) and `headers`, write `streamFixture` as a
- * 200 text/event-stream (in `chunkBytes` pieces when set), or answer normally, cutting the connection
- * after `resetAfterChunks` SSE frames (or before any byte of a non-streamed answer).
+ * What the fake does with the next request; fields combine and apply in this order: wait `delayMs`, wait
+ * for `waitFor` to settle, `hang` (never answer), answer `status` with `body` (JSON) and `headers`, write
+ * `streamFixture` as a 200 text/event-stream (in `chunkBytes` pieces when set), or answer normally, cutting
+ * the connection after `resetAfterChunks` SSE frames (or before any byte of a non-streamed answer).
  */
 export interface Behaviour {
   readonly status?: number;
   readonly body?: unknown;
   readonly headers?: Readonly<Record<string, string>>;
   readonly delayMs?: number;
+  /** Holds the answer until this settles, so a test decides when an in-flight request ends. */
+  readonly waitFor?: Promise<unknown>;
   readonly hang?: boolean;
   readonly streamFixture?: string;
   readonly chunkBytes?: number;
@@ -38,8 +42,15 @@ export interface FakeUpstream {
   readonly requests: RecordedRequest[];
   /** Queues a behaviour for the next unscripted request; each behaviour is used once. */
   script(next: Behaviour): void;
+  /**
+   * Sets the behaviour of every request the queue has nothing for (an outage, a fixed latency), until it is set
+   * again; undefined restores normal answers. Queued behaviours still come first.
+   */
+  setDefault(behaviour: Behaviour | undefined): void;
   /** How many requests' clients disconnected before their response ended. */
   readonly onAbort: number;
+  /** Requests received whose response has not ended yet. */
+  readonly inFlight: number;
   close(): Promise<void>;
 }
 
@@ -102,6 +113,7 @@ interface FakeState {
   readonly provider: FakeProvider;
   readonly requests: RecordedRequest[];
   readonly queue: Behaviour[];
+  standing: Behaviour | undefined;
   served: number;
 }
 
@@ -116,6 +128,7 @@ async function record(req: IncomingMessage, state: FakeState): Promise<RecordedR
     path: (req.url ?? "").split("?")[0] ?? "",
     headers: req.headers,
     body: parseBody(await readBody(req)),
+    receivedAt: performance.now(),
   };
   state.requests.push(recorded);
   return recorded;
@@ -123,8 +136,9 @@ async function record(req: IncomingMessage, state: FakeState): Promise<RecordedR
 
 async function play(req: IncomingMessage, res: ServerResponse, state: FakeState, exchange: Exchange): Promise<void> {
   const recorded = await record(req, state);
-  const behaviour = state.queue.shift() ?? {};
+  const behaviour = state.queue.shift() ?? state.standing ?? {};
   if (behaviour.delayMs) await sleep(behaviour.delayMs);
+  if (behaviour.waitFor) await behaviour.waitFor.catch(() => undefined);
   if (behaviour.hang) return;
   if (behaviour.status !== undefined) {
     return sendJson(res, { status: behaviour.status, body: behaviour.body ?? {} }, behaviour.headers);
@@ -171,11 +185,14 @@ async function answer(
 
 /** Starts a fake on 127.0.0.1 with an ephemeral port. */
 export async function startFake(provider: FakeProvider): Promise<FakeUpstream> {
-  const state: FakeState = { provider, requests: [], queue: [], served: 0 };
+  const state: FakeState = { provider, requests: [], queue: [], standing: undefined, served: 0 };
   let aborts = 0;
+  let inFlight = 0;
   const server = createServer((req, res) => {
     const exchange: Exchange = { reset: false };
+    inFlight++;
     res.on("close", () => {
+      inFlight--;
       if (!res.writableEnded && !exchange.reset) aborts++;
     });
     play(req, res, state, exchange).catch(() => res.destroy());
@@ -188,8 +205,14 @@ export async function startFake(provider: FakeProvider): Promise<FakeUpstream> {
     script: (next) => {
       state.queue.push(next);
     },
+    setDefault: (behaviour) => {
+      state.standing = behaviour;
+    },
     get onAbort() {
       return aborts;
+    },
+    get inFlight() {
+      return inFlight;
     },
     close: () => {
       server.closeAllConnections();

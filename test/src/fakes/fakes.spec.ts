@@ -78,6 +78,34 @@ describe("fake OpenAI", () => {
     assert.equal((await chat(ask)).status, 200);
   });
 
+  it("plays a default behaviour for every unscripted request, holds answers and reports what is in flight", async () => {
+    fake.setDefault({ status: 503, body: { error: { message: "down" } } });
+    fake.script({ status: 200, body: { ok: true } });
+    assert.equal((await chat(ask)).status, 200, "scripted behaviours come first");
+    const down = await Promise.all([chat(ask), chat(ask)]);
+    assert.deepEqual(
+      down.map((r) => r.status),
+      [503, 503],
+    );
+    fake.setDefault(undefined);
+    let release: (value?: unknown) => void = () => {};
+    fake.script({ waitFor: new Promise((resolve) => (release = resolve)) });
+    const from = fake.requests.length;
+    const held = chat(ask);
+    const deadline = Date.now() + 1000;
+    while (fake.inFlight === 0 && Date.now() < deadline) await sleep(5);
+    assert.equal(fake.inFlight, 1);
+    release();
+    const answered = await held;
+    assert.equal(answered.status, 200);
+    await answered.text();
+    await (await chat(ask)).text();
+    while (fake.inFlight > 0 && Date.now() < deadline + 1000) await sleep(5);
+    assert.equal(fake.inFlight, 0);
+    const [first, second] = fake.requests.slice(from);
+    assert.ok(first && second && second.receivedAt >= first.receivedAt);
+  });
+
   it("counts clients that disconnect from a hanging request", async () => {
     const before = fake.onAbort;
     fake.script({ hang: true });
