@@ -79,6 +79,11 @@ describe("circuit breakers", () => {
     assert.equal(await probe, "ok");
     assert.equal(calls, 3, "exactly one probe reached the upstream");
     assert.equal(breakers.states()["d"], "closed");
+    // The failures that opened it are forgotten: one new failure does not open it again.
+    await assert.rejects(breakers.fire("d", failing));
+    assert.equal(breakers.states()["d"] ?? "closed", "closed");
+    await assert.rejects(breakers.fire("d", failing));
+    assert.equal(breakers.states()["d"], "open", "a full threshold of new failures does");
     breakers.shutdown();
   });
 

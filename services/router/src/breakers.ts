@@ -88,42 +88,44 @@ export function createBreakers(options: BreakerOptions, log: Logger, now: () => 
     }
     return 0;
   };
-  const get = (id: string) => {
-    let breaker = breakers.get(id);
-    if (!breaker) {
-      breaker = new CircuitBreaker((action: Action) => action(), {
-        timeout: false,
-        errorThresholdPercentage: options.errorThresholdPercentage,
-        volumeThreshold: options.volumeThreshold,
-        rollingCountTimeout: options.windowMs,
-        rollingCountBuckets: 10,
-        resetTimeout: options.resetTimeoutMs,
-        allowWarmUp: false,
-        // Filtered errors count as successes, which would close a half-open breaker: during the probe, nothing is.
-        errorFilter: (err: unknown) => {
-          if (breakers.get(id)?.halfOpen) return false;
-          if (typeof err === "object" && err !== null && blameless.has(err)) return true;
-          const error = GatewayError.from(err);
-          // No worker took the call: the deployment was never asked.
-          if (error.detail.code === NO_WORKER_CODE) return true;
-          return !error.retryable || error.errorClass === llm.ErrorClass.RATE_LIMITED;
-        },
-      });
-      breaker.on("open", () => {
-        breakerState.set({ deployment: id }, 2);
-        log.warn({ deployment: id }, "circuit breaker opened");
-      });
-      breaker.on("halfOpen", () => {
-        breakerState.set({ deployment: id }, 1);
-        log.info({ deployment: id }, "circuit breaker half-open");
-      });
-      breaker.on("close", () => {
-        breakerState.set({ deployment: id }, 0);
-        log.info({ deployment: id }, "circuit breaker closed");
-      });
+  const get = (id: string) => breakers.get(id) ?? create(id);
+  const create = (id: string): CircuitBreaker<[Action], unknown> => {
+    const breaker = new CircuitBreaker((action: Action) => action(), {
+      timeout: false,
+      errorThresholdPercentage: options.errorThresholdPercentage,
+      volumeThreshold: options.volumeThreshold,
+      rollingCountTimeout: options.windowMs,
+      rollingCountBuckets: 10,
+      resetTimeout: options.resetTimeoutMs,
+      allowWarmUp: false,
+      // Filtered errors count as successes, which would close a half-open breaker: during the probe, nothing is.
+      errorFilter: (err: unknown) => {
+        if (breakers.get(id)?.halfOpen) return false;
+        if (typeof err === "object" && err !== null && blameless.has(err)) return true;
+        const error = GatewayError.from(err);
+        // No worker took the call: the deployment was never asked.
+        if (error.detail.code === NO_WORKER_CODE) return true;
+        return !error.retryable || error.errorClass === llm.ErrorClass.RATE_LIMITED;
+      },
+    });
+    breaker.on("open", () => {
+      breakerState.set({ deployment: id }, 2);
+      log.warn({ deployment: id }, "circuit breaker opened");
+    });
+    breaker.on("halfOpen", () => {
+      breakerState.set({ deployment: id }, 1);
+      log.info({ deployment: id }, "circuit breaker half-open");
+    });
+    breaker.on("close", () => {
       breakerState.set({ deployment: id }, 0);
-      breakers.set(id, breaker);
-    }
+      log.info({ deployment: id }, "circuit breaker closed");
+      // opossum keeps the failures that opened it in its window, so one more failure would open it again at once.
+      // A closed breaker starts from an empty window: a fresh one takes its place.
+      if (breakers.get(id) === breaker) create(id);
+      setImmediate(() => breaker.shutdown());
+    });
+    breakerState.set({ deployment: id }, 0);
+    breakers.set(id, breaker);
     return breaker;
   };
   return {
