@@ -3,6 +3,7 @@ import type { Deployment } from "@switchyard/config";
 import { estimatePromptTokens } from "@switchyard/openai";
 import { llm, router, worker } from "@switchyard/proto";
 import { connect, type Encoded, GatewayError, type Logger } from "@switchyard/runtime";
+import { chargedTokens, mayHoldCharge } from "./charge.js";
 import { type HealthChecks, healthCheckFields } from "./health-checks.js";
 import type { Pools } from "./pools.js";
 import { type Attempt, type RouteDeps, type RouteOptions, RoutingFailed, route } from "./route.js";
@@ -167,10 +168,16 @@ async function nextWithin(opened: Opened): Promise<IteratorResult<Encoded>> {
  * Forwards a committed stream to the caller; the sink's backpressure paces the worker stream. A stream that stalls
  * longer than its idle timeout is cut with a TIMEOUT, which the ingress turns into an error event (never `[DONE]`).
  */
-async function pipe(sink: connect.StreamSink<router.StreamChatResponse>, opened: Opened): Promise<void> {
+async function pipe(
+  sink: connect.StreamSink<router.StreamChatResponse>,
+  opened: Opened,
+  onTokens: (tokens: number) => void,
+): Promise<void> {
   try {
     if (opened.first) await sink.write(opened.first);
     for (let next = await nextWithin(opened); !next.done; next = await nextWithin(opened)) {
+      // The charge comes in its own message after the last chunk (and before an error, for a stream cut short).
+      if (mayHoldCharge(next.value)) onTokens(chargedTokens(next.value));
       await sink.write(next.value);
     }
   } finally {
@@ -200,6 +207,7 @@ export function routerRoutes(deps: RouterDeps, routes: connect.Routes = new Map(
           routeOptions(req, ctx),
         );
         setRouteHeaders(ctx, routed.deployment.id, routed.attempts);
+        deps.stats?.tokens(routed.deployment.id, chargedTokens(routed.value));
         // worker.ChatResponse and router.ChatResponse share one wire layout: forward the bytes as they are.
         return routed.value;
       } catch (err) {
@@ -211,7 +219,7 @@ export function routerRoutes(deps: RouterDeps, routes: connect.Routes = new Map(
         const open = (attempt: Attempt) => openStream(deps, req, attempt, ctx);
         const routed = await route(req.request?.model ?? "", deps, open, routeOptions(req, ctx));
         setRouteHeaders(ctx, routed.deployment.id, routed.attempts);
-        await pipe(sink, routed.value);
+        await pipe(sink, routed.value, (tokens) => deps.stats?.tokens(routed.deployment.id, tokens));
       } catch (err) {
         throw failure(err, deps, req.requestId, ctx);
       }

@@ -16,6 +16,8 @@ interface Entry {
   latencyMs: number | undefined;
   /** Requests per second over the last minute: [second, count] oldest first. */
   seconds: [number, number][];
+  /** Tokens per second over the last minute: [second, tokens] oldest first. */
+  tokens: [number, number][];
 }
 
 /** Per-deployment observations of one router replica. */
@@ -31,6 +33,10 @@ export interface DeploymentStats {
   retried(id: string): void;
   /** Retries sent to `id` in the last 60 seconds. */
   retriesLastMinute(id: string): number;
+  /** Counts the tokens (prompt and completion) an attempt on `id` used. */
+  tokens(id: string, count: number): void;
+  /** Tokens used on `id` in the last 60 seconds. */
+  tokensLastMinute(id: string): number;
 }
 
 /** Creates empty statistics; `now` is injectable for tests. */
@@ -39,20 +45,20 @@ export function createStats(now: () => number = Date.now): DeploymentStats {
   const entry = (id: string): Entry => {
     let e = entries.get(id);
     if (!e) {
-      e = { inFlight: 0, latencyMs: undefined, seconds: [], retries: [] };
+      e = { inFlight: 0, latencyMs: undefined, seconds: [], retries: [], tokens: [] };
       entries.set(id, e);
     }
     return e;
   };
   const prune = (e: Entry, second: number) => {
-    for (const list of [e.seconds, e.retries]) {
+    for (const list of [e.seconds, e.retries, e.tokens]) {
       while (list.length > 0 && (list[0] as [number, number])[0] <= second - WINDOW_SECONDS) list.shift();
     }
   };
-  const count = (list: [number, number][], second: number) => {
+  const count = (list: [number, number][], second: number, n = 1) => {
     const last = list[list.length - 1];
-    if (last && last[0] === second) last[1]++;
-    else list.push([second, 1]);
+    if (last && last[0] === second) last[1] += n;
+    else list.push([second, n]);
   };
   const total = (list: [number, number][]) => list.reduce((sum, [, n]) => sum + n, 0);
   return {
@@ -89,6 +95,19 @@ export function createStats(now: () => number = Date.now): DeploymentStats {
       if (!e) return 0;
       prune(e, Math.floor(now() / 1000));
       return total(e.retries);
+    },
+    tokens(id, n) {
+      if (!(n > 0)) return;
+      const e = entry(id);
+      const second = Math.floor(now() / 1000);
+      prune(e, second);
+      count(e.tokens, second, n);
+    },
+    tokensLastMinute(id) {
+      const e = entries.get(id);
+      if (!e) return 0;
+      prune(e, Math.floor(now() / 1000));
+      return total(e.tokens);
     },
   };
 }

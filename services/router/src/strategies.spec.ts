@@ -111,6 +111,25 @@ describe("routing strategies", () => {
     assert.notEqual(picker.pick([small, big]), undefined, "a minute later they take requests again");
   });
 
+  it("usage-based-routing also honours tpm: the tokens used this minute count like requests", () => {
+    let t = 1_000_000;
+    const stats = createStats(() => t);
+    const tight = dep("tight", { tpm: 1_000 });
+    const roomy = dep("roomy", { tpm: 100_000, rpm: 1_000 });
+    const picker = createPicker("usage-based-routing", stats);
+    stats.tokens("tight", 600);
+    stats.tokens("roomy", 600);
+    // tight used 60 % of its tpm, roomy under 1 % of either limit.
+    assert.deepEqual(
+      tally(() => picker.pick([tight, roomy])),
+      { roomy: 200 },
+    );
+    stats.tokens("tight", 400);
+    assert.equal(picker.pick([tight]), undefined, "at its tpm it takes nothing more this minute");
+    t += 61_000;
+    assert.equal(picker.pick([tight]), tight);
+  });
+
   it("simple-shuffle follows the weights", () => {
     const picker = createPicker("simple-shuffle", createStats());
     const counts = tally(() => picker.pick([dep("heavy", { weight: 9 }), dep("light", { weight: 1 })]), 2_000);

@@ -76,9 +76,18 @@ export function createPicker(strategy: string, stats: DeploymentStats, options: 
     case "usage-based-routing-v2":
       return {
         pick(candidates) {
-          // A deployment at its `rpm` takes nothing more this minute; the others by how much of it they used.
-          const open = candidates.filter((d) => d.rpm === undefined || stats.requestsLastMinute(d.id) < d.rpm);
-          return best(open, (d) => stats.requestsLastMinute(d.id) / (d.rpm ?? Number.MAX_SAFE_INTEGER), random);
+          // A deployment at its `rpm` or `tpm` takes nothing more this minute; the others by the larger share of either
+          // they used (the least headroom decides).
+          const used = (d: Deployment) =>
+            Math.max(
+              d.rpm === undefined ? 0 : stats.requestsLastMinute(d.id) / d.rpm,
+              d.tpm === undefined ? 0 : stats.tokensLastMinute(d.id) / d.tpm,
+            );
+          return best(
+            candidates.filter((d) => used(d) < 1),
+            used,
+            random,
+          );
         },
       };
     default:
