@@ -2,6 +2,13 @@
 // messages. Pure functions, no I/O; used by the ingress (client side) and the OpenAI provider
 // adapter (upstream side).
 
+export {
+  embeddingRequestToJson,
+  MAX_EMBEDDING_INPUTS,
+  parseEmbeddingRequest,
+  parseEmbeddingResponse,
+  renderEmbeddingResponse,
+} from "./embeddings.js";
 export { estimatePromptTokens, estimateTextTokens } from "./estimate.js";
 export { renderError, renderModelList } from "./render-error.js";
 export { MAX_CLIENT_FALLBACKS, MODELLED_FIELDS, parseChatRequest } from "./request-parse.js";

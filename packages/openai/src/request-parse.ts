@@ -92,7 +92,7 @@ function parseBody(body: unknown): llm.ChatCompletionRequest {
 }
 
 /** LiteLLM's client-side `fallbacks`: a list of model names (LiteLLM's per-fallback parameter objects are refused). */
-function parseFallbacks(body: JsonObject): string[] {
+export function parseFallbacks(body: JsonObject): string[] {
   const value = body["fallbacks"];
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) throw f.fail("fallbacks", "expected a list of model names");
@@ -142,7 +142,7 @@ function parseTags(value: unknown): string[] {
 }
 
 /** OpenAI's metadata (string pairs), and LiteLLM's `metadata.tags` list taken out of it as request tags. */
-function parseMetadata(body: JsonObject): { metadata?: Record<string, string>; tags?: string[] } {
+export function parseMetadata(body: JsonObject): { metadata?: Record<string, string>; tags?: string[] } {
   const md = f.object(body, "metadata", "");
   if (md === undefined) return {};
   const keys = Object.keys(md);

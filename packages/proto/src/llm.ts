@@ -1,3 +1,4 @@
-// The canonical LLM package (switchyard.llm.v1): chat messages, usage and error classes.
+// The canonical LLM package (switchyard.llm.v1): chat messages, embeddings, usage and error classes.
 export * from "./gen/switchyard/llm/v1/chat_pb.js";
+export * from "./gen/switchyard/llm/v1/embeddings_pb.js";
 export * from "./gen/switchyard/llm/v1/error_pb.js";

@@ -11,7 +11,7 @@ import type { CallContext, RouterClient } from "./upstream.js";
 const ROUTE_HEADERS = ["x-switchyard-deployment", "x-switchyard-attempts", ...RATE_LIMIT_HEADERS];
 
 /** Copies the router's route headers into HTTP response headers. */
-function routeHeaders(
+export function routeHeaders(
   from: Readonly<Record<string, string>> | undefined,
   base: Record<string, string>,
 ): Record<string, string> {
@@ -28,7 +28,7 @@ function routeHeaders(
 const COST_HEADERS = ["x-switchyard-response-cost", "x-litellm-response-cost"] as const;
 
 /** The cost headers for a charge (none when the worker reported no charge). */
-function costHeaders(charge: metering.Charge | undefined): Record<string, string> {
+export function costHeaders(charge: metering.Charge | undefined): Record<string, string> {
   if (!charge) return {};
   const usd = formatUsd(charge.costNanos);
   return { [COST_HEADERS[0]]: usd, [COST_HEADERS[1]]: usd };

@@ -2,12 +2,12 @@ import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { gateway, type llm } from "@switchyard/proto";
 import { addService, drained, GatewayError, type Logger } from "@switchyard/runtime";
-import { type Authenticator, authorizeFallbacks, bearer } from "./auth.js";
+import { type Authenticator, authorizeFallbacks, bearer, type Principal } from "./auth.js";
 import { RATE_LIMIT_HEADERS } from "./limits.js";
 import { requestIdFrom } from "./request-id.js";
 import { parseTags, TAGS_HEADER } from "./tags.js";
 import type { CallContext, RouterClient } from "./upstream.js";
-import { validateChatRequest } from "./validate.js";
+import { validateChatRequest, validateEmbeddingRequest } from "./validate.js";
 
 /** Dependencies of the public gRPC API. */
 export interface GrpcApiDeps {
@@ -45,6 +45,11 @@ async function prepare(
   const credential = bearer(metadataValue(call.metadata, "authorization"));
   const principal = await deps.auth.authenticate(credential, valid.model);
   await authorizeFallbacks(deps.auth, credential, valid.fallbacks, "request.fallbacks");
+  return [valid, callContext(call, principal)];
+}
+
+/** The call's request id, tags, cancellation and deadline. */
+function callContext(call: Call, principal: Principal): CallContext {
   const controller = new AbortController();
   call.once("cancelled", () => controller.abort());
   const requestId = requestIdFrom(metadataValue(call.metadata, "x-request-id"));
@@ -53,7 +58,7 @@ async function prepare(
   const deadline = Number(call.getDeadline());
   const ctx: CallContext = { requestId, principal, tags, signal: controller.signal };
   if (Number.isFinite(deadline)) ctx.deadline = deadline;
-  return [valid, ctx];
+  return ctx;
 }
 
 function statusOf(err: unknown, requestId = ""): Partial<grpc.StatusObject> {
@@ -93,6 +98,23 @@ export function registerGatewayApi(server: grpc.Server, deps: GrpcApiDeps): void
         call.end();
       } catch (err) {
         call.emit("error", statusOf(err, requestId));
+      }
+    },
+    async createEmbedding(call, callback) {
+      let requestId = "";
+      try {
+        const request = validateEmbeddingRequest(call.request.request);
+        const credential = bearer(metadataValue(call.metadata, "authorization"));
+        const principal = await deps.auth.authenticate(credential, request.model);
+        await authorizeFallbacks(deps.auth, credential, request.fallbacks, "request.fallbacks");
+        const ctx = callContext(call, principal);
+        requestId = ctx.requestId;
+        const result = await deps.router.embed(request, ctx);
+        call.sendMetadata(responseMetadata(result.headers, requestId));
+        // router.EmbedResponse and gateway.CreateEmbeddingResponse share one wire layout.
+        callback(null, result.value);
+      } catch (err) {
+        callback(statusOf(err, requestId));
       }
     },
     async listModels(call, callback) {

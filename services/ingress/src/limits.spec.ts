@@ -43,7 +43,7 @@ function routerWith(
   chat: () => Promise<connect.UnaryResult<Encoded>>,
   streamChat: () => connect.ServerStream<Encoded>,
 ) {
-  return { chat, streamChat, listModels: async () => [], listDeployments: async () => [] } as RouterClient;
+  return { chat, streamChat, embed: chat, listModels: async () => [], listDeployments: async () => [] } as RouterClient;
 }
 
 const chunkBytes = Buffer.from(

@@ -5,7 +5,7 @@
 
 import { create, fromBinary, type MessageInitShape } from "@bufbuild/protobuf";
 import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
-import { estimatePromptTokens } from "@switchyard/openai";
+import { estimatePromptTokens, estimateTextTokens } from "@switchyard/openai";
 import { llm, metering, policy } from "@switchyard/proto";
 import {
   Counter,
@@ -26,10 +26,47 @@ export interface Ticket {
   settle(outcome: { charge?: metering.Charge; error?: GatewayError; started?: boolean }): void;
 }
 
+/** What admission needs to know of a request, whatever its kind. */
+export interface AdmitShape {
+  readonly model: string;
+  readonly endUser: string;
+  /** Answers asked for (`n`); 1 for requests without choices. */
+  readonly choices: number;
+  /** The most output tokens the request may produce (0 when it produces none, as embeddings). */
+  readonly output: number;
+  /** Counts the prompt's tokens; asked only when a limit applies. */
+  readonly promptTokens: () => Promise<number>;
+}
+
+/** The admission shape of a chat request. */
+export function chatShape(request: llm.ChatCompletionRequest): AdmitShape {
+  return {
+    model: request.model,
+    endUser: request.user ?? "",
+    choices: Math.max(0, request.n ?? 1),
+    output: outputLimit(request),
+    promptTokens: () => estimatePromptTokens(request),
+  };
+}
+
+/** The admission shape of an embeddings request: its inputs are the prompt, and it generates nothing. */
+export function embeddingShape(request: llm.EmbeddingRequest): AdmitShape {
+  return {
+    model: request.model,
+    endUser: request.user,
+    choices: 1,
+    output: 0,
+    promptTokens: async () =>
+      request.texts.length > 0
+        ? estimateTextTokens(request.texts)
+        : request.tokenInputs.reduce((n, t) => n + t.ids.length, 0),
+  };
+}
+
 /** Admits requests against the limits of their key, team, user and end user. */
 export interface Limiter {
   /** Admits `request` or throws RATE_LIMITED, BUDGET_EXCEEDED or UNAVAILABLE; undefined when nothing limits it. */
-  admit(request: llm.ChatCompletionRequest, ctx: CallContext): Promise<Ticket | undefined>;
+  admit(request: llm.ChatCompletionRequest | AdmitShape, ctx: CallContext): Promise<Ticket | undefined>;
   /** Sends every settle still waiting and waits (a bounded time) for them; for draining. */
   close?(): Promise<void>;
 }
@@ -312,17 +349,18 @@ export function createLimiter(client: connect.ConnectClient, log: Logger, option
   return {
     async admit(request, ctx) {
       const { principal } = ctx;
-      const endUser = request.user ?? "";
+      const shape = "$typeName" in request ? chatShape(request) : request;
+      const { endUser } = shape;
       if (!principal.limited && !(principal.endUserLimits && endUser !== "")) return undefined;
       const started = performance.now();
       const took = (how: string) => admissionSeconds.observe({ how }, (performance.now() - started) / 1000);
-      const promptTokens = await estimatePromptTokens(request);
-      const output = outputLimit(request);
-      const init = { keyId: principal.keyId, model: request.model, endUser, choices: Math.max(0, request.n ?? 1) };
-      const shape = `${init.keyId}\0${endUser}\0${init.model}\0${init.choices}`;
-      const prefetched = take(shape, promptTokens, output);
+      const promptTokens = await shape.promptTokens();
+      const output = shape.output;
+      const init = { keyId: principal.keyId, model: shape.model, endUser, choices: shape.choices };
+      const key = `${init.keyId}\0${endUser}\0${init.model}\0${init.choices}`;
+      const prefetched = take(key, promptTokens, output);
       if (prefetched) {
-        refill(shape, init, promptTokens, output);
+        refill(key, init, promptTokens, output);
         took("prefetched");
         return ticketFor(prefetched.admission, prefetched.headers);
       }
@@ -369,7 +407,7 @@ export function createLimiter(client: connect.ConnectClient, log: Logger, option
         default:
           throw new GatewayError({ class: llm.ErrorClass.AUTH, message: res.reason || "invalid api key" });
       }
-      refill(shape, init, promptTokens, output);
+      refill(key, init, promptTokens, output);
       return ticketFor(res.admission, headers);
     },
     async close() {
@@ -401,6 +439,20 @@ export function limitRouter(inner: RouterClient, limiter: Limiter): RouterClient
   return {
     listModels: () => inner.listModels(),
     listDeployments: () => inner.listDeployments(),
+    async embed(request, ctx) {
+      const ticket = await limiter.admit(embeddingShape(request), ctx);
+      if (!ticket) return inner.embed(request, ctx);
+      let result: connect.UnaryResult<Encoded>;
+      try {
+        result = await inner.embed(request, ctx);
+      } catch (err) {
+        const error = GatewayError.from(err);
+        ticket.settle({ error });
+        throw withHeaders(error, ticket.headers);
+      }
+      ticket.settle({ charge: chargeOf(result.value) });
+      return { ...result, headers: { ...result.headers, ...ticket.headers } };
+    },
     async chat(request, ctx) {
       const ticket = await limiter.admit(request, ctx);
       if (!ticket) return inner.chat(request, ctx);

@@ -1,17 +1,18 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { parseChatRequest, renderModelList } from "@switchyard/openai";
+import { parseChatRequest, parseEmbeddingRequest, renderModelList } from "@switchyard/openai";
 import { llm, type router } from "@switchyard/proto";
 import { type connect, GatewayError, type Logger } from "@switchyard/runtime";
 import { matchAdmin, serveAdmin } from "./admin.js";
 import { matchAudit, serveAudit } from "./audit.js";
 import { type Authenticator, authorizeFallbacks, bearer } from "./auth.js";
 import { completeChat, streamChat } from "./chat-rest.js";
+import { serveEmbeddings } from "./embeddings-rest.js";
 import { BREAKER_NAMES, renderHealth, renderHealthCheck } from "./health.js";
 import { parseJson, readBody, sendError, sendJson } from "./http-io.js";
 import { requestIdFrom } from "./request-id.js";
 import { serveSpend } from "./spend.js";
 import { parseTags, TAGS_HEADER } from "./tags.js";
-import type { RouterClient } from "./upstream.js";
+import type { CallContext, RouterClient } from "./upstream.js";
 
 /** Dependencies of the REST API. */
 export interface RestDeps {
@@ -62,6 +63,8 @@ async function handle(
   switch (route) {
     case "POST /chat/completions":
       return chat(deps, req, res, requestId, headers);
+    case "POST /embeddings":
+      return embeddings(deps, req, res, requestId, headers);
     case "GET /spend/logs":
     case "GET /global/spend/report": {
       await requireAdmin(deps, req);
@@ -130,20 +133,23 @@ async function requireAdmin(deps: RestDeps, req: IncomingMessage): Promise<void>
   }
 }
 
-async function chat(
+/**
+ * Reads and authenticates a model call's JSON body: the key is checked before the body is judged, as OpenAI does (a
+ * wrong key is a 401 whatever the body says), then `parse` validates it and the client-side fallbacks are authorized.
+ */
+async function modelCall<T extends { fallbacks: string[] }>(
   deps: RestDeps,
   req: IncomingMessage,
   res: ServerResponse,
   requestId: string,
-  headers: Record<string, string>,
-): Promise<void> {
+  parse: (json: unknown) => T,
+): Promise<[T, CallContext]> {
   const credential = bearer(req.headers.authorization);
   if (!credential) {
     req.resume();
     await deps.auth.authenticate(undefined, "");
   }
   const body = await readBody(req, deps.maxBodyBytes);
-  // Authenticate before judging the body, as OpenAI does: a wrong key is a 401 whatever the body says.
   let json: unknown;
   let malformed: unknown;
   try {
@@ -154,14 +160,35 @@ async function chat(
   const model = (json as { model?: unknown } | null)?.model;
   const principal = await deps.auth.authenticate(credential, typeof model === "string" ? model : "");
   if (malformed) throw malformed;
-  const request = parseChatRequest(json);
+  const request = parse(json);
   await authorizeFallbacks(deps.auth, credential, request.fallbacks);
   const controller = new AbortController();
   // A client that goes away cancels the router call, which cancels the worker and the upstream request.
   res.on("close", () => {
     if (!res.writableFinished) controller.abort();
   });
-  const ctx = { requestId, principal, tags: parseTags(req.headers[TAGS_HEADER]), signal: controller.signal };
+  return [request, { requestId, principal, tags: parseTags(req.headers[TAGS_HEADER]), signal: controller.signal }];
+}
+
+async function chat(
+  deps: RestDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  requestId: string,
+  headers: Record<string, string>,
+): Promise<void> {
+  const [request, ctx] = await modelCall(deps, req, res, requestId, parseChatRequest);
   if (request.stream) await streamChat(req, res, deps.router, request, ctx, headers);
   else await completeChat(res, deps.router, request, ctx, headers);
+}
+
+async function embeddings(
+  deps: RestDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  requestId: string,
+  headers: Record<string, string>,
+): Promise<void> {
+  const [request, ctx] = await modelCall(deps, req, res, requestId, parseEmbeddingRequest);
+  await serveEmbeddings(res, deps.router, request, ctx, headers);
 }

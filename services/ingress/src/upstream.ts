@@ -8,6 +8,7 @@ import type { Principal } from "./auth.js";
 export interface RouterClient {
   chat(request: llm.ChatCompletionRequest, ctx: CallContext): Promise<connect.UnaryResult<Encoded>>;
   streamChat(request: llm.ChatCompletionRequest, ctx: CallContext): connect.ServerStream<Encoded>;
+  embed(request: llm.EmbeddingRequest, ctx: CallContext): Promise<connect.UnaryResult<Encoded>>;
   listModels(): Promise<llm.Model[]>;
   /** What the router replica answering knows of each deployment (breakers, cooldowns, load). */
   listDeployments(): Promise<router.DeploymentState[]>;
@@ -48,7 +49,7 @@ export function createRouterClient(client: connect.ConnectClient, settings: Rout
       userId: ctx.principal.userId,
       tags: [...ctx.tags],
     });
-  const options = (request: llm.ChatCompletionRequest, ctx: CallContext) => {
+  const options = (request: { model: string }, ctx: CallContext) => {
     const deadline = requestDeadline(settings, request.model, ctx);
     return deadline === undefined ? { signal: ctx.signal } : { signal: ctx.signal, deadline };
   };
@@ -66,6 +67,14 @@ export function createRouterClient(client: connect.ConnectClient, settings: Rout
         client,
         router.RouterService.method.streamChat,
         create(router.StreamChatRequestSchema, { request, requestId: ctx.requestId, caller: caller(ctx) }),
+        options(request, ctx),
+      );
+    },
+    embed(request, ctx) {
+      return connect.callUnaryRaw(
+        client,
+        router.RouterService.method.embed,
+        create(router.EmbedRequestSchema, { request, requestId: ctx.requestId, caller: caller(ctx) }),
         options(request, ctx),
       );
     },

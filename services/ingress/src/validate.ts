@@ -1,4 +1,10 @@
-import { isRequestTag, MAX_CLIENT_FALLBACKS, MAX_REQUEST_TAGS, REQUEST_TAG_RULE } from "@switchyard/openai";
+import {
+  isRequestTag,
+  MAX_CLIENT_FALLBACKS,
+  MAX_EMBEDDING_INPUTS,
+  MAX_REQUEST_TAGS,
+  REQUEST_TAG_RULE,
+} from "@switchyard/openai";
 import type { llm } from "@switchyard/proto";
 import { invalidRequest } from "@switchyard/runtime";
 
@@ -58,4 +64,46 @@ function range(value: number | undefined, min: number, max: number, field: strin
   if (!Number.isFinite(value) || value < min || value > max) {
     throw invalidRequest(`${field}: expected a number between ${min} and ${max}`, field);
   }
+}
+
+/**
+ * Checks a gRPC embeddings request against the rules the OpenAI parser applies to REST bodies: a model, inputs as
+ * texts or token ids (not both, at most MAX_EMBEDDING_INPUTS, none empty), and a sane `dimensions`.
+ */
+export function validateEmbeddingRequest(
+  req: llm.EmbeddingRequest | undefined,
+  prefix = "request.",
+): llm.EmbeddingRequest {
+  if (!req) throw invalidRequest(`${prefix.slice(0, -1)}: required`, prefix.slice(0, -1));
+  if (!req.model) throw invalidRequest(`${prefix}model: required`, `${prefix}model`);
+  const texts = req.texts.length;
+  const tokens = req.tokenInputs.length;
+  if (texts === 0 && tokens === 0)
+    throw invalidRequest(`${prefix}texts: expected at least one input`, `${prefix}texts`);
+  if (texts > 0 && tokens > 0) {
+    throw invalidRequest(
+      `${prefix}token_inputs: expected either texts or token_inputs, not both`,
+      `${prefix}token_inputs`,
+    );
+  }
+  if (texts + tokens > MAX_EMBEDDING_INPUTS) {
+    const field = texts > 0 ? "texts" : "token_inputs";
+    throw invalidRequest(`${prefix}${field}: expected at most ${MAX_EMBEDDING_INPUTS} inputs`, `${prefix}${field}`);
+  }
+  req.texts.forEach((text, i) => {
+    if (text === "") throw invalidRequest(`${prefix}texts[${i}]: expected a non-empty string`, `${prefix}texts[${i}]`);
+  });
+  req.tokenInputs.forEach((t, i) => {
+    if (t.ids.length === 0) {
+      throw invalidRequest(
+        `${prefix}token_inputs[${i}]: expected at least one token id`,
+        `${prefix}token_inputs[${i}]`,
+      );
+    }
+  });
+  range(req.dimensions, 1, 65_536, `${prefix}dimensions`);
+  if (req.encodingFormat !== "" && req.encodingFormat !== "float" && req.encodingFormat !== "base64") {
+    throw invalidRequest(`${prefix}encoding_format: expected "float" or "base64"`, `${prefix}encoding_format`);
+  }
+  return req;
 }

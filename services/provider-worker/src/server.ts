@@ -4,7 +4,14 @@ import { llm, type metering, worker } from "@switchyard/proto";
 import { connect, GatewayError, type Logger } from "@switchyard/runtime";
 import type { Dispatcher } from "undici";
 import { forRequestedModel, type Target, type Targets } from "./deployments.js";
-import { type AttemptInfo, AttemptMeter, type Pricer, type UsageSink } from "./metering/meter.js";
+import {
+  type AttemptInfo,
+  AttemptMeter,
+  chatRequestInfo,
+  embeddingRequestInfo,
+  type Pricer,
+  type UsageSink,
+} from "./metering/meter.js";
 import { Pacer } from "./pacing.js";
 import type { AttemptContext, AttemptTimeouts, ProviderAdapter } from "./providers/types.js";
 
@@ -43,6 +50,22 @@ function logFailure(log: Logger, error: GatewayError, requestId: string): void {
 
 /** The ProviderWorkerService routes, served over Connect; the abort signal reaches the upstream HTTP request. */
 export function workerRoutes(deps: WorkerDeps, routes: connect.Routes = new Map()): connect.Routes {
+  type AnyRequest = worker.ChatRequest | worker.StreamChatRequest | worker.EmbedRequest;
+  const attemptContext = (
+    req: AnyRequest,
+    target: Target,
+    signal: AbortSignal,
+    timeouts: AttemptTimeouts & { connectMs: number },
+  ): AttemptContext => ({
+    deployment: forRequestedModel(target.deployment, req.request?.model ?? ""),
+    apiKey: target.apiKey,
+    credentials: target.credentials,
+    signal,
+    timeouts,
+    dispatcher: deps.dispatcher(timeouts.connectMs),
+    requestId: req.requestId,
+    log: deps.log,
+  });
   const context = (
     req: worker.ChatRequest | worker.StreamChatRequest,
     target: Target,
@@ -63,9 +86,9 @@ export function workerRoutes(deps: WorkerDeps, routes: connect.Routes = new Map(
   };
 
   const meter = (
-    req: worker.ChatRequest | worker.StreamChatRequest,
+    req: AnyRequest,
     attempt: AttemptContext,
-    request: llm.ChatCompletionRequest,
+    request: llm.ChatCompletionRequest | llm.EmbeddingRequest,
     stream: boolean,
   ): AttemptMeter => {
     const info: AttemptInfo = {
@@ -76,14 +99,16 @@ export function workerRoutes(deps: WorkerDeps, routes: connect.Routes = new Map(
       modelGroup: req.modelGroup || request.model,
       fallbackDepth: req.fallbackDepth,
       deployment: attempt.deployment,
-      request,
+      ...(request.$typeName === "switchyard.llm.v1.EmbeddingRequest"
+        ? embeddingRequestInfo(request)
+        : chatRequestInfo(request)),
       stream,
     };
     return new AttemptMeter(info, deps.pricer, deps.usage);
   };
 
   /** The attempt's limits: as the router sent them, else from this worker's configuration. */
-  const limits = (req: worker.ChatRequest | worker.StreamChatRequest, target: Target) => {
+  const limits = (req: AnyRequest, target: Target) => {
     const own = timeoutsFor(deps.router, req.modelGroup || req.request?.model || "", target.deployment);
     const sent = req.$typeName === "switchyard.worker.v1.StreamChatRequest" ? req : undefined;
     return {
@@ -95,6 +120,33 @@ export function workerRoutes(deps: WorkerDeps, routes: connect.Routes = new Map(
   };
 
   return connect.addConnectService(routes, worker.ProviderWorkerService, {
+    async embed(req, ctx) {
+      let metered: AttemptMeter | undefined;
+      try {
+        const target = deps.targets.get(req.deploymentId);
+        const attempt = attemptContext(req, target, ctx.signal, limits(req, target));
+        const request = req.request ?? create(llm.EmbeddingRequestSchema);
+        const embed = target.adapter.embed;
+        if (!embed) {
+          throw new GatewayError({
+            class: llm.ErrorClass.INVALID_REQUEST,
+            message: `${target.deployment.provider} does not support embeddings (model "${request.model}")`,
+            param: "model",
+            code: "unsupported_operation",
+            deploymentId: req.deploymentId,
+          });
+        }
+        metered = meter(req, attempt, request, false);
+        const response = await embed(request, attempt);
+        const charge = await metered.finish({ status: "ok", usage: response.usage });
+        return create(worker.EmbedResponseSchema, { response, charge });
+      } catch (err) {
+        const error = failure(err, ctx.signal, req.deploymentId);
+        logFailure(deps.log, error, req.requestId);
+        await metered?.finish({ status: "error", error });
+        throw error;
+      }
+    },
     async chat(req, ctx) {
       let metered: AttemptMeter | undefined;
       try {

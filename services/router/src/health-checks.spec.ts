@@ -258,6 +258,9 @@ describe("probes through the worker pool", () => {
         if (req.deploymentId === "down") throw unavailable("openai: the upstream provider is unavailable (HTTP 503)");
         return create(worker.ChatResponseSchema, {});
       },
+      async embed() {
+        throw new Error("a chat deployment is probed with chat");
+      },
       async streamChat() {
         throw new Error("a probe never streams");
       },

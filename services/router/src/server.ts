@@ -23,11 +23,10 @@ export interface RouterDeps extends RouteDeps {
 }
 
 /** The attempt's routing context and caller, as the worker stamps them on its usage event. */
-function attemptContext(req: router.ChatRequest | router.StreamChatRequest, attempt: Attempt) {
+function attemptContext(req: router.ChatRequest | router.StreamChatRequest | router.EmbedRequest, attempt: Attempt) {
   const caller = req.caller;
   return {
     deploymentId: attempt.deployment.id,
-    request: req.request,
     requestId: req.requestId,
     attempt: attempt.number,
     caller: caller && {
@@ -117,6 +116,7 @@ async function openStreamOn(
     worker.ProviderWorkerService.method.streamChat,
     create(worker.StreamChatRequestSchema, {
       ...attemptContext(request, attempt),
+      request: request.request,
       firstTokenTimeoutMs: attempt.firstTokenMs,
       idleTimeoutMs: attempt.idleMs,
     }),
@@ -199,7 +199,7 @@ export function routerRoutes(deps: RouterDeps, routes: connect.Routes = new Map(
               const res = await connect.callUnaryRaw(
                 conn.client,
                 worker.ProviderWorkerService.method.chat,
-                create(worker.ChatRequestSchema, attemptContext(req, attempt)),
+                create(worker.ChatRequestSchema, { ...attemptContext(req, attempt), request: req.request }),
                 { deadline: Date.now() + attempt.timeoutMs, signal: ctx.signal },
               );
               return res.value;
@@ -220,6 +220,37 @@ export function routerRoutes(deps: RouterDeps, routes: connect.Routes = new Map(
         const routed = await route(req.request?.model ?? "", deps, open, routeOptions(req, ctx));
         setRouteHeaders(ctx, routed.deployment.id, routed.attempts);
         await pipe(sink, routed.value, (tokens) => deps.stats?.tokens(routed.deployment.id, tokens));
+      } catch (err) {
+        throw failure(err, deps, req.requestId, ctx);
+      }
+    },
+    async embed(req, ctx) {
+      try {
+        const request = req.request;
+        const routed = await route(
+          request?.model ?? "",
+          deps,
+          (attempt) =>
+            deps.pools.of(attempt.deployment).failover.run(async (conn) => {
+              const res = await connect.callUnaryRaw(
+                conn.client,
+                worker.ProviderWorkerService.method.embed,
+                create(worker.EmbedRequestSchema, { ...attemptContext(req, attempt), request }),
+                { deadline: Date.now() + attempt.timeoutMs, signal: ctx.signal },
+              );
+              return res.value;
+            }, ctx.signal),
+          {
+            signal: ctx.signal,
+            ...(ctx.deadline === undefined ? {} : { deadline: ctx.deadline }),
+            tags: req.caller?.tags ?? [],
+            ...(request ? { fallbacks: request.fallbacks } : {}),
+          },
+        );
+        setRouteHeaders(ctx, routed.deployment.id, routed.attempts);
+        deps.stats?.tokens(routed.deployment.id, chargedTokens(routed.value));
+        // worker.EmbedResponse and router.EmbedResponse share one wire layout: forward the bytes as they are.
+        return routed.value;
       } catch (err) {
         throw failure(err, deps, req.requestId, ctx);
       }

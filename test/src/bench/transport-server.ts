@@ -42,6 +42,7 @@ async function startGrpcJs(): Promise<number> {
   addService(server, router.RouterService, {
     chat: (call, callback) => callback(null, chat(call.request)),
     streamChat: (call) => call.destroy(unimplemented()),
+    embed: (_call, callback) => callback(unimplemented()),
     listModels: (_call, callback) => callback(unimplemented()),
     listDeployments: (_call, callback) => callback(unimplemented()),
   });
@@ -63,6 +64,7 @@ async function startSwitchyardConnect(): Promise<number> {
   const routes = connect.addConnectService(new Map(), router.RouterService, {
     chat: async (request) => chat(request),
     streamChat: notInBenchmark,
+    embed: notInBenchmark,
     listModels: notInBenchmark,
     listDeployments: notInBenchmark,
   });

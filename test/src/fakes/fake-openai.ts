@@ -79,7 +79,29 @@ function toolCall(name: string) {
   return { id: "call_fake_0", type: "function", function: { name, arguments: "{}" } };
 }
 
+/**
+ * OpenAI's embeddings answer (https://platform.openai.com/docs/api-reference/embeddings/object): one deterministic
+ * 3-number vector per input, `dimensions` long when asked, with prompt_tokens counted like the chat answers'.
+ */
+function embeddings(body: Body): unknown {
+  const raw = body.input;
+  const inputs: unknown[] = Array.isArray(raw) ? (raw.every((x) => typeof x === "number") ? [raw] : raw) : [raw];
+  const size = typeof body.dimensions === "number" ? body.dimensions : 3;
+  const prompt = inputs.reduce<number>((sum, input) => sum + tokens(textOf(input)), 0);
+  return {
+    object: "list",
+    data: inputs.map((input, index) => ({
+      object: "embedding",
+      index,
+      embedding: Array.from({ length: size }, (_, i) => ((textOf(input).length + i) % 7) / 8 - 0.375),
+    })),
+    model: typeof body.model === "string" ? `${body.model}-2024` : "unknown",
+    usage: { prompt_tokens: prompt, total_tokens: prompt },
+  };
+}
+
 function answer(body: Body, n: number): unknown {
+  if ("input" in body && !("messages" in body)) return embeddings(body); // only /v1/embeddings gets here with input
   const a = compute(body);
   const message = { role: "assistant", content: a.content, refusal: null, annotations: [] };
   return {
@@ -152,6 +174,11 @@ function check(apiKey: string, req: RecordedRequest): JsonReply | undefined {
   const b = body as Body;
   if (typeof b.model !== "string")
     return error(400, "you must provide a model parameter", "invalid_request_error", null);
+  if (req.path === "/v1/embeddings") {
+    if (b.input === undefined || b.input === null || (Array.isArray(b.input) && b.input.length === 0))
+      return error(400, "'input' is a required property", "invalid_request_error", null, "input");
+    return undefined;
+  }
   if (!Array.isArray(b.messages))
     return error(
       400,
@@ -165,12 +192,13 @@ function check(apiKey: string, req: RecordedRequest): JsonReply | undefined {
 
 /**
  * Starts a fake OpenAI API. Deployments point `api_base` at `${url}/v1`; it serves POST
- * /v1/chat/completions and checks `Authorization: Bearer <apiKey>` (default FAKE_OPENAI_KEY).
+ * /v1/chat/completions and /v1/embeddings and checks `Authorization: Bearer <apiKey>` (default FAKE_OPENAI_KEY).
  */
 export function startFakeOpenAI(options: FakeOptions = {}): Promise<FakeUpstream> {
   const apiKey = options.apiKey ?? FAKE_OPENAI_KEY;
   const provider: FakeProvider = {
     path: "/v1/chat/completions",
+    serves: (path) => path === "/v1/chat/completions" || path === "/v1/embeddings",
     check: (req) => check(apiKey, req),
     notFound: (path) => error(404, `Invalid URL (POST ${path})`, "invalid_request_error", null),
     answer,

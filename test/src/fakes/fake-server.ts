@@ -10,8 +10,12 @@ import { setTimeout as sleep } from "node:timers/promises";
 export interface RecordedRequest {
   readonly method: string;
   readonly path: string;
+  /** The query string without its `?` (Azure's `api-version=...`); empty when there is none. */
+  readonly query: string;
   readonly headers: IncomingHttpHeaders;
   readonly body: unknown;
+  /** The body exactly as received, for fakes that check a signature over it (AWS SigV4). */
+  readonly rawBody: string;
   /** When the request's body had arrived, in `performance.now()` milliseconds of the process running the fake. */
   readonly receivedAt: number;
 }
@@ -64,19 +68,27 @@ export interface FakeOptions {
 export interface JsonReply {
   readonly status: number;
   readonly body: unknown;
+  /** Response headers besides the content type (AWS's `x-amzn-ErrorType`). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** The provider-specific part of a fake. */
 export interface FakeProvider {
   /** The one POST path served, e.g. `/v1/chat/completions`. */
   readonly path: string;
-  /** The provider's error for a request it refuses before answering (auth, headers, body). */
-  check(req: RecordedRequest): JsonReply | undefined;
+  /** Whether a POST path is served, for APIs that name the model in the path; default: it equals `path`. */
+  serves?(path: string): boolean;
+  /** Whether a request asks for a stream, for APIs that say so in the path; default: the body's `stream: true`. */
+  streams?(req: RecordedRequest): boolean;
+  /** The provider's error for a request it refuses before answering (auth, headers, body); may be async. */
+  check(req: RecordedRequest): JsonReply | undefined | Promise<JsonReply | undefined>;
   notFound(path: string): JsonReply;
   /** The default non-streamed answer, numbered `n` from 1. */
   answer(body: Record<string, unknown>, n: number): unknown;
-  /** The default stream as complete SSE frames, each ending in a blank line. */
-  stream(body: Record<string, unknown>, n: number): string[];
+  /** The default stream as complete SSE frames, each ending in a blank line (or binary frames, see below). */
+  stream(body: Record<string, unknown>, n: number): Array<string | Uint8Array>;
+  /** The content type of a stream; default text/event-stream (AWS streams are application/vnd.amazon.eventstream). */
+  readonly streamContentType?: string;
 }
 
 function parseBody(text: string): unknown {
@@ -97,7 +109,9 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 function sendJson(res: ServerResponse, reply: JsonReply, headers: Readonly<Record<string, string>> = {}): void {
-  res.writeHead(reply.status, { "content-type": "application/json", ...headers }).end(JSON.stringify(reply.body));
+  res
+    .writeHead(reply.status, { "content-type": "application/json", ...reply.headers, ...headers })
+    .end(JSON.stringify(reply.body));
 }
 
 async function writePieces(res: ServerResponse, text: string, size: number): Promise<void> {
@@ -123,11 +137,14 @@ interface Exchange {
 }
 
 async function record(req: IncomingMessage, state: FakeState): Promise<RecordedRequest> {
+  const text = await readBody(req);
   const recorded: RecordedRequest = {
     method: req.method ?? "",
     path: (req.url ?? "").split("?")[0] ?? "",
+    query: (req.url ?? "").split("?").slice(1).join("?"),
     headers: req.headers,
-    body: parseBody(await readBody(req)),
+    body: parseBody(text),
+    rawBody: text,
     receivedAt: performance.now(),
   };
   state.requests.push(recorded);
@@ -144,9 +161,9 @@ async function play(req: IncomingMessage, res: ServerResponse, state: FakeState,
     return sendJson(res, { status: behaviour.status, body: behaviour.body ?? {} }, behaviour.headers);
   }
   const { provider } = state;
-  if (recorded.method !== "POST" || recorded.path !== provider.path)
+  if (recorded.method !== "POST" || !(provider.serves?.(recorded.path) ?? recorded.path === provider.path))
     return sendJson(res, provider.notFound(recorded.path));
-  const refused = provider.check(recorded);
+  const refused = await provider.check(recorded);
   if (refused) return sendJson(res, refused);
   if (behaviour.streamFixture !== undefined) {
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", ...behaviour.headers });
@@ -155,7 +172,8 @@ async function play(req: IncomingMessage, res: ServerResponse, state: FakeState,
     return;
   }
   const body = recorded.body as Record<string, unknown>;
-  await answer(res, state, body, behaviour.resetAfterChunks, exchange);
+  const streamed = provider.streams?.(recorded) ?? body.stream === true;
+  await answer(res, state, body, behaviour.resetAfterChunks, exchange, streamed);
 }
 
 async function answer(
@@ -164,17 +182,19 @@ async function answer(
   body: Record<string, unknown>,
   resetAfter: number | undefined,
   exchange: Exchange,
+  streamed: boolean,
 ): Promise<void> {
   const n = ++state.served;
   const reset = () => {
     exchange.reset = true;
     res.socket?.destroy();
   };
-  if (body.stream !== true) {
+  if (!streamed) {
     if (resetAfter !== undefined) return reset();
     return sendJson(res, { status: 200, body: state.provider.answer(body, n) });
   }
-  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+  const type = state.provider.streamContentType ?? "text/event-stream";
+  res.writeHead(200, { "content-type": type, "cache-control": "no-cache", connection: "keep-alive" });
   for (const [i, frame] of state.provider.stream(body, n).entries()) {
     if (resetAfter !== undefined && i >= resetAfter) return reset();
     res.write(frame);

@@ -4,7 +4,7 @@ import { create } from "@bufbuild/protobuf";
 import { parseConfig } from "@switchyard/config";
 import { llm, metering } from "@switchyard/proto";
 import { createLogger, GatewayError } from "@switchyard/runtime";
-import { type AttemptInfo, AttemptMeter } from "./meter.js";
+import { type AttemptInfo, AttemptMeter, chatRequestInfo } from "./meter.js";
 import { createPricer } from "./pricer.js";
 
 const config = parseConfig(`
@@ -40,7 +40,7 @@ function meter(group = "priced", stream = false): [AttemptMeter, metering.UsageE
     modelGroup: group,
     fallbackDepth: 1,
     deployment: deployment(group),
-    request: request(),
+    ...chatRequestInfo(request()),
     stream,
   };
   return [new AttemptMeter(info, pricer, { publish: (e) => events.push(e) }), events];

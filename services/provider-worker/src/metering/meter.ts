@@ -31,8 +31,44 @@ export interface AttemptInfo {
   readonly fallbackDepth: number;
   /** The deployment as called (wildcards resolved to the upstream model). */
   readonly deployment: Deployment;
-  readonly request: llm.ChatCompletionRequest;
+  /** What the attempt does: "chat.completions", "embeddings" ... */
+  readonly operation: string;
+  /** The request's end user, tags and metadata, for attribution. */
+  readonly user: string;
+  readonly tags: readonly string[];
+  readonly metadata: Readonly<Record<string, string>>;
+  /** Counts the prompt with the tokenizer, for an attempt the upstream reported no usage for. */
+  readonly estimatePrompt: () => Promise<number>;
   readonly stream: boolean;
+}
+
+/** The attribution and prompt estimate of a chat request. */
+export function chatRequestInfo(
+  request: llm.ChatCompletionRequest,
+): Pick<AttemptInfo, "operation" | "user" | "tags" | "metadata" | "estimatePrompt"> {
+  return {
+    operation: "chat.completions",
+    user: request.user ?? "",
+    tags: request.tags,
+    metadata: request.metadata,
+    estimatePrompt: () => estimatePromptTokens(request),
+  };
+}
+
+/** The attribution and prompt estimate of an embeddings request (text inputs counted, token inputs as given). */
+export function embeddingRequestInfo(
+  request: llm.EmbeddingRequest,
+): Pick<AttemptInfo, "operation" | "user" | "tags" | "metadata" | "estimatePrompt"> {
+  return {
+    operation: "embeddings",
+    user: request.user,
+    tags: request.tags,
+    metadata: request.metadata,
+    estimatePrompt: async () =>
+      request.texts.length > 0
+        ? estimateTextTokens(request.texts)
+        : request.tokenInputs.reduce((sum, t) => sum + t.ids.length, 0),
+  };
 }
 
 /** The process name stamped on events: the pod name in Kubernetes, else host and pid. */
@@ -112,9 +148,9 @@ export class AttemptMeter {
     const { costNanos, version } = this.pricer.charge(this.info.deployment, tokens);
     const { info } = this;
     const caller = create(metering.CallerSchema, info.caller);
-    if (info.request.user) caller.endUser = info.request.user;
-    for (const tag of info.request.tags) if (!caller.tags.includes(tag)) caller.tags.push(tag);
-    for (const [k, v] of Object.entries(info.request.metadata)) caller.metadata[k] = v;
+    if (info.user) caller.endUser = info.user;
+    for (const tag of info.tags) if (!caller.tags.includes(tag)) caller.tags.push(tag);
+    for (const [k, v] of Object.entries(info.metadata)) caller.metadata[k] = v;
     const error = outcome.status === "error" ? outcome.error : undefined;
     const event = create(metering.UsageEventSchema, {
       eventId: this.eventId,
@@ -140,7 +176,7 @@ export class AttemptMeter {
       status,
       errorClass: error?.errorClass ?? llm.ErrorClass.UNSPECIFIED,
       httpStatus: error ? error.detail.httpStatus : 200,
-      operation: "chat.completions",
+      operation: info.operation,
       instance: INSTANCE,
     });
     this.sink.publish(event);
@@ -161,7 +197,7 @@ export class AttemptMeter {
     if (status === metering.Status.ERROR && this.firstChunkAt === 0 && !mayHaveRun(outcome)) {
       return create(metering.TokensSchema);
     }
-    const prompt = await estimatePromptTokens(this.info.request);
+    const prompt = await this.info.estimatePrompt();
     const completion = await estimateTextTokens(this.generated);
     return create(metering.TokensSchema, { prompt, completion, estimated: true });
   }

@@ -74,4 +74,6 @@ export interface ProviderAdapter {
    * OpenAI-compatible upstream that ignores `stream_options` may send no usage chunk at all.)
    */
   streamChat(request: llm.ChatCompletionRequest, ctx: AttemptContext): AsyncIterable<llm.ChatCompletionChunk>;
+  /** Embeds the request's inputs, one vector per input in order; absent when the provider has no embeddings. */
+  embed?(request: llm.EmbeddingRequest, ctx: AttemptContext): Promise<llm.EmbeddingResponse>;
 }

@@ -1,8 +1,10 @@
 // The built-in mock provider: deterministic answers with no network, for the offline quickstart,
 // benchmarks and fault tests. Settings are `mock_*` params of the deployment (see params.ts).
 
+import { createHash } from "node:crypto";
 import { setTimeout as sleepFor } from "node:timers/promises";
 import { create } from "@bufbuild/protobuf";
+import { estimateTextTokens } from "@switchyard/openai";
 import { llm } from "@switchyard/proto";
 import type { GatewayError } from "@switchyard/runtime";
 import { abortError, type DeploymentRef } from "../errors.js";
@@ -73,13 +75,45 @@ async function* streamChat(
   yield create(llm.ChatCompletionChunkSchema, { ...base, choices: [], usage: answer.usage });
 }
 
+/** The size of a mock embedding when the request asks for no `dimensions`. */
+const MOCK_DIMENSIONS = 8;
+
+/**
+ * One deterministic unit vector per input, from a hash of its text (or token ids): the same input always embeds the
+ * same way. Usage counts the input with the tokenizer, as a provider would.
+ */
+async function embed(request: llm.EmbeddingRequest, ctx: AttemptContext): Promise<llm.EmbeddingResponse> {
+  const params = mockParams(ctx.deployment.params);
+  await pause(params.latencyMs, ctx.signal, ctx.deployment);
+  const failure = maybeFail(params, ctx.deployment);
+  if (failure) throw failure;
+  const inputs = request.texts.length > 0 ? request.texts : request.tokenInputs.map((t) => t.ids.join(" "));
+  const size = request.dimensions ?? MOCK_DIMENSIONS;
+  const data = inputs.map((text, index) => {
+    const digest = createHash("sha256").update(text).digest();
+    const raw = Array.from({ length: size }, (_, i) => (digest[i % digest.length] as number) / 255 - 0.5 + i * 1e-3);
+    const norm = Math.hypot(...raw) || 1;
+    return create(llm.EmbeddingSchema, { index, vector: raw.map((x) => x / norm) });
+  });
+  const prompt =
+    request.texts.length > 0
+      ? await estimateTextTokens(request.texts)
+      : request.tokenInputs.reduce((n, t) => n + t.ids.length, 0);
+  return create(llm.EmbeddingResponseSchema, {
+    model: ctx.deployment.model,
+    data,
+    usage: { promptTokens: prompt, totalTokens: prompt },
+  });
+}
+
 /** The deterministic offline provider. */
 export const mockAdapter: ProviderAdapter = Object.freeze({
   info: Object.freeze<ProviderInfo>({
     name: "Mock (built in)",
     docs: "#the-mock-provider",
-    capabilities: ["chat", "stream"],
+    capabilities: ["chat", "stream", "embeddings"],
   }),
   chat,
   streamChat,
+  embed,
 });

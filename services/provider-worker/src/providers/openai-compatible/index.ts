@@ -17,7 +17,7 @@ function entry(
   baseUrl: string | undefined,
   capabilities: readonly Capability[],
   env: OpenAICompatible["env"],
-  extra: Partial<Pick<OpenAICompatible, "keyHeader" | "unsupported">> = {},
+  extra: Partial<Pick<OpenAICompatible, "keyHeader" | "unsupported" | "embeddings">> = {},
 ): ProviderAdapter {
   return createOpenAIAdapter({ info: { name, docs, capabilities }, baseUrl, env, ...extra });
 }
@@ -33,9 +33,7 @@ export const compatibleAdapters = {
     "https://api.mistral.ai/v1",
     FULL,
     key("MISTRAL_API_KEY"),
-    {
-      unsupported: [...NO_LOGPROBS, "logit_bias"],
-    },
+    { embeddings: true, unsupported: [...NO_LOGPROBS] },
   ),
   codestral: entry(
     "Mistral Codestral",
@@ -65,6 +63,7 @@ export const compatibleAdapters = {
     undefined,
     FULL,
     keyAndBase(["DATABRICKS_API_KEY"], ["DATABRICKS_API_BASE"]),
+    { embeddings: true },
   ),
   nvidia_nim: entry(
     "Nvidia NIM",
@@ -72,6 +71,7 @@ export const compatibleAdapters = {
     "https://integrate.api.nvidia.com/v1",
     TOOLS,
     keyAndBase(["NVIDIA_NIM_API_KEY"], ["NVIDIA_NIM_API_BASE"]),
+    { embeddings: true },
   ),
   nscale: entry(
     "Nscale",
@@ -87,6 +87,7 @@ export const compatibleAdapters = {
     "http://localhost:1234/v1",
     TOOLS,
     keyAndBase(["LM_STUDIO_API_KEY"], ["LM_STUDIO_API_BASE"]),
+    { embeddings: true },
   ),
   cerebras: entry(
     "Cerebras",
@@ -153,6 +154,7 @@ export const compatibleAdapters = {
     "https://api.fireworks.ai/inference/v1",
     FULL,
     keyAndBase(["FIREWORKS_AI_API_KEY", "FIREWORKS_API_KEY", "FIREWORKSAI_API_KEY"], ["FIREWORKS_API_BASE"]),
+    { embeddings: true },
   ),
   clarifai: entry(
     "Clarifai",
@@ -167,6 +169,7 @@ export const compatibleAdapters = {
     undefined,
     FULL,
     keyAndBase(["HOSTED_VLLM_API_KEY"], ["HOSTED_VLLM_API_BASE"]),
+    { embeddings: true },
   ),
   llamafile: entry(
     "Llamafile",
@@ -174,6 +177,7 @@ export const compatibleAdapters = {
     "http://127.0.0.1:8080/v1",
     CHAT,
     keyAndBase(["LLAMAFILE_API_KEY"], ["LLAMAFILE_API_BASE"]),
+    { embeddings: true },
   ),
   xinference: entry(
     "Xinference",
@@ -181,6 +185,7 @@ export const compatibleAdapters = {
     "http://127.0.0.1:9997/v1",
     TOOLS,
     keyAndBase(["XINFERENCE_API_KEY"], ["XINFERENCE_API_BASE"]),
+    { embeddings: true },
   ),
   deepinfra: entry(
     "DeepInfra",
@@ -188,6 +193,7 @@ export const compatibleAdapters = {
     "https://api.deepinfra.com/v1/openai",
     TOOLS,
     key("DEEPINFRA_API_KEY"),
+    { embeddings: true },
   ),
   together_ai: entry(
     "Together AI",
@@ -195,6 +201,7 @@ export const compatibleAdapters = {
     "https://api.together.xyz/v1",
     FULL,
     key("TOGETHERAI_API_KEY", "TOGETHER_API_KEY", "TOGETHER_AI_API_KEY"),
+    { embeddings: true },
   ),
   novita: entry(
     "Novita AI",
@@ -239,6 +246,7 @@ export const compatibleAdapters = {
     "https://api.studio.nebius.ai/v1",
     TOOLS,
     keyAndBase(["NEBIUS_API_KEY"], ["NEBIUS_API_BASE"]),
+    { embeddings: true },
   ),
   openai_like: entry(
     "Any OpenAI-compatible server",
@@ -246,6 +254,7 @@ export const compatibleAdapters = {
     undefined,
     FULL,
     keyAndBase(["OPENAI_LIKE_API_KEY"], ["OPENAI_LIKE_API_BASE"]),
+    { embeddings: true },
   ),
 } as const satisfies Record<string, ProviderAdapter>;
 

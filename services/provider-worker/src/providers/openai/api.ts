@@ -15,6 +15,12 @@ export function chatCompletionsUrl(deployment: Pick<Deployment, "apiBase">, fall
   return base.endsWith("/chat/completions") ? base : `${base}/chat/completions`;
 }
 
+/** `{api_base}/embeddings` (an api_base given as the full chat completions URL is cut back to its base). */
+export function embeddingsUrl(deployment: Pick<Deployment, "apiBase">, fallback = DEFAULT_BASE_URL): string {
+  const base = (deployment.apiBase || fallback).replace(/\/+$/, "").replace(/\/chat\/completions$/, "");
+  return base.endsWith("/embeddings") ? base : `${base}/embeddings`;
+}
+
 /** How a provider takes its key: `Authorization: Bearer <key>` (OpenAI's way), or a header of its own. */
 export type KeyHeader = "bearer" | { readonly header: string };
 

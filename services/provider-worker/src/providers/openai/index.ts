@@ -1,5 +1,6 @@
 // The OpenAI adapter, for api.openai.com and every OpenAI-compatible server (vLLM, Ollama, Groq...).
 
+import { embeddingRequestToJson, parseEmbeddingResponse } from "@switchyard/openai";
 import { llm } from "@switchyard/proto";
 import { GatewayError } from "@switchyard/runtime";
 import { malformedUpstream, unsupportedParam } from "../errors.js";
@@ -7,7 +8,7 @@ import { postJson, postStream, type UpstreamPost } from "../http.js";
 import { asObject, type JsonObject, tryParse } from "../json.js";
 import { readSse } from "../sse.js";
 import type { AttemptContext, ProviderAdapter, ProviderInfo } from "../types.js";
-import { chatCompletionsUrl, DEFAULT_BASE_URL, type KeyHeader, openaiHeaders } from "./api.js";
+import { chatCompletionsUrl, DEFAULT_BASE_URL, embeddingsUrl, type KeyHeader, openaiHeaders } from "./api.js";
 import { toChatCompletionsRequest } from "./chat-request.js";
 import { chunkOfFrame, DONE, parseChatCompletion } from "./chat-response.js";
 import { classifyOpenAIError, openAIStreamError } from "./errors.js";
@@ -30,7 +31,13 @@ export interface OpenAICompatible {
    * Adjusts the default request before it is sent, for a provider whose URL, auth or error bodies are not OpenAI's
    * (Azure's deployment path, `api-key` header and Entra ID tokens); may be async.
    */
-  readonly prepare?: (post: UpstreamPost, ctx: AttemptContext) => UpstreamPost | Promise<UpstreamPost>;
+  readonly prepare?: (
+    post: UpstreamPost,
+    ctx: AttemptContext,
+    operation: "chat" | "embeddings",
+  ) => UpstreamPost | Promise<UpstreamPost>;
+  /** The provider serves OpenAI's `/embeddings` too. */
+  readonly embeddings?: boolean;
 }
 
 /** Applies the provider's unsupported fields to `body`: a 400, or silently left out under `drop_params`. */
@@ -45,7 +52,7 @@ function withoutUnsupported(body: JsonObject, provider: OpenAICompatible, ctx: A
 
 /** Creates the adapter of an OpenAI-compatible provider: OpenAI's wire format at its own base URL and auth. */
 export function createOpenAIAdapter(provider: OpenAICompatible): ProviderAdapter {
-  const post = (request: llm.ChatCompletionRequest, ctx: AttemptContext, stream: boolean): UpstreamPost => {
+  const requireBase = (ctx: AttemptContext) => {
     if (!ctx.deployment.apiBase && !provider.baseUrl) {
       throw new GatewayError({
         class: llm.ErrorClass.INTERNAL,
@@ -53,6 +60,9 @@ export function createOpenAIAdapter(provider: OpenAICompatible): ProviderAdapter
         deploymentId: ctx.deployment.id,
       });
     }
+  };
+  const post = (request: llm.ChatCompletionRequest, ctx: AttemptContext, stream: boolean): UpstreamPost => {
+    requireBase(ctx);
     const body = toChatCompletionsRequest(request, ctx.deployment, stream);
     return {
       url: chatCompletionsUrl(ctx.deployment, provider.baseUrl),
@@ -64,7 +74,20 @@ export function createOpenAIAdapter(provider: OpenAICompatible): ProviderAdapter
 
   const send = async (request: llm.ChatCompletionRequest, ctx: AttemptContext, stream: boolean) => {
     const base = post(request, ctx, stream);
-    return provider.prepare ? provider.prepare(base, ctx) : base;
+    return provider.prepare ? provider.prepare(base, ctx, "chat") : base;
+  };
+
+  /** `POST {api_base}/embeddings`, for providers that serve OpenAI's embeddings endpoint. */
+  const embed = async (request: llm.EmbeddingRequest, ctx: AttemptContext): Promise<llm.EmbeddingResponse> => {
+    requireBase(ctx);
+    const base: UpstreamPost = {
+      url: embeddingsUrl(ctx.deployment, provider.baseUrl),
+      headers: openaiHeaders(ctx.deployment, ctx.apiKey, provider.keyHeader),
+      body: embeddingRequestToJson(request, ctx.deployment.model),
+      classify: classifyOpenAIError,
+    };
+    const prepared = provider.prepare ? await provider.prepare(base, ctx, "embeddings") : base;
+    return parseEmbeddingResponse(await postJson(ctx, prepared));
   };
 
   const chat = async (request: llm.ChatCompletionRequest, ctx: AttemptContext): Promise<llm.ChatCompletion> =>
@@ -97,11 +120,14 @@ export function createOpenAIAdapter(provider: OpenAICompatible): ProviderAdapter
     if (!finished) throw malformedUpstream(ctx.deployment, "stream ended before [DONE]");
   }
 
+  const capabilities = [...provider.info.capabilities];
+  if (provider.embeddings && !capabilities.includes("embeddings")) capabilities.push("embeddings");
   return Object.freeze({
-    info: Object.freeze({ ...provider.info, capabilities: Object.freeze([...provider.info.capabilities]) }),
+    info: Object.freeze({ ...provider.info, capabilities: Object.freeze(capabilities) }),
     ...(provider.env ? { env: provider.env } : {}),
     chat,
     streamChat,
+    ...(provider.embeddings ? { embed } : {}),
   });
 }
 
@@ -114,4 +140,5 @@ export const openaiAdapter: ProviderAdapter = createOpenAIAdapter({
   },
   baseUrl: DEFAULT_BASE_URL,
   env: { apiKey: ["OPENAI_API_KEY"], apiBase: ["OPENAI_BASE_URL", "OPENAI_API_BASE"] },
+  embeddings: true,
 });

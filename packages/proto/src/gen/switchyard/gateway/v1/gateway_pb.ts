@@ -6,6 +6,8 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, Model } from "../../llm/v1/chat_pb.js";
 import { file_switchyard_llm_v1_chat } from "../../llm/v1/chat_pb.js";
+import type { EmbeddingRequest, EmbeddingResponse } from "../../llm/v1/embeddings_pb.js";
+import { file_switchyard_llm_v1_embeddings } from "../../llm/v1/embeddings_pb.js";
 import type { Charge } from "../../metering/v1/usage_pb.js";
 import { file_switchyard_metering_v1_usage } from "../../metering/v1/usage_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -14,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/gateway/v1/gateway.proto.
  */
 export const file_switchyard_gateway_v1_gateway: GenFile = /*@__PURE__*/
-  fileDesc("CiNzd2l0Y2h5YXJkL2dhdGV3YXkvdjEvZ2F0ZXdheS5wcm90bxIVc3dpdGNoeWFyZC5nYXRld2F5LnYxIlgKG0NyZWF0ZUNoYXRDb21wbGV0aW9uUmVxdWVzdBI5CgdyZXF1ZXN0GAEgASgLMiguc3dpdGNoeWFyZC5sbG0udjEuQ2hhdENvbXBsZXRpb25SZXF1ZXN0IoUBChxDcmVhdGVDaGF0Q29tcGxldGlvblJlc3BvbnNlEjUKCmNvbXBsZXRpb24YASABKAsyIS5zd2l0Y2h5YXJkLmxsbS52MS5DaGF0Q29tcGxldGlvbhIuCgZjaGFyZ2UYAiABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNoYXJnZSJYChtTdHJlYW1DaGF0Q29tcGxldGlvblJlcXVlc3QSOQoHcmVxdWVzdBgBIAEoCzIoLnN3aXRjaHlhcmQubGxtLnYxLkNoYXRDb21wbGV0aW9uUmVxdWVzdCKFAQocU3RyZWFtQ2hhdENvbXBsZXRpb25SZXNwb25zZRI1CgVjaHVuaxgBIAEoCzImLnN3aXRjaHlhcmQubGxtLnYxLkNoYXRDb21wbGV0aW9uQ2h1bmsSLgoGY2hhcmdlGAIgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DaGFyZ2UiEwoRTGlzdE1vZGVsc1JlcXVlc3QiPgoSTGlzdE1vZGVsc1Jlc3BvbnNlEigKBm1vZGVscxgBIAMoCzIYLnN3aXRjaHlhcmQubGxtLnYxLk1vZGVsMvgCCg5HYXRld2F5U2VydmljZRJ/ChRDcmVhdGVDaGF0Q29tcGxldGlvbhIyLnN3aXRjaHlhcmQuZ2F0ZXdheS52MS5DcmVhdGVDaGF0Q29tcGxldGlvblJlcXVlc3QaMy5zd2l0Y2h5YXJkLmdhdGV3YXkudjEuQ3JlYXRlQ2hhdENvbXBsZXRpb25SZXNwb25zZRKBAQoUU3RyZWFtQ2hhdENvbXBsZXRpb24SMi5zd2l0Y2h5YXJkLmdhdGV3YXkudjEuU3RyZWFtQ2hhdENvbXBsZXRpb25SZXF1ZXN0GjMuc3dpdGNoeWFyZC5nYXRld2F5LnYxLlN0cmVhbUNoYXRDb21wbGV0aW9uUmVzcG9uc2UwARJhCgpMaXN0TW9kZWxzEiguc3dpdGNoeWFyZC5nYXRld2F5LnYxLkxpc3RNb2RlbHNSZXF1ZXN0Gikuc3dpdGNoeWFyZC5nYXRld2F5LnYxLkxpc3RNb2RlbHNSZXNwb25zZWIGcHJvdG8z", [file_switchyard_llm_v1_chat, file_switchyard_metering_v1_usage]);
+  fileDesc("CiNzd2l0Y2h5YXJkL2dhdGV3YXkvdjEvZ2F0ZXdheS5wcm90bxIVc3dpdGNoeWFyZC5nYXRld2F5LnYxIlgKG0NyZWF0ZUNoYXRDb21wbGV0aW9uUmVxdWVzdBI5CgdyZXF1ZXN0GAEgASgLMiguc3dpdGNoeWFyZC5sbG0udjEuQ2hhdENvbXBsZXRpb25SZXF1ZXN0IoUBChxDcmVhdGVDaGF0Q29tcGxldGlvblJlc3BvbnNlEjUKCmNvbXBsZXRpb24YASABKAsyIS5zd2l0Y2h5YXJkLmxsbS52MS5DaGF0Q29tcGxldGlvbhIuCgZjaGFyZ2UYAiABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNoYXJnZSJYChtTdHJlYW1DaGF0Q29tcGxldGlvblJlcXVlc3QSOQoHcmVxdWVzdBgBIAEoCzIoLnN3aXRjaHlhcmQubGxtLnYxLkNoYXRDb21wbGV0aW9uUmVxdWVzdCKFAQocU3RyZWFtQ2hhdENvbXBsZXRpb25SZXNwb25zZRI1CgVjaHVuaxgBIAEoCzImLnN3aXRjaHlhcmQubGxtLnYxLkNoYXRDb21wbGV0aW9uQ2h1bmsSLgoGY2hhcmdlGAIgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DaGFyZ2UiEwoRTGlzdE1vZGVsc1JlcXVlc3QiPgoSTGlzdE1vZGVsc1Jlc3BvbnNlEigKBm1vZGVscxgBIAMoCzIYLnN3aXRjaHlhcmQubGxtLnYxLk1vZGVsIk4KFkNyZWF0ZUVtYmVkZGluZ1JlcXVlc3QSNAoHcmVxdWVzdBgBIAEoCzIjLnN3aXRjaHlhcmQubGxtLnYxLkVtYmVkZGluZ1JlcXVlc3QigQEKF0NyZWF0ZUVtYmVkZGluZ1Jlc3BvbnNlEjYKCHJlc3BvbnNlGAEgASgLMiQuc3dpdGNoeWFyZC5sbG0udjEuRW1iZWRkaW5nUmVzcG9uc2USLgoGY2hhcmdlGAIgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DaGFyZ2Uy6gMKDkdhdGV3YXlTZXJ2aWNlEn8KFENyZWF0ZUNoYXRDb21wbGV0aW9uEjIuc3dpdGNoeWFyZC5nYXRld2F5LnYxLkNyZWF0ZUNoYXRDb21wbGV0aW9uUmVxdWVzdBozLnN3aXRjaHlhcmQuZ2F0ZXdheS52MS5DcmVhdGVDaGF0Q29tcGxldGlvblJlc3BvbnNlEoEBChRTdHJlYW1DaGF0Q29tcGxldGlvbhIyLnN3aXRjaHlhcmQuZ2F0ZXdheS52MS5TdHJlYW1DaGF0Q29tcGxldGlvblJlcXVlc3QaMy5zd2l0Y2h5YXJkLmdhdGV3YXkudjEuU3RyZWFtQ2hhdENvbXBsZXRpb25SZXNwb25zZTABEnAKD0NyZWF0ZUVtYmVkZGluZxItLnN3aXRjaHlhcmQuZ2F0ZXdheS52MS5DcmVhdGVFbWJlZGRpbmdSZXF1ZXN0Gi4uc3dpdGNoeWFyZC5nYXRld2F5LnYxLkNyZWF0ZUVtYmVkZGluZ1Jlc3BvbnNlEmEKCkxpc3RNb2RlbHMSKC5zd2l0Y2h5YXJkLmdhdGV3YXkudjEuTGlzdE1vZGVsc1JlcXVlc3QaKS5zd2l0Y2h5YXJkLmdhdGV3YXkudjEuTGlzdE1vZGVsc1Jlc3BvbnNlYgZwcm90bzM", [file_switchyard_llm_v1_chat, file_switchyard_llm_v1_embeddings, file_switchyard_metering_v1_usage]);
 
 /**
  * A chat completion request.
@@ -141,6 +143,51 @@ export const ListModelsResponseSchema: GenMessage<ListModelsResponse> = /*@__PUR
   messageDesc(file_switchyard_gateway_v1_gateway, 5);
 
 /**
+ * An embeddings request.
+ *
+ * @generated from message switchyard.gateway.v1.CreateEmbeddingRequest
+ */
+export type CreateEmbeddingRequest = Message<"switchyard.gateway.v1.CreateEmbeddingRequest"> & {
+  /**
+   * @generated from field: switchyard.llm.v1.EmbeddingRequest request = 1;
+   */
+  request?: EmbeddingRequest | undefined;
+};
+
+/**
+ * Describes the message switchyard.gateway.v1.CreateEmbeddingRequest.
+ * Use `create(CreateEmbeddingRequestSchema)` to create a new message.
+ */
+export const CreateEmbeddingRequestSchema: GenMessage<CreateEmbeddingRequest> = /*@__PURE__*/
+  messageDesc(file_switchyard_gateway_v1_gateway, 6);
+
+/**
+ * The embeddings.
+ *
+ * @generated from message switchyard.gateway.v1.CreateEmbeddingResponse
+ */
+export type CreateEmbeddingResponse = Message<"switchyard.gateway.v1.CreateEmbeddingResponse"> & {
+  /**
+   * @generated from field: switchyard.llm.v1.EmbeddingResponse response = 1;
+   */
+  response?: EmbeddingResponse | undefined;
+
+  /**
+   * What the call cost.
+   *
+   * @generated from field: switchyard.metering.v1.Charge charge = 2;
+   */
+  charge?: Charge | undefined;
+};
+
+/**
+ * Describes the message switchyard.gateway.v1.CreateEmbeddingResponse.
+ * Use `create(CreateEmbeddingResponseSchema)` to create a new message.
+ */
+export const CreateEmbeddingResponseSchema: GenMessage<CreateEmbeddingResponse> = /*@__PURE__*/
+  messageDesc(file_switchyard_gateway_v1_gateway, 7);
+
+/**
  * GatewayService is Switchyard's public gRPC API. Calls carry the caller's key in `authorization`
  * metadata (`Bearer sk-...`). Errors are gRPC statuses whose message names the offending field, with a
  * switchyard.llm.v1.Error in the `switchyard-error-bin` trailer. The serving deployment, attempt count
@@ -169,6 +216,16 @@ export const GatewayService: GenService<{
     methodKind: "server_streaming";
     input: typeof StreamChatCompletionRequestSchema;
     output: typeof StreamChatCompletionResponseSchema;
+  },
+  /**
+   * CreateEmbedding returns the embeddings of the request's inputs.
+   *
+   * @generated from rpc switchyard.gateway.v1.GatewayService.CreateEmbedding
+   */
+  createEmbedding: {
+    methodKind: "unary";
+    input: typeof CreateEmbeddingRequestSchema;
+    output: typeof CreateEmbeddingResponseSchema;
   },
   /**
    * ListModels lists the model groups the caller can use.

@@ -6,6 +6,8 @@ import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobu
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, Model } from "../../llm/v1/chat_pb.js";
 import { file_switchyard_llm_v1_chat } from "../../llm/v1/chat_pb.js";
+import type { EmbeddingRequest, EmbeddingResponse } from "../../llm/v1/embeddings_pb.js";
+import { file_switchyard_llm_v1_embeddings } from "../../llm/v1/embeddings_pb.js";
 import type { ErrorClass } from "../../llm/v1/error_pb.js";
 import { file_switchyard_llm_v1_error } from "../../llm/v1/error_pb.js";
 import type { Charge } from "../../metering/v1/usage_pb.js";
@@ -16,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/router/v1/router.proto.
  */
 export const file_switchyard_router_v1_router: GenFile = /*@__PURE__*/
-  fileDesc("CiFzd2l0Y2h5YXJkL3JvdXRlci92MS9yb3V0ZXIucHJvdG8SFHN3aXRjaHlhcmQucm91dGVyLnYxIhgKFkxpc3REZXBsb3ltZW50c1JlcXVlc3QirwIKD0RlcGxveW1lbnRTdGF0ZRIKCgJpZBgBIAEoCRITCgttb2RlbF9ncm91cBgCIAEoCRIQCghwcm92aWRlchgDIAEoCRIzCgdicmVha2VyGAQgASgOMiIuc3dpdGNoeWFyZC5yb3V0ZXIudjEuQnJlYWtlclN0YXRlEhkKEWNvb2xkb3duX3VudGlsX21zGAUgASgDEhEKCWluX2ZsaWdodBgGIAEoDRISCgpsYXRlbmN5X21zGAcgASgBEhwKFHJlcXVlc3RzX2xhc3RfbWludXRlGAggASgNEhsKE3JldHJpZXNfbGFzdF9taW51dGUYCSABKA0SNwoMaGVhbHRoX2NoZWNrGAogASgLMiEuc3dpdGNoeWFyZC5yb3V0ZXIudjEuSGVhbHRoQ2hlY2sisgEKC0hlYWx0aENoZWNrEg8KB2hlYWx0aHkYASABKAgSFQoNY2hlY2tlZF9hdF9tcxgCIAEoAxISCgpsYXRlbmN5X21zGAMgASgNEjIKC2Vycm9yX2NsYXNzGAQgASgOMh0uc3dpdGNoeWFyZC5sbG0udjEuRXJyb3JDbGFzcxIVCg1lcnJvcl9tZXNzYWdlGAUgASgJEhwKFGNvbnNlY3V0aXZlX2ZhaWx1cmVzGAYgASgNIlUKF0xpc3REZXBsb3ltZW50c1Jlc3BvbnNlEjoKC2RlcGxveW1lbnRzGAEgAygLMiUuc3dpdGNoeWFyZC5yb3V0ZXIudjEuRGVwbG95bWVudFN0YXRlIlsKBkNhbGxlchIOCgZrZXlfaWQYASABKAkSDwoHdGVhbV9pZBgCIAEoCRIPCgd1c2VyX2lkGAMgASgJEhEKCWtleV9hbGlhcxgEIAEoCRIMCgR0YWdzGAUgAygJIooBCgtDaGF0UmVxdWVzdBI5CgdyZXF1ZXN0GAEgASgLMiguc3dpdGNoeWFyZC5sbG0udjEuQ2hhdENvbXBsZXRpb25SZXF1ZXN0EhIKCnJlcXVlc3RfaWQYAiABKAkSLAoGY2FsbGVyGAMgASgLMhwuc3dpdGNoeWFyZC5yb3V0ZXIudjEuQ2FsbGVyInUKDENoYXRSZXNwb25zZRI1Cgpjb21wbGV0aW9uGAEgASgLMiEuc3dpdGNoeWFyZC5sbG0udjEuQ2hhdENvbXBsZXRpb24SLgoGY2hhcmdlGAIgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DaGFyZ2UikAEKEVN0cmVhbUNoYXRSZXF1ZXN0EjkKB3JlcXVlc3QYASABKAsyKC5zd2l0Y2h5YXJkLmxsbS52MS5DaGF0Q29tcGxldGlvblJlcXVlc3QSEgoKcmVxdWVzdF9pZBgCIAEoCRIsCgZjYWxsZXIYAyABKAsyHC5zd2l0Y2h5YXJkLnJvdXRlci52MS5DYWxsZXIiewoSU3RyZWFtQ2hhdFJlc3BvbnNlEjUKBWNodW5rGAEgASgLMiYuc3dpdGNoeWFyZC5sbG0udjEuQ2hhdENvbXBsZXRpb25DaHVuaxIuCgZjaGFyZ2UYAiABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNoYXJnZSITChFMaXN0TW9kZWxzUmVxdWVzdCI+ChJMaXN0TW9kZWxzUmVzcG9uc2USKAoGbW9kZWxzGAEgAygLMhguc3dpdGNoeWFyZC5sbG0udjEuTW9kZWwqfAoMQnJlYWtlclN0YXRlEh0KGUJSRUFLRVJfU1RBVEVfVU5TUEVDSUZJRUQQABIYChRCUkVBS0VSX1NUQVRFX0NMT1NFRBABEhYKEkJSRUFLRVJfU1RBVEVfT1BFThACEhsKF0JSRUFLRVJfU1RBVEVfSEFMRl9PUEVOEAMykgMKDVJvdXRlclNlcnZpY2USTQoEQ2hhdBIhLnN3aXRjaHlhcmQucm91dGVyLnYxLkNoYXRSZXF1ZXN0GiIuc3dpdGNoeWFyZC5yb3V0ZXIudjEuQ2hhdFJlc3BvbnNlEmEKClN0cmVhbUNoYXQSJy5zd2l0Y2h5YXJkLnJvdXRlci52MS5TdHJlYW1DaGF0UmVxdWVzdBooLnN3aXRjaHlhcmQucm91dGVyLnYxLlN0cmVhbUNoYXRSZXNwb25zZTABEl8KCkxpc3RNb2RlbHMSJy5zd2l0Y2h5YXJkLnJvdXRlci52MS5MaXN0TW9kZWxzUmVxdWVzdBooLnN3aXRjaHlhcmQucm91dGVyLnYxLkxpc3RNb2RlbHNSZXNwb25zZRJuCg9MaXN0RGVwbG95bWVudHMSLC5zd2l0Y2h5YXJkLnJvdXRlci52MS5MaXN0RGVwbG95bWVudHNSZXF1ZXN0Gi0uc3dpdGNoeWFyZC5yb3V0ZXIudjEuTGlzdERlcGxveW1lbnRzUmVzcG9uc2ViBnByb3RvMw", [file_switchyard_llm_v1_chat, file_switchyard_llm_v1_error, file_switchyard_metering_v1_usage]);
+  fileDesc("CiFzd2l0Y2h5YXJkL3JvdXRlci92MS9yb3V0ZXIucHJvdG8SFHN3aXRjaHlhcmQucm91dGVyLnYxIhgKFkxpc3REZXBsb3ltZW50c1JlcXVlc3QirwIKD0RlcGxveW1lbnRTdGF0ZRIKCgJpZBgBIAEoCRITCgttb2RlbF9ncm91cBgCIAEoCRIQCghwcm92aWRlchgDIAEoCRIzCgdicmVha2VyGAQgASgOMiIuc3dpdGNoeWFyZC5yb3V0ZXIudjEuQnJlYWtlclN0YXRlEhkKEWNvb2xkb3duX3VudGlsX21zGAUgASgDEhEKCWluX2ZsaWdodBgGIAEoDRISCgpsYXRlbmN5X21zGAcgASgBEhwKFHJlcXVlc3RzX2xhc3RfbWludXRlGAggASgNEhsKE3JldHJpZXNfbGFzdF9taW51dGUYCSABKA0SNwoMaGVhbHRoX2NoZWNrGAogASgLMiEuc3dpdGNoeWFyZC5yb3V0ZXIudjEuSGVhbHRoQ2hlY2sisgEKC0hlYWx0aENoZWNrEg8KB2hlYWx0aHkYASABKAgSFQoNY2hlY2tlZF9hdF9tcxgCIAEoAxISCgpsYXRlbmN5X21zGAMgASgNEjIKC2Vycm9yX2NsYXNzGAQgASgOMh0uc3dpdGNoeWFyZC5sbG0udjEuRXJyb3JDbGFzcxIVCg1lcnJvcl9tZXNzYWdlGAUgASgJEhwKFGNvbnNlY3V0aXZlX2ZhaWx1cmVzGAYgASgNIlUKF0xpc3REZXBsb3ltZW50c1Jlc3BvbnNlEjoKC2RlcGxveW1lbnRzGAEgAygLMiUuc3dpdGNoeWFyZC5yb3V0ZXIudjEuRGVwbG95bWVudFN0YXRlIlsKBkNhbGxlchIOCgZrZXlfaWQYASABKAkSDwoHdGVhbV9pZBgCIAEoCRIPCgd1c2VyX2lkGAMgASgJEhEKCWtleV9hbGlhcxgEIAEoCRIMCgR0YWdzGAUgAygJIooBCgtDaGF0UmVxdWVzdBI5CgdyZXF1ZXN0GAEgASgLMiguc3dpdGNoeWFyZC5sbG0udjEuQ2hhdENvbXBsZXRpb25SZXF1ZXN0EhIKCnJlcXVlc3RfaWQYAiABKAkSLAoGY2FsbGVyGAMgASgLMhwuc3dpdGNoeWFyZC5yb3V0ZXIudjEuQ2FsbGVyInUKDENoYXRSZXNwb25zZRI1Cgpjb21wbGV0aW9uGAEgASgLMiEuc3dpdGNoeWFyZC5sbG0udjEuQ2hhdENvbXBsZXRpb24SLgoGY2hhcmdlGAIgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DaGFyZ2UikAEKEVN0cmVhbUNoYXRSZXF1ZXN0EjkKB3JlcXVlc3QYASABKAsyKC5zd2l0Y2h5YXJkLmxsbS52MS5DaGF0Q29tcGxldGlvblJlcXVlc3QSEgoKcmVxdWVzdF9pZBgCIAEoCRIsCgZjYWxsZXIYAyABKAsyHC5zd2l0Y2h5YXJkLnJvdXRlci52MS5DYWxsZXIiewoSU3RyZWFtQ2hhdFJlc3BvbnNlEjUKBWNodW5rGAEgASgLMiYuc3dpdGNoeWFyZC5sbG0udjEuQ2hhdENvbXBsZXRpb25DaHVuaxIuCgZjaGFyZ2UYAiABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNoYXJnZSITChFMaXN0TW9kZWxzUmVxdWVzdCI+ChJMaXN0TW9kZWxzUmVzcG9uc2USKAoGbW9kZWxzGAEgAygLMhguc3dpdGNoeWFyZC5sbG0udjEuTW9kZWwihgEKDEVtYmVkUmVxdWVzdBI0CgdyZXF1ZXN0GAEgASgLMiMuc3dpdGNoeWFyZC5sbG0udjEuRW1iZWRkaW5nUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAIgASgJEiwKBmNhbGxlchgDIAEoCzIcLnN3aXRjaHlhcmQucm91dGVyLnYxLkNhbGxlciJ3Cg1FbWJlZFJlc3BvbnNlEjYKCHJlc3BvbnNlGAEgASgLMiQuc3dpdGNoeWFyZC5sbG0udjEuRW1iZWRkaW5nUmVzcG9uc2USLgoGY2hhcmdlGAIgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DaGFyZ2UqfAoMQnJlYWtlclN0YXRlEh0KGUJSRUFLRVJfU1RBVEVfVU5TUEVDSUZJRUQQABIYChRCUkVBS0VSX1NUQVRFX0NMT1NFRBABEhYKEkJSRUFLRVJfU1RBVEVfT1BFThACEhsKF0JSRUFLRVJfU1RBVEVfSEFMRl9PUEVOEAMy5AMKDVJvdXRlclNlcnZpY2USTQoEQ2hhdBIhLnN3aXRjaHlhcmQucm91dGVyLnYxLkNoYXRSZXF1ZXN0GiIuc3dpdGNoeWFyZC5yb3V0ZXIudjEuQ2hhdFJlc3BvbnNlEmEKClN0cmVhbUNoYXQSJy5zd2l0Y2h5YXJkLnJvdXRlci52MS5TdHJlYW1DaGF0UmVxdWVzdBooLnN3aXRjaHlhcmQucm91dGVyLnYxLlN0cmVhbUNoYXRSZXNwb25zZTABElAKBUVtYmVkEiIuc3dpdGNoeWFyZC5yb3V0ZXIudjEuRW1iZWRSZXF1ZXN0GiMuc3dpdGNoeWFyZC5yb3V0ZXIudjEuRW1iZWRSZXNwb25zZRJfCgpMaXN0TW9kZWxzEicuc3dpdGNoeWFyZC5yb3V0ZXIudjEuTGlzdE1vZGVsc1JlcXVlc3QaKC5zd2l0Y2h5YXJkLnJvdXRlci52MS5MaXN0TW9kZWxzUmVzcG9uc2USbgoPTGlzdERlcGxveW1lbnRzEiwuc3dpdGNoeWFyZC5yb3V0ZXIudjEuTGlzdERlcGxveW1lbnRzUmVxdWVzdBotLnN3aXRjaHlhcmQucm91dGVyLnYxLkxpc3REZXBsb3ltZW50c1Jlc3BvbnNlYgZwcm90bzM", [file_switchyard_llm_v1_chat, file_switchyard_llm_v1_embeddings, file_switchyard_llm_v1_error, file_switchyard_metering_v1_usage]);
 
 /**
  * @generated from message switchyard.router.v1.ListDeploymentsRequest
@@ -362,6 +364,59 @@ export const ListModelsResponseSchema: GenMessage<ListModelsResponse> = /*@__PUR
   messageDesc(file_switchyard_router_v1_router, 10);
 
 /**
+ * An embeddings request to route.
+ *
+ * @generated from message switchyard.router.v1.EmbedRequest
+ */
+export type EmbedRequest = Message<"switchyard.router.v1.EmbedRequest"> & {
+  /**
+   * @generated from field: switchyard.llm.v1.EmbeddingRequest request = 1;
+   */
+  request?: EmbeddingRequest | undefined;
+
+  /**
+   * @generated from field: string request_id = 2;
+   */
+  requestId: string;
+
+  /**
+   * @generated from field: switchyard.router.v1.Caller caller = 3;
+   */
+  caller?: Caller | undefined;
+};
+
+/**
+ * Describes the message switchyard.router.v1.EmbedRequest.
+ * Use `create(EmbedRequestSchema)` to create a new message.
+ */
+export const EmbedRequestSchema: GenMessage<EmbedRequest> = /*@__PURE__*/
+  messageDesc(file_switchyard_router_v1_router, 11);
+
+/**
+ * The embeddings, from the attempt that succeeded. Same wire layout as the worker's answer, forwarded as bytes.
+ *
+ * @generated from message switchyard.router.v1.EmbedResponse
+ */
+export type EmbedResponse = Message<"switchyard.router.v1.EmbedResponse"> & {
+  /**
+   * @generated from field: switchyard.llm.v1.EmbeddingResponse response = 1;
+   */
+  response?: EmbeddingResponse | undefined;
+
+  /**
+   * @generated from field: switchyard.metering.v1.Charge charge = 2;
+   */
+  charge?: Charge | undefined;
+};
+
+/**
+ * Describes the message switchyard.router.v1.EmbedResponse.
+ * Use `create(EmbedResponseSchema)` to create a new message.
+ */
+export const EmbedResponseSchema: GenMessage<EmbedResponse> = /*@__PURE__*/
+  messageDesc(file_switchyard_router_v1_router, 12);
+
+/**
  * The state of a deployment's circuit breaker.
  *
  * @generated from enum switchyard.router.v1.BreakerState
@@ -429,6 +484,16 @@ export const RouterService: GenService<{
     methodKind: "server_streaming";
     input: typeof StreamChatRequestSchema;
     output: typeof StreamChatResponseSchema;
+  },
+  /**
+   * Embed routes an embeddings request, with the same retries and fallbacks as chat.
+   *
+   * @generated from rpc switchyard.router.v1.RouterService.Embed
+   */
+  embed: {
+    methodKind: "unary";
+    input: typeof EmbedRequestSchema;
+    output: typeof EmbedResponseSchema;
   },
   /**
    * ListModels lists the model groups the router serves.

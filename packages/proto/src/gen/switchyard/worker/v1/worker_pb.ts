@@ -6,6 +6,8 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from "../../llm/v1/chat_pb.js";
 import { file_switchyard_llm_v1_chat } from "../../llm/v1/chat_pb.js";
+import type { EmbeddingRequest, EmbeddingResponse } from "../../llm/v1/embeddings_pb.js";
+import { file_switchyard_llm_v1_embeddings } from "../../llm/v1/embeddings_pb.js";
 import type { Caller, Charge } from "../../metering/v1/usage_pb.js";
 import { file_switchyard_metering_v1_usage } from "../../metering/v1/usage_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -14,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/worker/v1/worker.proto.
  */
 export const file_switchyard_worker_v1_worker: GenFile = /*@__PURE__*/
-  fileDesc("CiFzd2l0Y2h5YXJkL3dvcmtlci92MS93b3JrZXIucHJvdG8SFHN3aXRjaHlhcmQud29ya2VyLnYxIpYCCgtDaGF0UmVxdWVzdBIVCg1kZXBsb3ltZW50X2lkGAEgASgJEjkKB3JlcXVlc3QYAiABKAsyKC5zd2l0Y2h5YXJkLmxsbS52MS5DaGF0Q29tcGxldGlvblJlcXVlc3QSEgoKcmVxdWVzdF9pZBgDIAEoCRIPCgdhdHRlbXB0GAQgASgFEi4KBmNhbGxlchgFIAEoCzIeLnN3aXRjaHlhcmQubWV0ZXJpbmcudjEuQ2FsbGVyEhcKD3JlcXVlc3RlZF9tb2RlbBgGIAEoCRITCgttb2RlbF9ncm91cBgHIAEoCRIWCg5mYWxsYmFja19kZXB0aBgIIAEoDRIaChJjb25uZWN0X3RpbWVvdXRfbXMYCSABKA0idQoMQ2hhdFJlc3BvbnNlEjUKCmNvbXBsZXRpb24YASABKAsyIS5zd2l0Y2h5YXJkLmxsbS52MS5DaGF0Q29tcGxldGlvbhIuCgZjaGFyZ2UYAiABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNoYXJnZSLVAgoRU3RyZWFtQ2hhdFJlcXVlc3QSFQoNZGVwbG95bWVudF9pZBgBIAEoCRI5CgdyZXF1ZXN0GAIgASgLMiguc3dpdGNoeWFyZC5sbG0udjEuQ2hhdENvbXBsZXRpb25SZXF1ZXN0EhIKCnJlcXVlc3RfaWQYAyABKAkSDwoHYXR0ZW1wdBgEIAEoBRIuCgZjYWxsZXIYBSABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNhbGxlchIXCg9yZXF1ZXN0ZWRfbW9kZWwYBiABKAkSEwoLbW9kZWxfZ3JvdXAYByABKAkSFgoOZmFsbGJhY2tfZGVwdGgYCCABKA0SGgoSY29ubmVjdF90aW1lb3V0X21zGAkgASgNEh4KFmZpcnN0X3Rva2VuX3RpbWVvdXRfbXMYCiABKA0SFwoPaWRsZV90aW1lb3V0X21zGAsgASgNInsKElN0cmVhbUNoYXRSZXNwb25zZRI1CgVjaHVuaxgBIAEoCzImLnN3aXRjaHlhcmQubGxtLnYxLkNoYXRDb21wbGV0aW9uQ2h1bmsSLgoGY2hhcmdlGAIgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DaGFyZ2UyyQEKFVByb3ZpZGVyV29ya2VyU2VydmljZRJNCgRDaGF0EiEuc3dpdGNoeWFyZC53b3JrZXIudjEuQ2hhdFJlcXVlc3QaIi5zd2l0Y2h5YXJkLndvcmtlci52MS5DaGF0UmVzcG9uc2USYQoKU3RyZWFtQ2hhdBInLnN3aXRjaHlhcmQud29ya2VyLnYxLlN0cmVhbUNoYXRSZXF1ZXN0Giguc3dpdGNoeWFyZC53b3JrZXIudjEuU3RyZWFtQ2hhdFJlc3BvbnNlMAFiBnByb3RvMw", [file_switchyard_llm_v1_chat, file_switchyard_metering_v1_usage]);
+  fileDesc("CiFzd2l0Y2h5YXJkL3dvcmtlci92MS93b3JrZXIucHJvdG8SFHN3aXRjaHlhcmQud29ya2VyLnYxIpYCCgtDaGF0UmVxdWVzdBIVCg1kZXBsb3ltZW50X2lkGAEgASgJEjkKB3JlcXVlc3QYAiABKAsyKC5zd2l0Y2h5YXJkLmxsbS52MS5DaGF0Q29tcGxldGlvblJlcXVlc3QSEgoKcmVxdWVzdF9pZBgDIAEoCRIPCgdhdHRlbXB0GAQgASgFEi4KBmNhbGxlchgFIAEoCzIeLnN3aXRjaHlhcmQubWV0ZXJpbmcudjEuQ2FsbGVyEhcKD3JlcXVlc3RlZF9tb2RlbBgGIAEoCRITCgttb2RlbF9ncm91cBgHIAEoCRIWCg5mYWxsYmFja19kZXB0aBgIIAEoDRIaChJjb25uZWN0X3RpbWVvdXRfbXMYCSABKA0idQoMQ2hhdFJlc3BvbnNlEjUKCmNvbXBsZXRpb24YASABKAsyIS5zd2l0Y2h5YXJkLmxsbS52MS5DaGF0Q29tcGxldGlvbhIuCgZjaGFyZ2UYAiABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNoYXJnZSLVAgoRU3RyZWFtQ2hhdFJlcXVlc3QSFQoNZGVwbG95bWVudF9pZBgBIAEoCRI5CgdyZXF1ZXN0GAIgASgLMiguc3dpdGNoeWFyZC5sbG0udjEuQ2hhdENvbXBsZXRpb25SZXF1ZXN0EhIKCnJlcXVlc3RfaWQYAyABKAkSDwoHYXR0ZW1wdBgEIAEoBRIuCgZjYWxsZXIYBSABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNhbGxlchIXCg9yZXF1ZXN0ZWRfbW9kZWwYBiABKAkSEwoLbW9kZWxfZ3JvdXAYByABKAkSFgoOZmFsbGJhY2tfZGVwdGgYCCABKA0SGgoSY29ubmVjdF90aW1lb3V0X21zGAkgASgNEh4KFmZpcnN0X3Rva2VuX3RpbWVvdXRfbXMYCiABKA0SFwoPaWRsZV90aW1lb3V0X21zGAsgASgNInsKElN0cmVhbUNoYXRSZXNwb25zZRI1CgVjaHVuaxgBIAEoCzImLnN3aXRjaHlhcmQubGxtLnYxLkNoYXRDb21wbGV0aW9uQ2h1bmsSLgoGY2hhcmdlGAIgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DaGFyZ2UikgIKDEVtYmVkUmVxdWVzdBIVCg1kZXBsb3ltZW50X2lkGAEgASgJEjQKB3JlcXVlc3QYAiABKAsyIy5zd2l0Y2h5YXJkLmxsbS52MS5FbWJlZGRpbmdSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYAyABKAkSDwoHYXR0ZW1wdBgEIAEoBRIuCgZjYWxsZXIYBSABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNhbGxlchIXCg9yZXF1ZXN0ZWRfbW9kZWwYBiABKAkSEwoLbW9kZWxfZ3JvdXAYByABKAkSFgoOZmFsbGJhY2tfZGVwdGgYCCABKA0SGgoSY29ubmVjdF90aW1lb3V0X21zGAkgASgNIncKDUVtYmVkUmVzcG9uc2USNgoIcmVzcG9uc2UYASABKAsyJC5zd2l0Y2h5YXJkLmxsbS52MS5FbWJlZGRpbmdSZXNwb25zZRIuCgZjaGFyZ2UYAiABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNoYXJnZTKbAgoVUHJvdmlkZXJXb3JrZXJTZXJ2aWNlEk0KBENoYXQSIS5zd2l0Y2h5YXJkLndvcmtlci52MS5DaGF0UmVxdWVzdBoiLnN3aXRjaHlhcmQud29ya2VyLnYxLkNoYXRSZXNwb25zZRJhCgpTdHJlYW1DaGF0Eicuc3dpdGNoeWFyZC53b3JrZXIudjEuU3RyZWFtQ2hhdFJlcXVlc3QaKC5zd2l0Y2h5YXJkLndvcmtlci52MS5TdHJlYW1DaGF0UmVzcG9uc2UwARJQCgVFbWJlZBIiLnN3aXRjaHlhcmQud29ya2VyLnYxLkVtYmVkUmVxdWVzdBojLnN3aXRjaHlhcmQud29ya2VyLnYxLkVtYmVkUmVzcG9uc2ViBnByb3RvMw", [file_switchyard_llm_v1_chat, file_switchyard_llm_v1_embeddings, file_switchyard_metering_v1_usage]);
 
 /**
  * One attempt against one deployment.
@@ -217,6 +219,97 @@ export const StreamChatResponseSchema: GenMessage<StreamChatResponse> = /*@__PUR
   messageDesc(file_switchyard_worker_v1_worker, 3);
 
 /**
+ * One embeddings attempt against one deployment.
+ *
+ * @generated from message switchyard.worker.v1.EmbedRequest
+ */
+export type EmbedRequest = Message<"switchyard.worker.v1.EmbedRequest"> & {
+  /**
+   * @generated from field: string deployment_id = 1;
+   */
+  deploymentId: string;
+
+  /**
+   * @generated from field: switchyard.llm.v1.EmbeddingRequest request = 2;
+   */
+  request?: EmbeddingRequest | undefined;
+
+  /**
+   * @generated from field: string request_id = 3;
+   */
+  requestId: string;
+
+  /**
+   * @generated from field: int32 attempt = 4;
+   */
+  attempt: number;
+
+  /**
+   * Who asked, stamped on the attempt's usage event.
+   *
+   * @generated from field: switchyard.metering.v1.Caller caller = 5;
+   */
+  caller?: Caller | undefined;
+
+  /**
+   * The model group the client asked for, and how deep in the fallback chain this attempt is.
+   *
+   * @generated from field: string requested_model = 6;
+   */
+  requestedModel: string;
+
+  /**
+   * @generated from field: string model_group = 7;
+   */
+  modelGroup: string;
+
+  /**
+   * @generated from field: uint32 fallback_depth = 8;
+   */
+  fallbackDepth: number;
+
+  /**
+   * The attempt's TCP and TLS connect timeout (0: the worker's configuration); the Connect deadline bounds the rest.
+   *
+   * @generated from field: uint32 connect_timeout_ms = 9;
+   */
+  connectTimeoutMs: number;
+};
+
+/**
+ * Describes the message switchyard.worker.v1.EmbedRequest.
+ * Use `create(EmbedRequestSchema)` to create a new message.
+ */
+export const EmbedRequestSchema: GenMessage<EmbedRequest> = /*@__PURE__*/
+  messageDesc(file_switchyard_worker_v1_worker, 4);
+
+/**
+ * The embeddings of one attempt. Same wire layout as the router's and the gateway's answers.
+ *
+ * @generated from message switchyard.worker.v1.EmbedResponse
+ */
+export type EmbedResponse = Message<"switchyard.worker.v1.EmbedResponse"> & {
+  /**
+   * @generated from field: switchyard.llm.v1.EmbeddingResponse response = 1;
+   */
+  response?: EmbeddingResponse | undefined;
+
+  /**
+   * What the attempt cost.
+   *
+   * @generated from field: switchyard.metering.v1.Charge charge = 2;
+   */
+  charge?: Charge | undefined;
+};
+
+/**
+ * Describes the message switchyard.worker.v1.EmbedResponse.
+ * Use `create(EmbedResponseSchema)` to create a new message.
+ */
+export const EmbedResponseSchema: GenMessage<EmbedResponse> = /*@__PURE__*/
+  messageDesc(file_switchyard_worker_v1_worker, 5);
+
+/**
  * ProviderWorkerService speaks each provider's wire format. The router names a deployment by id; the
  * worker resolves its provider, upstream model, base URL and credentials from its own configuration,
  * so no upstream URL or secret ever travels on the wire. Failures end the call with a gRPC status and
@@ -245,6 +338,16 @@ export const ProviderWorkerService: GenService<{
     methodKind: "server_streaming";
     input: typeof StreamChatRequestSchema;
     output: typeof StreamChatResponseSchema;
+  },
+  /**
+   * Embed runs one upstream embeddings attempt.
+   *
+   * @generated from rpc switchyard.worker.v1.ProviderWorkerService.Embed
+   */
+  embed: {
+    methodKind: "unary";
+    input: typeof EmbedRequestSchema;
+    output: typeof EmbedResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_switchyard_worker_v1_worker, 0);
