@@ -114,13 +114,13 @@ function readExtraParams(ctx: Context, map: YamlMap, path: string, provider: Pro
  * LiteLLM names: kept as references, like `api_key`, for the adapter that reads them; never in `params`.
  */
 function readCredentials(ctx: Context, map: YamlMap, path: string): Record<string, SecretRef> | undefined {
-  let out: Record<string, SecretRef> | undefined;
+  const out: Record<string, SecretRef> = {};
   for (const [key, raw] of Object.entries(map)) {
     if (key === "api_key" || TYPED_KEYS.has(key) || !isSecretName(key)) continue;
     const ref = readSecret(ctx, raw, keyPath(path, key));
-    if (ref) (out ??= {})[key] = ref;
+    if (ref) out[key] = ref;
   }
-  return out;
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 /** Reads every field of `litellm_params` at `path` except the model, for a deployment of `provider`. */

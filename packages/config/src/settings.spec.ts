@@ -86,7 +86,7 @@ describe("router settings", () => {
     assert.equal(
       errorOf(`${ONE_MODEL}router_settings: {circuit_breaker: {error_threshold: 5, volume_threshold: 0, window: -1}}`),
       [
-        'config: router_settings.circuit_breaker.error_threshold: unknown setting; expected one of error_threshold_percentage, volume_threshold, window, reset_timeout',
+        "config: router_settings.circuit_breaker.error_threshold: unknown setting; expected one of error_threshold_percentage, volume_threshold, window, reset_timeout",
         "config: router_settings.circuit_breaker.volume_threshold: expected an integer >= 1, got 0",
         "config: router_settings.circuit_breaker.window: expected a positive number, got -1",
       ].join("\n"),

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { RouterSettings } from "@switchyard/config";
 import { llm } from "@switchyard/proto";
 import { createLogger, GatewayError } from "@switchyard/runtime";
-import type { RouterSettings } from "@switchyard/config";
 import { breakerOptions, createBreakers, DEFAULT_COOLDOWN_MS } from "./breakers.js";
 
 const log = createLogger("breakers-spec", "silent");
