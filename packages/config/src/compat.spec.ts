@@ -45,13 +45,13 @@ function secretsIn(value: unknown, underSecret = false): string[] {
 /** Deployments and warnings each file gives; a file added to the corpus only has to load. */
 const EXPECTED: Readonly<Record<string, readonly [deployments: number, warnings: number]>> = {
   "aliases_config.yaml": [0, 4],
-  "azure_config.yaml": [0, 3],
-  "azure_config_with_tpm.yaml": [0, 3],
-  "load_balancer.yaml": [2, 5],
+  "azure_config.yaml": [2, 0],
+  "azure_config_with_tpm.yaml": [2, 2],
+  "load_balancer.yaml": [4, 3],
   "multi_instance_simple_config.yaml": [1, 3],
-  "oai_misc_config.yaml": [3, 7],
-  "otel_test_config.yaml": [3, 7],
-  "proxy_config.yaml": [1, 9],
+  "oai_misc_config.yaml": [5, 5],
+  "otel_test_config.yaml": [4, 6],
+  "proxy_config.yaml": [3, 9],
   "simple_config.yaml": [1, 0],
   "spend_tracking_config.yaml": [1, 4],
 };
@@ -101,7 +101,7 @@ describe("LiteLLM compatibility corpus", () => {
 });
 
 describe("what took effect", () => {
-  test("load_balancer.yaml: rpm/tpm beside litellm_params, drop_params, OpenRouter ids skipped", () => {
+  test("load_balancer.yaml: rpm/tpm beside litellm_params, drop_params, OpenRouter ids", () => {
     const config = load("load_balancer.yaml");
     assert.equal(config.dropParams, true);
     assert.deepEqual(
@@ -109,6 +109,9 @@ describe("what took effect", () => {
       [
         ["gpt-3.5-turbo/0", "openai", "gpt-3.5-turbo", 3, 20000],
         ["gpt-3.5-turbo/1", "openai", "gpt-3.5-turbo", 3, 20000],
+        ["gpt-3.5-turbo/2", "openrouter", "gpt-3.5-turbo", undefined, undefined],
+        // LiteLLM resolves this catalog id to OpenRouter, keeping the whole id as the model.
+        ["mistral-7b-instruct/0", "openrouter", "mistralai/mistral-7b-instruct", undefined, undefined],
       ],
     );
     assert.deepEqual(
@@ -117,8 +120,6 @@ describe("what took effect", () => {
         "environment_variables: not supported by switchyard; ignored (set these variables in the process environment instead)",
         "model_list[0].litellm_params.api_key: plain-text secret in the config file; use os.environ/NAME instead",
         "model_list[1].litellm_params.api_key: plain-text secret in the config file; use os.environ/NAME instead",
-        'model_list[2].litellm_params.model: provider "openrouter" is not supported yet; deployment skipped',
-        'model_list[3].litellm_params.model: provider "openrouter" is not supported yet; deployment skipped (LiteLLM resolves "mistralai/mistral-7b-instruct" to openrouter)',
       ],
     );
   });
@@ -131,6 +132,13 @@ describe("what took effect", () => {
         ["1", "gpt-5-mini-end-user-test", "openai", "gpt-5-mini"],
         ["*/0", "*", "openai", "*"],
         ["anthropic/*/0", "anthropic/*", "anthropic", "*"],
+        ["groq/*/0", "groq/*", "groq", "*"],
+        [
+          "bedrock/batch-us.anthropic.claude-haiku-4-5-20251001-v1:0/0",
+          "bedrock/batch-us.anthropic.claude-haiku-4-5-20251001-v1:0",
+          "bedrock",
+          "us.anthropic.claude-haiku-4-5-20251001-v1:0",
+        ],
       ],
     );
     assert.deepEqual(config.deployments[0]?.params, { region_name: "eu" });
@@ -146,8 +154,6 @@ describe("what took effect", () => {
         "files_settings: not supported by switchyard; ignored",
         "litellm_settings.telemetry: not supported by switchyard; ignored",
         "litellm_settings.default_team_settings: not supported by switchyard; ignored",
-        'model_list[3].litellm_params.model: provider "groq" is not supported yet; deployment skipped',
-        'model_list[4].litellm_params.model: provider "bedrock" is not supported yet; deployment skipped',
         "general_settings.master_key: plain-text secret in the config file; use os.environ/NAME instead",
       ],
     );
@@ -160,18 +166,15 @@ describe("what took effect", () => {
       [
         ["team-a-model", ["teamA"], { id: "team-a-model" }],
         ["team-b-model", ["teamB"], { id: "team-b-model" }],
+        ["rerank-english-v3.0/0", [], {}],
         ["llava-hf/0", [], { supports_vision: true }],
       ],
     );
-    assert.equal(config.deployments[2]?.model, "llava-hf/llava-v1.6-vicuna-7b-hf");
+    assert.equal(config.deployments[3]?.model, "llava-hf/llava-v1.6-vicuna-7b-hf");
     const messages = config.warnings.map((w) => w.message);
     assert.ok(messages.includes("guardrails: not supported by switchyard; ignored"));
     assert.ok(messages.includes("litellm_settings.callbacks: not supported by switchyard; ignored"));
-    assert.ok(
-      messages.includes(
-        'model_list[2].litellm_params.model: provider "cohere" is not supported yet; deployment skipped',
-      ),
-    );
+    assert.ok(!messages.some((m) => m.includes('"cohere"')));
   });
 
   test("proxy_config.yaml: auth and key vault settings are ignored loudly", () => {
@@ -183,6 +186,18 @@ describe("what took effect", () => {
     );
     assert.ok(proxy.includes("general_settings.alerting: not supported by switchyard; ignored"));
     assert.ok(proxy.includes("litellm_settings.success_callback: not supported by switchyard; ignored"));
+  });
+
+  test("proxy_config.yaml: Vertex AI deployments keep project and location as params, credentials as references", () => {
+    const vertex = load("proxy_config.yaml").deployments.filter((d) => d.provider === "vertex_ai");
+    assert.deepEqual(
+      vertex.map((d) => [d.model, d.params.vertex_project, d.params.vertex_location, "vertex_credentials" in d.params]),
+      [
+        ["gemini-1.5-pro", "adroit-crow-413218", "us-central1", false],
+        ["gemini-1.0-pro-vision-001", "adroit-crow-413218", "us-central1", false],
+      ],
+    );
+    assert.ok(vertex.every((d) => d.credentials?.vertex_credentials !== undefined));
   });
 
   test("spend_tracking_config.yaml: api_base comes from the environment at load time", () => {

@@ -24,13 +24,28 @@ describe("routeModel", () => {
     ["chatgpt-4o-latest", { kind: "adapter", provider: "openai", model: "chatgpt-4o-latest" }],
     ["text-embedding-3-small", { kind: "adapter", provider: "openai", model: "text-embedding-3-small" }],
     ["claude-3-5-sonnet-20241022", { kind: "adapter", provider: "anthropic", model: "claude-3-5-sonnet-20241022" }],
-    ["bedrock/us.anthropic.claude-haiku-4-5-20251001-v1:0", { kind: "unsupported", provider: "bedrock" }],
-    ["groq/*", { kind: "unsupported", provider: "groq" }],
-    ["azure/gpt-4", { kind: "unsupported", provider: "azure" }],
-    ["gemini-1.5-pro", { kind: "unsupported", provider: "vertex_ai", inferredFrom: "gemini-1.5-pro" }],
+    [
+      "bedrock/us.anthropic.claude-haiku-4-5-20251001-v1:0",
+      { kind: "adapter", provider: "bedrock", model: "us.anthropic.claude-haiku-4-5-20251001-v1:0" },
+    ],
+    ["groq/*", { kind: "adapter", provider: "groq", model: "*" }],
+    ["hosted_vllm/Qwen/Qwen2.5-7B", { kind: "adapter", provider: "hosted_vllm", model: "Qwen/Qwen2.5-7B" }],
+    ["ollama/llama3", { kind: "unsupported", provider: "ollama" }],
+    ["azure/gpt-4", { kind: "adapter", provider: "azure", model: "gpt-4" }],
+    ["azure_ai/Llama-3.3-70B-Instruct", { kind: "adapter", provider: "azure_ai", model: "Llama-3.3-70B-Instruct" }],
+    ["cohere_chat/command-r-plus", { kind: "adapter", provider: "cohere_chat", model: "command-r-plus" }],
+    ["command-a-03-2025", { kind: "adapter", provider: "cohere", model: "command-a-03-2025" }],
+    ["azure_text/gpt-35-turbo-instruct", { kind: "unsupported", provider: "azure_text" }],
+    ["gemini-1.5-pro", { kind: "adapter", provider: "vertex_ai", model: "gemini-1.5-pro" }],
+    ["gemini/gemini-2.5-flash", { kind: "adapter", provider: "gemini", model: "gemini-2.5-flash" }],
+    [
+      "vertex_ai/claude-sonnet-4-5@20250929",
+      { kind: "adapter", provider: "vertex_ai", model: "claude-sonnet-4-5@20250929" },
+    ],
+    // An OpenRouter model id in LiteLLM's catalog routes to OpenRouter with the whole id as its model.
     [
       "mistralai/mistral-7b-instruct",
-      { kind: "unsupported", provider: "openrouter", inferredFrom: "mistralai/mistral-7b-instruct" },
+      { kind: "adapter", provider: "openrouter", model: "mistralai/mistral-7b-instruct" },
     ],
     ["opnai/gpt-4o", { kind: "invalid", reason: 'unknown provider "opnai" (did you mean "openai"?)' }],
     ["OpenAI/gpt-4o", { kind: "invalid", reason: 'unknown provider "OpenAI" (did you mean "openai"?)' }],
@@ -55,7 +70,7 @@ describe("routeModel", () => {
   });
 
   test("the unsupported list holds the providers LiteLLM configs commonly use", () => {
-    for (const id of ["azure", "bedrock", "vertex_ai", "gemini", "ollama", "groq", "openrouter", "hosted_vllm"]) {
+    for (const id of ["azure_text", "ollama", "replicate", "watsonx", "huggingface"]) {
       assert.ok(UNSUPPORTED_PROVIDERS.has(id), id);
     }
   });

@@ -8,17 +8,9 @@ import { PROVIDER_IDS, type ProviderId } from "./types.js";
  * A deployment naming one is skipped with a warning rather than refused, so LiteLLM configs still load.
  */
 export const UNSUPPORTED_PROVIDERS: ReadonlySet<string> = new Set([
-  "azure",
-  "azure_ai",
   "azure_text",
-  "bedrock",
-  "sagemaker",
   "sagemaker_chat",
-  "vertex_ai",
   "vertex_ai_beta",
-  "gemini",
-  "cohere",
-  "cohere_chat",
   "ollama",
   "ollama_chat",
   "text-completion-codestral",

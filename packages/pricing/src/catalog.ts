@@ -2,7 +2,11 @@
 // pricing pages; any change to a price changes the version (see README.md, "Catalog version policy").
 import type { ProviderId } from "@switchyard/config";
 import { ANTHROPIC_PRICES } from "./catalog-anthropic.js";
+import { BEDROCK_PRICES, SAGEMAKER_PRICES } from "./catalog-aws.js";
+import { AZURE_AI_PRICES, AZURE_PRICES } from "./catalog-azure.js";
+import { COHERE_PRICES } from "./catalog-cohere.js";
 import { COMPATIBLE_PRICES } from "./catalog-compatible.js";
+import { GEMINI_PRICES, VERTEX_AI_PRICES } from "./catalog-google.js";
 import { OPENAI_PRICES } from "./catalog-openai.js";
 import { listPrice } from "./list-price.js";
 import type { Catalog, Price } from "./types.js";
@@ -20,6 +24,14 @@ const PRICES = {
   openai: OPENAI_PRICES,
   anthropic: ANTHROPIC_PRICES,
   mock: { "*": MOCK_PRICE },
+  gemini: GEMINI_PRICES,
+  vertex_ai: VERTEX_AI_PRICES,
+  bedrock: BEDROCK_PRICES,
+  sagemaker: SAGEMAKER_PRICES,
+  azure: AZURE_PRICES,
+  azure_ai: AZURE_AI_PRICES,
+  cohere: COHERE_PRICES,
+  cohere_chat: COHERE_PRICES,
   ...COMPATIBLE_PRICES,
 } satisfies Record<ProviderId, Readonly<Record<string, Price>>>;
 

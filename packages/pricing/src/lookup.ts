@@ -4,10 +4,11 @@ import type { ProviderId } from "@switchyard/config";
 import type { Catalog, Price } from "./types.js";
 
 /**
- * A snapshot or alias suffix: OpenAI's `-2024-08-06` and `-0125`, Anthropic's `-20241022`, and `-latest`.
+ * A snapshot or alias suffix: OpenAI's `-2024-08-06` and `-0125`, Anthropic's `-20241022`, and `-latest`, or
+ * Vertex AI's `@20250929` and `@latest` (`claude-sonnet-4-5@20250929`).
  * Anthropic's `-4-0` aliases are catalog entries instead, as stripping `-0` would misread other names.
  */
-const SNAPSHOT_SUFFIX = /-(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{4}|latest)$/;
+const SNAPSHOT_SUFFIX = /(?:-(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{4}|latest)|@(?:\d{8}|latest|default))$/;
 
 /** The names to try for `model`, most specific first: itself, then without its snapshot suffix when it has one. */
 export function candidateNames(model: string): string[] {

@@ -146,3 +146,6 @@ export function startFakeAnthropic(options: FakeOptions = {}): Promise<FakeUpstr
   };
   return startFake(provider);
 }
+
+/** The default answer and stream, for fakes of platforms that serve Claude (Vertex AI's rawPredict). */
+export { answer as anthropicAnswer, stream as anthropicStream };

@@ -3,16 +3,31 @@
 
 import type { ProviderId } from "@switchyard/config";
 import { anthropicAdapter } from "./anthropic/index.js";
+import { azureAdapter } from "./azure/index.js";
+import { azureAiAdapter } from "./azure_ai/index.js";
+import { bedrockAdapter } from "./bedrock/index.js";
+import { cohereAdapter } from "./cohere/index.js";
+import { geminiAdapter } from "./gemini/index.js";
 import { mockAdapter } from "./mock/index.js";
 import { openaiAdapter } from "./openai/index.js";
 import { compatibleAdapters, compatibleAliases } from "./openai-compatible/index.js";
+import { sagemakerAdapter } from "./sagemaker/index.js";
 import type { ProviderAdapter } from "./types.js";
+import { vertexAiAdapter } from "./vertex_ai/index.js";
 
 /** Every provider's adapter, keyed by provider id; the values are frozen and shared by all calls. */
 export const adapters = Object.freeze({
   openai: openaiAdapter,
   anthropic: anthropicAdapter,
   mock: mockAdapter,
+  gemini: geminiAdapter,
+  vertex_ai: vertexAiAdapter,
+  bedrock: bedrockAdapter,
+  sagemaker: sagemakerAdapter,
+  azure: azureAdapter,
+  azure_ai: azureAiAdapter,
+  cohere: cohereAdapter,
+  cohere_chat: cohereAdapter,
   ...compatibleAdapters,
   ...compatibleAliases,
 } satisfies Record<ProviderId, ProviderAdapter>);
