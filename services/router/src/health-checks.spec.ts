@@ -223,16 +223,19 @@ describe("probe plans", () => {
         dep("wild-unnamed", { modelName: "anthropic/*", model: "*" }),
         dep("slow", { modelInfo: { health_check_timeout: 30 } }),
         dep("typo", { modelInfo: { health_check_timeout: "soon", disable_background_health_check: "yes" } }),
+        dep("embedder", { modelInfo: { mode: "embedding" } }),
+        dep("whisper", { modelInfo: { mode: "audio_transcription" } }),
       ],
       log,
     );
-    const summary = plans.map((p: ProbePlan) => [p.deployment.id, p.model, p.timeoutMs]);
+    const summary = plans.map((p: ProbePlan) => [p.deployment.id, p.model, p.timeoutMs, p.kind]);
     assert.deepEqual(summary, [
-      ["plain", "group-plain", 10_000],
-      ["short", "group-short", 3_000],
-      ["wild", "openai/gpt-4o-mini", 10_000],
-      ["slow", "group-slow", 30_000],
-      ["typo", "group-typo", 10_000],
+      ["plain", "group-plain", 10_000, "chat"],
+      ["short", "group-short", 3_000, "chat"],
+      ["wild", "openai/gpt-4o-mini", 10_000, "chat"],
+      ["slow", "group-slow", 30_000, "chat"],
+      ["typo", "group-typo", 10_000, "chat"],
+      ["embedder", "group-embedder", 10_000, "embedding"],
     ]);
   });
 
@@ -252,14 +255,16 @@ describe("probe plans", () => {
 describe("probes through the worker pool", () => {
   it("sends a one-token chat as a routed attempt would, marked as the health check's own caller", async () => {
     const seen: worker.ChatRequest[] = [];
+    const embedded: worker.EmbedRequest[] = [];
     const routes = connect.addConnectService(new Map(), worker.ProviderWorkerService, {
       async chat(req) {
         seen.push(req);
         if (req.deploymentId === "down") throw unavailable("openai: the upstream provider is unavailable (HTTP 503)");
         return create(worker.ChatResponseSchema, {});
       },
-      async embed() {
-        throw new Error("a chat deployment is probed with chat");
+      async embed(req) {
+        embedded.push(req);
+        return create(worker.EmbedResponseSchema, {});
       },
       async streamChat() {
         throw new Error("a probe never streams");
@@ -272,7 +277,7 @@ describe("probes through the worker pool", () => {
       const probe = workerProbe(createFailover(pool));
       const signal = new AbortController().signal;
       const wild = dep("wild", { modelName: "openai/*", model: "*" });
-      await probe({ deployment: wild, model: "openai/gpt-4o-mini", timeoutMs: 2_000 }, signal);
+      await probe({ deployment: wild, model: "openai/gpt-4o-mini", timeoutMs: 2_000, kind: "chat" }, signal);
       const [req] = seen;
       assert.equal(req?.deploymentId, "wild");
       assert.equal(req?.request?.model, "openai/gpt-4o-mini");
@@ -287,9 +292,17 @@ describe("probes through the worker pool", () => {
       assert.match(req?.requestId ?? "", /^switchyard-health-check-[0-9a-f-]{36}$/);
       assert.deepEqual([req?.modelGroup, req?.requestedModel, req?.attempt], ["openai/*", "openai/*", 1]);
       await assert.rejects(
-        probe({ deployment: dep("down"), model: "group-down", timeoutMs: 2_000 }, signal),
+        probe({ deployment: dep("down"), model: "group-down", timeoutMs: 2_000, kind: "chat" }, signal),
         (err: GatewayError) => err.errorClass === llm.ErrorClass.UNAVAILABLE,
       );
+      // An embedding deployment is probed with the embedding of one word, never with chat.
+      await probe(
+        { deployment: dep("embedder"), model: "group-embedder", timeoutMs: 2_000, kind: "embedding" },
+        signal,
+      );
+      assert.deepEqual(embedded[0]?.request?.texts, ["ping"]);
+      assert.equal(embedded[0]?.caller?.keyId, HEALTH_CHECK_CALLER);
+      assert.equal(seen.length, 2, "no chat call for it");
     } finally {
       await pool.close();
       server.closeAllConnections();

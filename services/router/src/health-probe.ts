@@ -25,7 +25,12 @@ export interface ProbePlan {
   /** The requested model: the group name, or `model_info.health_check_model` for a wildcard group. */
   readonly model: string;
   readonly timeoutMs: number;
+  /** What the probe asks: a one-token chat, or the embedding of one word (`model_info.mode: embedding`). */
+  readonly kind: "chat" | "embedding";
 }
+
+/** `model_info.mode` values probed with a chat call (LiteLLM's default mode is chat). */
+const CHAT_MODES = new Set(["chat", "completion", "responses"]);
 
 /** Sends one probe; resolves when the deployment answered, rejects with the failure (a GatewayError). */
 export type Probe = (plan: ProbePlan, signal: AbortSignal) => Promise<void>;
@@ -55,15 +60,41 @@ export function planProbes(deployments: readonly Deployment[], log: Logger): Pro
       log.info({ deployment: deployment.id }, "wildcard deployment without model_info.health_check_model: not probed");
       continue;
     }
+    const mode = typeof info["mode"] === "string" ? info["mode"] : "chat";
+    if (mode !== "embedding" && !CHAT_MODES.has(mode)) {
+      // Audio, image, rerank and moderation deployments have no call cheap enough to make in the background.
+      log.info({ deployment: deployment.id, mode }, "deployment of this mode is not probed in the background");
+      continue;
+    }
     const seconds = info["health_check_timeout"];
     const valid = typeof seconds === "number" && Number.isFinite(seconds) && seconds > 0;
     if (seconds !== undefined && !valid) wrong("health_check_timeout", "a positive number of seconds");
     const timeoutMs = valid
       ? Math.max(1, Math.round(seconds * 1000))
       : Math.min(DEFAULT_PROBE_TIMEOUT_MS, deployment.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS);
-    plans.push({ deployment, model: (wildcard ? named : undefined) ?? deployment.modelName, timeoutMs });
+    const kind = mode === "embedding" ? "embedding" : "chat";
+    plans.push({ deployment, model: (wildcard ? named : undefined) ?? deployment.modelName, timeoutMs, kind });
   }
   return plans;
+}
+
+/** The routing context and caller every probe carries. */
+function probeContext(plan: ProbePlan) {
+  const group = plan.deployment.modelName;
+  return {
+    deploymentId: plan.deployment.id,
+    requestId: `${HEALTH_CHECK_CALLER}-${randomUUID()}`,
+    attempt: 1,
+    caller: { keyId: HEALTH_CHECK_CALLER, keyAlias: HEALTH_CHECK_CALLER, tags: [HEALTH_CHECK_CALLER] },
+    requestedModel: group,
+    modelGroup: group,
+    fallbackDepth: 0,
+  };
+}
+
+/** The worker request of an embedding probe: the embedding of one word. */
+export function embedProbeRequest(plan: ProbePlan): worker.EmbedRequest {
+  return create(worker.EmbedRequestSchema, { ...probeContext(plan), request: { model: plan.model, texts: ["ping"] } });
 }
 
 /** The worker request of one probe: one short user message, `max_tokens: 1`, caller `switchyard-health-check`. */
@@ -93,10 +124,17 @@ export function probeRequest(plan: ProbePlan): worker.ChatRequest {
 export function workerProbe(failover: Failover): Probe {
   return (plan, signal) =>
     failover.run(async (conn) => {
-      await connect.callUnaryRaw(conn.client, worker.ProviderWorkerService.method.chat, probeRequest(plan), {
-        deadline: Date.now() + plan.timeoutMs,
-        signal,
-      });
+      const options = { deadline: Date.now() + plan.timeoutMs, signal };
+      if (plan.kind === "embedding") {
+        await connect.callUnaryRaw(
+          conn.client,
+          worker.ProviderWorkerService.method.embed,
+          embedProbeRequest(plan),
+          options,
+        );
+        return;
+      }
+      await connect.callUnaryRaw(conn.client, worker.ProviderWorkerService.method.chat, probeRequest(plan), options);
     }, signal);
 }
 
