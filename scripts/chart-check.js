@@ -16,6 +16,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import test from "node:test";
 import { fileURLToPath } from "node:url";
+import { parse as parseYaml } from "yaml";
 import { checkDockerfile } from "./chart/dockerfile-checks.js";
 import { parseManifests, validateManifest } from "./chart/manifests.js";
 import { checkRelease } from "./chart/release-checks.js";
@@ -78,7 +79,8 @@ for (const [name, file] of Object.entries(VALUE_SETS)) {
 test("everything values: every optional resource renders", () => {
   const docs = parseManifests(render(4, VALUE_SETS.everything));
   const kinds = docs.map((d) => d.kind);
-  for (const kind of ["Ingress", "HTTPRoute", "GRPCRoute", "ServiceMonitor", "HorizontalPodAutoscaler", "Pod"]) {
+  const optional = ["Ingress", "HTTPRoute", "GRPCRoute", "ServiceMonitor", "PrometheusRule", "HorizontalPodAutoscaler"];
+  for (const kind of [...optional, "Pod"]) {
     assert.ok(kinds.includes(kind), `no ${kind} rendered`);
   }
   const pools = docs.filter((d) => d.kind === "Deployment" && d.metadata.labels["switchyard/worker-pool"]);
@@ -94,6 +96,21 @@ test("a pool inherits poolDefaults key by key, and its own false values win", ()
   assert.equal(byName("bedrock").spec.replicas, 2);
   const env = byName("bedrock").spec.template.spec.containers[0].env.map((e) => e.name);
   assert.ok(env.includes("AWS_REGION") && env.includes("SWITCHYARD_NATS_URL"));
+});
+
+test("the PrometheusRule holds the example alerts of deploy/prometheus/alerts.yaml, less the disabled ones", () => {
+  const example = readFileSync(join(root, "deploy/prometheus/alerts.yaml"), "utf8");
+  assert.equal(
+    readFileSync(join(root, CHART, "files/prometheus-alerts.yaml"), "utf8"),
+    example,
+    "charts/switchyard/files/prometheus-alerts.yaml must be a copy of deploy/prometheus/alerts.yaml",
+  );
+  const rule = parseManifests(render(4, VALUE_SETS.everything)).find((d) => d.kind === "PrometheusRule");
+  const names = (groups) => groups.flatMap((g) => g.rules.map((r) => r.alert));
+  const expected = names(parseYaml(example).groups).filter((name) => name !== "SwitchyardSpendHigh");
+  assert.deepEqual(names(rule.spec.groups), expected);
+  const first = parseYaml(example).groups[0].rules[0];
+  assert.deepEqual(rule.spec.groups[0].rules[0], first, "rules are rendered verbatim (templates in annotations kept)");
 });
 
 /** Values that must fail the render, with the text the error must contain. */

@@ -30,7 +30,7 @@ describe("routeModel", () => {
     ],
     ["groq/*", { kind: "adapter", provider: "groq", model: "*" }],
     ["hosted_vllm/Qwen/Qwen2.5-7B", { kind: "adapter", provider: "hosted_vllm", model: "Qwen/Qwen2.5-7B" }],
-    ["ollama/llama3", { kind: "unsupported", provider: "ollama" }],
+    ["ollama/llama3", { kind: "adapter", provider: "ollama", model: "llama3" }],
     ["azure/gpt-4", { kind: "adapter", provider: "azure", model: "gpt-4" }],
     ["azure_ai/Llama-3.3-70B-Instruct", { kind: "adapter", provider: "azure_ai", model: "Llama-3.3-70B-Instruct" }],
     ["cohere_chat/command-r-plus", { kind: "adapter", provider: "cohere_chat", model: "command-r-plus" }],
@@ -70,7 +70,7 @@ describe("routeModel", () => {
   });
 
   test("the unsupported list holds the providers LiteLLM configs commonly use", () => {
-    for (const id of ["azure_text", "ollama", "replicate", "watsonx", "huggingface"]) {
+    for (const id of ["azure_text", "replicate", "watsonx_text"]) {
       assert.ok(UNSUPPORTED_PROVIDERS.has(id), id);
     }
   });

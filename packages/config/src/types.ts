@@ -14,6 +14,12 @@ export const PROVIDER_IDS = [
   "azure_ai",
   "cohere",
   "cohere_chat",
+  // Embeddings and rerank providers, and LiteLLM's text completion ids:
+  "jina_ai",
+  "voyage",
+  "infinity",
+  "text-completion-codestral",
+  "text-completion-openai",
   // OpenAI-compatible providers (data entries over the OpenAI adapter):
   "mistral",
   "codestral",
@@ -48,6 +54,16 @@ export const PROVIDER_IDS = [
   "openai_like",
   "vllm",
   "custom_openai",
+  "ollama",
+  "ollama_chat",
+  "huggingface",
+  "watsonx",
+  "cloudflare",
+  "ai21",
+  "ai21_chat",
+  "deepgram",
+  "elevenlabs",
+  "topaz",
 ] as const;
 
 /** A provider Switchyard can call. */

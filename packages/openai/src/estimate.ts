@@ -15,6 +15,14 @@ function tokenizer(): Promise<CountTokens> {
   return counter;
 }
 
+/**
+ * Loads the tokenizer's tables now rather than on the first count, so the first stream cut short does not wait for
+ * them (a worker calls this at start-up). Counting one word also builds the encoder's lazy state.
+ */
+export async function warmTokenizer(): Promise<void> {
+  (await tokenizer())("warm");
+}
+
 /** Tokens OpenAI's chat format adds around every message and before the reply. */
 const PER_MESSAGE = 3;
 const REPLY_PRIMER = 3;

@@ -105,7 +105,8 @@ export function parseFallbacks(body: JsonObject): string[] {
   });
 }
 
-function parseStop(body: JsonObject): string[] | undefined {
+/** `stop`: a string or an array of strings. */
+export function parseStop(body: JsonObject): string[] | undefined {
   const value = body["stop"];
   if (value === undefined || value === null) return undefined;
   if (typeof value === "string") return [value];
@@ -117,7 +118,7 @@ function parseStop(body: JsonObject): string[] | undefined {
 }
 
 /** An int64 seed. JSON numbers beyond 2^53 are already rounded by JSON.parse; they clamp to int64. */
-function parseSeed(body: JsonObject): bigint | undefined {
+export function parseSeed(body: JsonObject): bigint | undefined {
   const value = body["seed"];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== "number" || !Number.isInteger(value) || Math.abs(value) > INT64_LIMIT)

@@ -50,6 +50,14 @@ const FIREWORKS: Table = {
   "accounts/fireworks/models/llama-v3p3-70b-instruct": listPrice({ input: "0.90", output: "0.90" }),
 };
 
+/** AI21's Jamba models (https://www.ai21.com/pricing), by their unversioned names and the 1.5 versions. */
+const AI21: Table = {
+  "jamba-large": listPrice({ input: "2.00", output: "8.00" }),
+  "jamba-mini": listPrice({ input: "0.20", output: "0.40" }),
+  "jamba-1.5-large": listPrice({ input: "2.00", output: "8.00" }),
+  "jamba-1.5-mini": listPrice({ input: "0.20", output: "0.40" }),
+};
+
 /** The compatible providers' tables by provider id; `{}` where there is no list price. */
 export const COMPATIBLE_PRICES = {
   mistral: MISTRAL,
@@ -85,4 +93,6 @@ export const COMPATIBLE_PRICES = {
   nebius: {},
   openai_like: {},
   custom_openai: {},
+  ai21: AI21,
+  ai21_chat: AI21,
 } as const satisfies Record<string, Table>;

@@ -7,7 +7,15 @@ import { AZURE_AI_PRICES, AZURE_PRICES } from "./catalog-azure.js";
 import { COHERE_PRICES } from "./catalog-cohere.js";
 import { COMPATIBLE_PRICES } from "./catalog-compatible.js";
 import { GEMINI_PRICES, VERTEX_AI_PRICES } from "./catalog-google.js";
+import { DEEPGRAM_PRICES, ELEVENLABS_PRICES, GROQ_MEDIA_PRICES, OPENAI_MEDIA_PRICES } from "./catalog-media.js";
 import { OPENAI_PRICES } from "./catalog-openai.js";
+import {
+  COHERE_RERANK_PRICES,
+  JINA_AI_PRICES,
+  OPENAI_TEXT_COMPLETION_PRICES,
+  VOYAGE_PRICES,
+} from "./catalog-rerank.js";
+import { CLOUDFLARE_PRICES, WATSONX_PRICES } from "./catalog-watsonx-cloudflare.js";
 import { listPrice } from "./list-price.js";
 import type { Catalog, Price } from "./types.js";
 
@@ -21,7 +29,7 @@ export const CATALOG_VERSION = "2026-12-06";
 export const MOCK_PRICE: Price = listPrice({ input: "1.00", output: "2.00", cacheRead: "0.10" });
 
 const PRICES = {
-  openai: OPENAI_PRICES,
+  openai: { ...OPENAI_PRICES, ...OPENAI_TEXT_COMPLETION_PRICES, ...OPENAI_MEDIA_PRICES },
   anthropic: ANTHROPIC_PRICES,
   mock: { "*": MOCK_PRICE },
   gemini: GEMINI_PRICES,
@@ -30,9 +38,24 @@ const PRICES = {
   sagemaker: SAGEMAKER_PRICES,
   azure: AZURE_PRICES,
   azure_ai: AZURE_AI_PRICES,
-  cohere: COHERE_PRICES,
-  cohere_chat: COHERE_PRICES,
+  cohere: { ...COHERE_PRICES, ...COHERE_RERANK_PRICES },
+  cohere_chat: { ...COHERE_PRICES, ...COHERE_RERANK_PRICES },
+  ollama: {},
+  ollama_chat: {},
+  huggingface: {},
+  watsonx: WATSONX_PRICES,
+  cloudflare: CLOUDFLARE_PRICES,
+  jina_ai: JINA_AI_PRICES,
+  voyage: VOYAGE_PRICES,
+  infinity: {},
+  "text-completion-codestral": COMPATIBLE_PRICES.codestral,
+  "text-completion-openai": { ...OPENAI_PRICES, ...OPENAI_TEXT_COMPLETION_PRICES },
   ...COMPATIBLE_PRICES,
+  groq: { ...COMPATIBLE_PRICES.groq, ...GROQ_MEDIA_PRICES },
+  deepgram: DEEPGRAM_PRICES,
+  elevenlabs: ELEVENLABS_PRICES,
+  // Topaz bills credits per image by output size; set input_cost_per_image on the deployment.
+  topaz: {},
 } satisfies Record<ProviderId, Readonly<Record<string, Price>>>;
 
 /** The built-in catalog: every model the provider adapters know, at public list prices. */

@@ -47,6 +47,7 @@ export function effectiveRates(price: Price, prompt: number): FullRates {
     image: count(rates.image),
     inputSecond: count(rates.inputSecond),
     outputSecond: count(rates.outputSecond),
+    query: count(rates.query),
   };
 }
 
@@ -70,6 +71,7 @@ function unitsOf(tokens: TokenCounts): Units {
     image: count(tokens.images),
     inputSecond: count(millis),
     outputSecond: count(millis),
+    query: count(tokens.queries),
   };
 }
 

@@ -3,7 +3,7 @@
 import { parseScaled } from "./decimal.js";
 import type { Price, PriceTier, RateName, Rates } from "./types.js";
 
-/** Rates as decimal strings: token classes in USD per million tokens, `image` per image, `*Second` per second. */
+/** Rates as decimal strings: token classes in USD per million tokens, `image` per image, `*Second` per second, `query` per query. */
 export type ListRates = { readonly input: string; readonly output: string } & {
   readonly [K in Exclude<RateName, "input" | "output">]?: string;
 };
@@ -14,8 +14,8 @@ export interface ListTier {
   readonly rates: Partial<ListRates>;
 }
 
-/** Classes priced per image or per second rather than per million tokens. */
-const PER_UNIT: ReadonlySet<RateName> = new Set(["image", "inputSecond", "outputSecond"]);
+/** Classes priced per image, per second or per query rather than per million tokens. */
+const PER_UNIT: ReadonlySet<RateName> = new Set(["image", "inputSecond", "outputSecond", "query"]);
 
 /** One list rate in pico-dollars per unit; a malformed catalog entry is a programming error and throws. */
 function toPico(name: RateName, text: string): number {

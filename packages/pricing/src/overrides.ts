@@ -16,6 +16,7 @@ export const OVERRIDE_FIELDS: Readonly<Record<string, RateName>> = {
   input_cost_per_image: "image",
   input_cost_per_second: "inputSecond",
   output_cost_per_second: "outputSecond",
+  input_cost_per_query: "query",
 };
 
 /** A long-context field, `<token field>_above_<N>k_tokens`, priced when the prompt exceeds N thousand tokens. */

@@ -17,13 +17,14 @@ export const RATE_NAMES = [
   "image",
   "inputSecond",
   "outputSecond",
+  "query",
 ] as const;
 
 /** One priced class. */
 export type RateName = (typeof RATE_NAMES)[number];
 
 /**
- * Rates in pico-dollars per unit, each a non-negative safe integer. `input` and `output` are always set; an
+ * Rates in pico-dollars per unit (`query`: per rerank search unit), each a non-negative safe integer. `input` and `output` are always set; an
  * unset class falls back as documented in the README: cache reads, cache writes and audio input to `input`,
  * reasoning and audio output to `output`, images and seconds to 0.
  */
@@ -83,6 +84,8 @@ export interface TokenCounts {
   readonly images?: number;
   /** Duration billed per second, measured to the millisecond. */
   readonly seconds?: number;
+  /** Queries billed per query (Cohere rerank's search units). */
+  readonly queries?: number;
 }
 
 /** The cost of each class in pico-dollars. */

@@ -11,3 +11,4 @@ export * from "./metrics.js";
 export * from "./reflection.js";
 export * from "./serve.js";
 export * from "./throttle.js";
+export * as tracing from "./tracing.js";

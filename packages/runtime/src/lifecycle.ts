@@ -2,6 +2,7 @@ import type { Server as HttpServer } from "node:http";
 import type * as grpc from "@grpc/grpc-js";
 import type { Health } from "./health.js";
 import type { Logger } from "./log.js";
+import { stopTracing } from "./tracing.js";
 
 /** What a service drains on shutdown. */
 export interface DrainTargets {
@@ -51,6 +52,8 @@ export async function drain(t: DrainTargets): Promise<void> {
     for (const server of t.httpServers ?? []) server.closeAllConnections();
   }
   await t.onClosed?.();
+  // The spans of the last requests leave before the process does.
+  await stopTracing();
   t.log.info("drained");
 }
 

@@ -2,6 +2,7 @@ import { type Host, type HostOptions, startHost } from "./host.js";
 import { drainOnSignal } from "./lifecycle.js";
 import type { Logger } from "./log.js";
 import { setMetricsService } from "./metrics.js";
+import { startTracing, tracingOffReason } from "./tracing.js";
 
 /** What every service passes to `serve`: its host, its drain settings and hooks. */
 export interface ServeOptions extends HostOptions {
@@ -40,11 +41,22 @@ export async function serve(options: ServeOptions): Promise<Host> {
 
 /**
  * Runs a service's start-up; a failure is one fatal log line with the reason (no stack) and exit code 1. The
- * logger's `service` names the process in its metrics too.
+ * logger's `service` names the process in its metrics and traces too; tracing starts here when OTEL_* asks for it
+ * (`asyncContext`: see `TracingOptions`).
  */
-export async function main(log: Logger, start: () => Promise<unknown>): Promise<void> {
+export async function main(
+  log: Logger,
+  start: () => Promise<unknown>,
+  options: { asyncContext?: boolean } = {},
+): Promise<void> {
   const service: unknown = log.bindings().service;
-  if (typeof service === "string") setMetricsService(service);
+  if (typeof service === "string") {
+    setMetricsService(service);
+    const traced = startTracing(service, process.env, options);
+    if (traced.warning) log.warn(traced.warning);
+    if (traced.enabled) log.info("tracing: exporting spans over OTLP/HTTP");
+    else log.debug({ reason: tracingOffReason(process.env) }, "tracing off");
+  }
   try {
     await start();
   } catch (err) {

@@ -9,7 +9,7 @@ export {
   readUsagePublisherEnv,
   type UsagePublisherOptions,
 } from "./options.js";
-export { startUsagePublisher, UsagePublisher } from "./publisher.js";
+export { startUsagePublisher, UsagePublisher, usageTraceKey } from "./publisher.js";
 export type { CloseResult, PublisherStats } from "./report.js";
 export * from "./spend.js";
 export * from "./stream.js";

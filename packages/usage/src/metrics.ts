@@ -9,6 +9,8 @@ export interface PendingSource {
   readonly pending: number;
   /** Bytes of spool segment files. */
   readonly spoolBytes: number;
+  /** When the oldest event not yet acknowledged was accepted (Unix ms), undefined when none is pending. */
+  readonly oldestAcceptedAt?: number | undefined;
 }
 
 /** The publisher metrics of one registry. */
@@ -50,6 +52,17 @@ export function usageMetrics(registry: Registry): UsageMetrics {
     registers,
     collect() {
       this.set(sum((s) => s.spoolBytes));
+    },
+  });
+  new Gauge({
+    name: "switchyard_usage_oldest_pending_seconds",
+    help: "Age of the oldest usage event not yet acknowledged by JetStream; 0 when none is pending.",
+    registers,
+    collect() {
+      const now = Date.now();
+      let oldest = now;
+      for (const source of sources) oldest = Math.min(oldest, source.oldestAcceptedAt ?? now);
+      this.set((now - oldest) / 1000);
     },
   });
   const metrics: UsageMetrics = {

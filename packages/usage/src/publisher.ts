@@ -10,7 +10,7 @@ import { toBinary } from "@bufbuild/protobuf";
 import type { JetStreamClient } from "@nats-io/jetstream";
 import { headers as natsHeaders } from "@nats-io/transport-node";
 import { metering } from "@switchyard/proto";
-import { metricsRegistry } from "@switchyard/runtime";
+import { metricsRegistry, tracing } from "@switchyard/runtime";
 import { Backlog, type Entry } from "./backlog.js";
 import { Delays, retryDelay } from "./delays.js";
 import { messageOf, NatsLink } from "./link.js";
@@ -95,6 +95,11 @@ export class UsagePublisher implements PendingSource {
     return this.backlog.spoolBytes;
   }
 
+  /** When the oldest pending event was accepted (Unix ms, about for spooled ones), undefined when none is. */
+  get oldestAcceptedAt(): number | undefined {
+    return this.pending === 0 ? undefined : this.oldestPendingAt();
+  }
+
   /** The current state and counts. */
   stats(): PublisherStats {
     const { pending, inMemory, inSpool, spoolBytes } = this.backlog;
@@ -111,7 +116,9 @@ export class UsagePublisher implements PendingSource {
     try {
       if (event.eventId === "") event.eventId = randomUUID();
       const payload = toBinary(metering.UsageEventSchema, event);
-      const record = { id: event.eventId, subject: this.subjectOf(event.operation), payload, acceptedAt: Date.now() };
+      const subject = this.subjectOf(event.operation);
+      const trace = tracing.tracingEnabled() ? traceHeaders(subject, event) : undefined;
+      const record = { id: event.eventId, subject, payload, acceptedAt: Date.now(), trace };
       const admission = this.backlog.admit(record, !this.stopped);
       switch (admission) {
         case "queued":
@@ -200,6 +207,7 @@ export class UsagePublisher implements PendingSource {
     const attempt = ++entry.attempts;
     const headers = natsHeaders();
     headers.set("content-type", USAGE_CONTENT_TYPE);
+    if (entry.trace) for (const name in entry.trace) headers.set(name, entry.trace[name] as string);
     js.publish(entry.subject, entry.payload, { msgID: entry.id, headers, timeout: this.limits.ackTimeoutMs }).then(
       () => this.acked(entry),
       (err: unknown) => this.failed(entry, attempt, err),
@@ -312,6 +320,43 @@ export class UsagePublisher implements PendingSource {
     this.untrack?.();
     return { remaining, spooled };
   }
+}
+
+/**
+ * Where the provider worker parks the trace context of an attempt (`tracing.park`) for its usage event, which is
+ * published without the call's signal: by request id and deployment, one attempt at a time.
+ */
+export function usageTraceKey(requestId: string, deploymentId: string): string {
+  return `usage\u0000${requestId}\u0000${deploymentId}`;
+}
+
+/**
+ * The trace context a usage event carries to the metering service: that of a short producer span ("create", in the
+ * messaging conventions) under the request's active span. Undefined when the event is not produced inside a trace.
+ */
+function traceHeaders(subject: string, event: metering.UsageEvent): Record<string, string> | undefined {
+  // The worker parks its call's trace context for the event (usageTraceKey); else the active span.
+  const parked = tracing.takeParked(usageTraceKey(event.requestId, event.route?.deploymentId ?? ""));
+  const parent = parked ?? tracing.context.active();
+  if (!tracing.trace.getSpan(parent)) return undefined;
+  const span = tracing.tracer().startSpan(
+    `create ${subject}`,
+    {
+      kind: tracing.SpanKind.PRODUCER,
+      attributes: {
+        "messaging.system": "nats",
+        "messaging.operation.type": "create",
+        "messaging.operation.name": "create",
+        "messaging.destination.name": subject,
+        "messaging.message.id": event.eventId,
+      },
+    },
+    parent,
+  );
+  const headers: Record<string, string> = {};
+  tracing.injectTraceContext(headers, tracing.trace.setSpan(parent, span));
+  span.end();
+  return headers;
 }
 
 /** Creates a publisher and starts it. */

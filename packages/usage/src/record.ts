@@ -24,6 +24,11 @@ export interface SpoolRecord {
   readonly payload: Uint8Array;
   /** When the publisher accepted the event (Unix ms). */
   readonly acceptedAt: number;
+  /**
+   * W3C trace context headers (`traceparent`, `tracestate`) of the request that produced the event, sent as NATS
+   * headers. Kept in memory only, never written to the spool: an event read back from disk goes untraced.
+   */
+  readonly trace?: Readonly<Record<string, string>> | undefined;
 }
 
 /** The outcome of reading one record: the record and its size, the end of the data, or why the data is bad. */

@@ -7,6 +7,8 @@ import { type FailOpen, STALE_DECISION_MS } from "./fail-open.js";
 /** Who is calling, as the policy service established it. */
 export interface Principal {
   readonly keyId: string;
+  /** The virtual key's alias, when it has one: what logs name the caller by (never the key). */
+  readonly keyAlias?: string;
   readonly teamId: string;
   readonly userId: string;
   readonly isAdmin: boolean;
@@ -132,6 +134,7 @@ export function createAuthenticator(
       if (res.decision !== policy.Decision.ALLOW) throw unauthenticated(res.reason || "invalid api key");
       const principal: Principal = {
         keyId: res.keyId,
+        keyAlias: res.keyAlias,
         teamId: res.teamId,
         userId: res.userId,
         isAdmin: res.isAdmin,

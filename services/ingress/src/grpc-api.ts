@@ -1,13 +1,25 @@
 import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { gateway, type llm } from "@switchyard/proto";
-import { addService, drained, GatewayError, type Logger } from "@switchyard/runtime";
+import { addService, drained, type Encoded, GatewayError, type Logger } from "@switchyard/runtime";
+import { noteCaller } from "./access.js";
 import { type Authenticator, authorizeFallbacks, bearer, type Principal } from "./auth.js";
 import { RATE_LIMIT_HEADERS } from "./limits.js";
 import { requestIdFrom } from "./request-id.js";
 import { parseTags, TAGS_HEADER } from "./tags.js";
 import type { CallContext, RouterClient } from "./upstream.js";
-import { validateChatRequest, validateEmbeddingRequest } from "./validate.js";
+import {
+  validateChatRequest,
+  validateCompletionRequest,
+  validateEmbeddingRequest,
+  validateRerankRequest,
+} from "./validate.js";
+import {
+  validateImageGenerationRequest,
+  validateImageVariationRequest,
+  validateSpeechRequest,
+  validateTranscriptionRequest,
+} from "./validate-media.js";
 
 /** Dependencies of the public gRPC API. */
 export interface GrpcApiDeps {
@@ -44,6 +56,7 @@ async function prepare(
   valid.stream = stream;
   const credential = bearer(metadataValue(call.metadata, "authorization"));
   const principal = await deps.auth.authenticate(credential, valid.model);
+  noteCaller(call, principal, valid.model);
   await authorizeFallbacks(deps.auth, credential, valid.fallbacks, "request.fallbacks");
   return [valid, callContext(call, principal)];
 }
@@ -59,6 +72,34 @@ function callContext(call: Call, principal: Principal): CallContext {
   const ctx: CallContext = { requestId, principal, tags, signal: controller.signal };
   if (Number.isFinite(deadline)) ctx.deadline = deadline;
   return ctx;
+}
+
+/**
+ * Runs a unary model call: authenticates the (already validated) request, authorizes its fallbacks, calls the
+ * router, and answers with the router's bytes (its response and the gateway's share one wire layout).
+ */
+async function unaryModelCall<R extends { model: string; fallbacks: string[] }>(
+  deps: GrpcApiDeps,
+  call: grpc.ServerUnaryCall<unknown, unknown>,
+  callback: (err: Partial<grpc.StatusObject> | null, value?: Encoded) => void,
+  validate: () => R,
+  invoke: (request: R, ctx: CallContext) => Promise<{ value: Encoded; headers: Record<string, string> }>,
+): Promise<void> {
+  let requestId = "";
+  try {
+    const request = validate();
+    const credential = bearer(metadataValue(call.metadata, "authorization"));
+    const principal = await deps.auth.authenticate(credential, request.model);
+    noteCaller(call, principal, request.model);
+    await authorizeFallbacks(deps.auth, credential, request.fallbacks, "request.fallbacks");
+    const ctx = callContext(call, principal);
+    requestId = ctx.requestId;
+    const result = await invoke(request, ctx);
+    call.sendMetadata(responseMetadata(result.headers, requestId));
+    callback(null, result.value);
+  } catch (err) {
+    callback(statusOf(err, requestId));
+  }
 }
 
 function statusOf(err: unknown, requestId = ""): Partial<grpc.StatusObject> {
@@ -106,6 +147,7 @@ export function registerGatewayApi(server: grpc.Server, deps: GrpcApiDeps): void
         const request = validateEmbeddingRequest(call.request.request);
         const credential = bearer(metadataValue(call.metadata, "authorization"));
         const principal = await deps.auth.authenticate(credential, request.model);
+        noteCaller(call, principal, request.model);
         await authorizeFallbacks(deps.auth, credential, request.fallbacks, "request.fallbacks");
         const ctx = callContext(call, principal);
         requestId = ctx.requestId;
@@ -117,6 +159,54 @@ export function registerGatewayApi(server: grpc.Server, deps: GrpcApiDeps): void
         callback(statusOf(err, requestId));
       }
     },
+    createCompletion: (call, callback) =>
+      unaryModelCall(
+        deps,
+        call,
+        callback,
+        () => validateCompletionRequest(call.request.request),
+        (request, ctx) => deps.router.complete(request, ctx),
+      ),
+    rerank: (call, callback) =>
+      unaryModelCall(
+        deps,
+        call,
+        callback,
+        () => validateRerankRequest(call.request.request),
+        (request, ctx) => deps.router.rerank(request, ctx),
+      ),
+    createTranscription: (call, callback) =>
+      unaryModelCall(
+        deps,
+        call,
+        callback,
+        () => validateTranscriptionRequest(call.request.request),
+        (request, ctx) => deps.router.transcribe(request, ctx),
+      ),
+    createSpeech: (call, callback) =>
+      unaryModelCall(
+        deps,
+        call,
+        callback,
+        () => validateSpeechRequest(call.request.request),
+        (request, ctx) => deps.router.speak(request, ctx),
+      ),
+    createImage: (call, callback) =>
+      unaryModelCall(
+        deps,
+        call,
+        callback,
+        () => validateImageGenerationRequest(call.request.request),
+        (request, ctx) => deps.router.generateImages(request, ctx),
+      ),
+    createImageVariation: (call, callback) =>
+      unaryModelCall(
+        deps,
+        call,
+        callback,
+        () => validateImageVariationRequest(call.request.request),
+        (request, ctx) => deps.router.varyImage(request, ctx),
+      ),
     async listModels(call, callback) {
       try {
         await deps.auth.authenticate(bearer(metadataValue(call.metadata, "authorization")), "");

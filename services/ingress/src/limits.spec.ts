@@ -43,7 +43,19 @@ function routerWith(
   chat: () => Promise<connect.UnaryResult<Encoded>>,
   streamChat: () => connect.ServerStream<Encoded>,
 ) {
-  return { chat, streamChat, embed: chat, listModels: async () => [], listDeployments: async () => [] } as RouterClient;
+  return {
+    chat,
+    streamChat,
+    embed: chat,
+    complete: chat,
+    rerank: chat,
+    transcribe: chat,
+    speak: chat,
+    generateImages: chat,
+    varyImage: chat,
+    listModels: async () => [],
+    listDeployments: async () => [],
+  } as RouterClient;
 }
 
 const chunkBytes = Buffer.from(

@@ -63,6 +63,61 @@ export function embeddingShape(request: llm.EmbeddingRequest): AdmitShape {
   };
 }
 
+/** The admission shape of a text completion: its prompts, and up to `max_tokens` (else 16, OpenAI's default) each. */
+export function completionShape(request: llm.CompletionRequest): AdmitShape {
+  const prompts = Math.max(1, request.prompts.length + request.tokenPrompts.length);
+  return {
+    model: request.model,
+    endUser: request.user,
+    choices: Math.max(1, request.n ?? 1) * prompts,
+    output: request.maxTokens ?? 16,
+    promptTokens: async () =>
+      request.prompts.length > 0
+        ? estimateTextTokens(request.prompts)
+        : request.tokenPrompts.reduce((n, t) => n + t.ids.length, 0),
+  };
+}
+
+/** The admission shape of a rerank request: the query and documents are the prompt, and it generates nothing. */
+export function rerankShape(request: llm.RerankRequest): AdmitShape {
+  return {
+    model: request.model,
+    endUser: "",
+    choices: 1,
+    output: 0,
+    promptTokens: async () => estimateTextTokens([request.query, ...request.documents.map((d) => d.text || d.json)]),
+  };
+}
+
+/**
+ * The admission shape of an audio or image request: it counts as one request for rpm and budgets; its cost is
+ * settled from the charge, and its prompt is not tokens (speech input is counted by characters when billed).
+ */
+export function mediaShape(request: { model: string; user: string }): AdmitShape {
+  return { model: request.model, endUser: request.user, choices: 1, output: 0, promptTokens: async () => 0 };
+}
+
+/** Admits a unary call of any kind, settles its ticket with the charge or the error, and adds the ticket's headers. */
+async function admitUnary(
+  limiter: Limiter,
+  shape: AdmitShape,
+  ctx: CallContext,
+  call: () => Promise<connect.UnaryResult<Encoded>>,
+): Promise<connect.UnaryResult<Encoded>> {
+  const ticket = await limiter.admit(shape, ctx);
+  if (!ticket) return call();
+  let result: connect.UnaryResult<Encoded>;
+  try {
+    result = await call();
+  } catch (err) {
+    const error = GatewayError.from(err);
+    ticket.settle({ error });
+    throw withHeaders(error, ticket.headers);
+  }
+  ticket.settle({ charge: chargeOf(result.value) });
+  return { ...result, headers: { ...result.headers, ...ticket.headers } };
+}
+
 /** Admits requests against the limits of their key, team, user and end user. */
 export interface Limiter {
   /** Admits `request` or throws RATE_LIMITED, BUDGET_EXCEEDED or UNAVAILABLE; undefined when nothing limits it. */
@@ -439,6 +494,13 @@ export function limitRouter(inner: RouterClient, limiter: Limiter): RouterClient
   return {
     listModels: () => inner.listModels(),
     listDeployments: () => inner.listDeployments(),
+    complete: (request, ctx) => admitUnary(limiter, completionShape(request), ctx, () => inner.complete(request, ctx)),
+    rerank: (request, ctx) => admitUnary(limiter, rerankShape(request), ctx, () => inner.rerank(request, ctx)),
+    transcribe: (request, ctx) => admitUnary(limiter, mediaShape(request), ctx, () => inner.transcribe(request, ctx)),
+    speak: (request, ctx) => admitUnary(limiter, mediaShape(request), ctx, () => inner.speak(request, ctx)),
+    generateImages: (request, ctx) =>
+      admitUnary(limiter, mediaShape(request), ctx, () => inner.generateImages(request, ctx)),
+    varyImage: (request, ctx) => admitUnary(limiter, mediaShape(request), ctx, () => inner.varyImage(request, ctx)),
     async embed(request, ctx) {
       const ticket = await limiter.admit(embeddingShape(request), ctx);
       if (!ticket) return inner.embed(request, ctx);

@@ -1,15 +1,30 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { parseChatRequest, parseEmbeddingRequest, renderModelList } from "@switchyard/openai";
+import {
+  parseChatRequest,
+  parseCompletionRequest,
+  parseCountTokensRequest,
+  parseEmbeddingRequest,
+  parseImageGenerationRequest,
+  parseMessagesRequest,
+  parseRerankRequest,
+  parseSpeechRequest,
+  renderModelList,
+} from "@switchyard/openai";
 import { llm, type router } from "@switchyard/proto";
 import { type connect, GatewayError, type Logger } from "@switchyard/runtime";
+import { noteCaller } from "./access.js";
 import { matchAdmin, serveAdmin } from "./admin.js";
 import { matchAudit, serveAudit } from "./audit.js";
 import { type Authenticator, authorizeFallbacks, bearer } from "./auth.js";
 import { completeChat, streamChat } from "./chat-rest.js";
+import { serveCompletion } from "./completions-rest.js";
 import { serveEmbeddings } from "./embeddings-rest.js";
 import { BREAKER_NAMES, renderHealth, renderHealthCheck } from "./health.js";
 import { parseJson, readBody, sendError, sendJson } from "./http-io.js";
+import { imageVariations, serveImages, serveSpeech, transcriptions } from "./media-rest.js";
+import { anthropicCredential, countMessageTokens, sendAnthropicError, serveMessages } from "./messages-rest.js";
 import { requestIdFrom } from "./request-id.js";
+import { serveRerank } from "./rerank-rest.js";
 import { serveSpend } from "./spend.js";
 import { parseTags, TAGS_HEADER } from "./tags.js";
 import type { CallContext, RouterClient } from "./upstream.js";
@@ -65,6 +80,30 @@ async function handle(
       return chat(deps, req, res, requestId, headers);
     case "POST /embeddings":
       return embeddings(deps, req, res, requestId, headers);
+    case "POST /messages":
+    case "POST /messages/count_tokens":
+      return messages(deps, req, res, requestId, headers, route === "POST /messages/count_tokens");
+    case "POST /completions": {
+      const [request, ctx] = await modelCall(deps, req, res, requestId, parseCompletionRequest);
+      return serveCompletion(res, deps.router, request, ctx, headers);
+    }
+    case "POST /audio/transcriptions":
+      return transcriptions(deps, req, res, requestId, headers);
+    case "POST /images/variations":
+      return imageVariations(deps, req, res, requestId, headers);
+    case "POST /audio/speech": {
+      const [request, ctx] = await modelCall(deps, req, res, requestId, parseSpeechRequest);
+      return serveSpeech(res, deps.router, request, ctx, headers);
+    }
+    case "POST /images/generations": {
+      const [request, ctx] = await modelCall(deps, req, res, requestId, parseImageGenerationRequest);
+      return serveImages(res, () => deps.router.generateImages(request, ctx), headers);
+    }
+    case "POST /v2/rerank":
+    case "POST /rerank": {
+      const [request, ctx] = await modelCall(deps, req, res, requestId, parseRerankRequest);
+      return serveRerank(res, deps.router, request, ctx, headers);
+    }
     case "GET /spend/logs":
     case "GET /global/spend/report": {
       await requireAdmin(deps, req);
@@ -143,8 +182,9 @@ async function modelCall<T extends { fallbacks: string[] }>(
   res: ServerResponse,
   requestId: string,
   parse: (json: unknown) => T,
+  credentialOf: (req: IncomingMessage) => string | undefined = (r) => bearer(r.headers.authorization),
 ): Promise<[T, CallContext]> {
-  const credential = bearer(req.headers.authorization);
+  const credential = credentialOf(req);
   if (!credential) {
     req.resume();
     await deps.auth.authenticate(undefined, "");
@@ -159,6 +199,7 @@ async function modelCall<T extends { fallbacks: string[] }>(
   }
   const model = (json as { model?: unknown } | null)?.model;
   const principal = await deps.auth.authenticate(credential, typeof model === "string" ? model : "");
+  noteCaller(res, principal, typeof model === "string" ? model : "");
   if (malformed) throw malformed;
   const request = parse(json);
   await authorizeFallbacks(deps.auth, credential, request.fallbacks);
@@ -191,4 +232,30 @@ async function embeddings(
 ): Promise<void> {
   const [request, ctx] = await modelCall(deps, req, res, requestId, parseEmbeddingRequest);
   await serveEmbeddings(res, deps.router, request, ctx, headers);
+}
+
+/**
+ * Anthropic's Messages format (messages-rest.ts): `x-api-key` is accepted besides `Authorization: Bearer`, and every
+ * failure, auth and body errors included, answers in Anthropic's error JSON.
+ */
+async function messages(
+  deps: RestDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  requestId: string,
+  base: Record<string, string>,
+  count: boolean,
+): Promise<void> {
+  // Anthropic SDKs read the request id from `request-id`.
+  const headers = { ...base, "request-id": requestId };
+  try {
+    const parse = count ? parseCountTokensRequest : parseMessagesRequest;
+    const [request, ctx] = await modelCall(deps, req, res, requestId, parse, anthropicCredential);
+    if (count) await countMessageTokens(res, request, headers);
+    else await serveMessages(req, res, deps.router, request, ctx, headers);
+  } catch (err) {
+    const error = GatewayError.from(err);
+    if (error.errorClass === llm.ErrorClass.INTERNAL) deps.log.error({ requestId, err }, "request failed");
+    sendAnthropicError(res, error, headers);
+  }
 }

@@ -9,6 +9,12 @@ export interface RouterClient {
   chat(request: llm.ChatCompletionRequest, ctx: CallContext): Promise<connect.UnaryResult<Encoded>>;
   streamChat(request: llm.ChatCompletionRequest, ctx: CallContext): connect.ServerStream<Encoded>;
   embed(request: llm.EmbeddingRequest, ctx: CallContext): Promise<connect.UnaryResult<Encoded>>;
+  complete(request: llm.CompletionRequest, ctx: CallContext): Promise<connect.UnaryResult<Encoded>>;
+  rerank(request: llm.RerankRequest, ctx: CallContext): Promise<connect.UnaryResult<Encoded>>;
+  transcribe(request: llm.TranscriptionRequest, ctx: CallContext): Promise<connect.UnaryResult<Encoded>>;
+  speak(request: llm.SpeechRequest, ctx: CallContext): Promise<connect.UnaryResult<Encoded>>;
+  generateImages(request: llm.ImageGenerationRequest, ctx: CallContext): Promise<connect.UnaryResult<Encoded>>;
+  varyImage(request: llm.ImageVariationRequest, ctx: CallContext): Promise<connect.UnaryResult<Encoded>>;
   listModels(): Promise<llm.Model[]>;
   /** What the router replica answering knows of each deployment (breakers, cooldowns, load). */
   listDeployments(): Promise<router.DeploymentState[]>;
@@ -45,6 +51,7 @@ export function createRouterClient(client: connect.ConnectClient, settings: Rout
   const caller = (ctx: CallContext) =>
     create(router.CallerSchema, {
       keyId: ctx.principal.keyId,
+      keyAlias: ctx.principal.keyAlias ?? "",
       teamId: ctx.principal.teamId,
       userId: ctx.principal.userId,
       tags: [...ctx.tags],
@@ -75,6 +82,54 @@ export function createRouterClient(client: connect.ConnectClient, settings: Rout
         client,
         router.RouterService.method.embed,
         create(router.EmbedRequestSchema, { request, requestId: ctx.requestId, caller: caller(ctx) }),
+        options(request, ctx),
+      );
+    },
+    complete(request, ctx) {
+      return connect.callUnaryRaw(
+        client,
+        router.RouterService.method.complete,
+        create(router.CompleteRequestSchema, { request, requestId: ctx.requestId, caller: caller(ctx) }),
+        options(request, ctx),
+      );
+    },
+    rerank(request, ctx) {
+      return connect.callUnaryRaw(
+        client,
+        router.RouterService.method.rerank,
+        create(router.RerankRequestSchema, { request, requestId: ctx.requestId, caller: caller(ctx) }),
+        options(request, ctx),
+      );
+    },
+    transcribe(request, ctx) {
+      return connect.callUnaryRaw(
+        client,
+        router.RouterService.method.transcribe,
+        create(router.TranscribeRequestSchema, { request, requestId: ctx.requestId, caller: caller(ctx) }),
+        options(request, ctx),
+      );
+    },
+    speak(request, ctx) {
+      return connect.callUnaryRaw(
+        client,
+        router.RouterService.method.speak,
+        create(router.SpeakRequestSchema, { request, requestId: ctx.requestId, caller: caller(ctx) }),
+        options(request, ctx),
+      );
+    },
+    generateImages(request, ctx) {
+      return connect.callUnaryRaw(
+        client,
+        router.RouterService.method.generateImages,
+        create(router.GenerateImagesRequestSchema, { request, requestId: ctx.requestId, caller: caller(ctx) }),
+        options(request, ctx),
+      );
+    },
+    varyImage(request, ctx) {
+      return connect.callUnaryRaw(
+        client,
+        router.RouterService.method.varyImage,
+        create(router.VaryImageRequestSchema, { request, requestId: ctx.requestId, caller: caller(ctx) }),
         options(request, ctx),
       );
     },

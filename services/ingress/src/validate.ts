@@ -1,8 +1,10 @@
 import {
   isRequestTag,
   MAX_CLIENT_FALLBACKS,
+  MAX_COMPLETION_PROMPTS,
   MAX_EMBEDDING_INPUTS,
   MAX_REQUEST_TAGS,
+  MAX_RERANK_DOCUMENTS,
   REQUEST_TAG_RULE,
 } from "@switchyard/openai";
 import type { llm } from "@switchyard/proto";
@@ -106,4 +108,88 @@ export function validateEmbeddingRequest(
     throw invalidRequest(`${prefix}encoding_format: expected "float" or "base64"`, `${prefix}encoding_format`);
   }
   return req;
+}
+
+/**
+ * Checks a gRPC text completion request against the rules the OpenAI parser applies to REST bodies: a model, prompts
+ * as texts or token ids (not both), sane sampling values, and no `stream` (streamed completions are not served yet).
+ */
+export function validateCompletionRequest(
+  req: llm.CompletionRequest | undefined,
+  prefix = "request.",
+): llm.CompletionRequest {
+  if (!req) throw invalidRequest(`${prefix.slice(0, -1)}: required`, prefix.slice(0, -1));
+  if (!req.model) throw invalidRequest(`${prefix}model: required`, `${prefix}model`);
+  const texts = req.prompts.length;
+  const tokens = req.tokenPrompts.length;
+  if (texts === 0 && tokens === 0)
+    throw invalidRequest(`${prefix}prompts: expected at least one prompt`, `${prefix}prompts`);
+  if (texts > 0 && tokens > 0) {
+    throw invalidRequest(
+      `${prefix}token_prompts: expected either prompts or token_prompts, not both`,
+      `${prefix}token_prompts`,
+    );
+  }
+  if (texts + tokens > MAX_COMPLETION_PROMPTS) {
+    const field = texts > 0 ? "prompts" : "token_prompts";
+    throw invalidRequest(`${prefix}${field}: expected at most ${MAX_COMPLETION_PROMPTS} prompts`, `${prefix}${field}`);
+  }
+  req.tokenPrompts.forEach((t, i) => {
+    if (t.ids.length === 0) {
+      throw invalidRequest(
+        `${prefix}token_prompts[${i}]: expected at least one token id`,
+        `${prefix}token_prompts[${i}]`,
+      );
+    }
+  });
+  range(req.temperature, 0, 2, `${prefix}temperature`);
+  range(req.topP, 0, 1, `${prefix}top_p`);
+  range(req.n, 1, 128, `${prefix}n`);
+  range(req.logprobs, 0, 5, `${prefix}logprobs`);
+  if (req.stream) {
+    throw invalidRequest(
+      `${prefix}stream: streamed completions are not supported yet; leave stream false`,
+      `${prefix}stream`,
+    );
+  }
+  extraJsonObject(req.extraJson, `${prefix}extra_json`);
+  return req;
+}
+
+/** Checks a gRPC rerank request: a model, a query, and between 1 and MAX_RERANK_DOCUMENTS documents with text. */
+export function validateRerankRequest(req: llm.RerankRequest | undefined, prefix = "request."): llm.RerankRequest {
+  if (!req) throw invalidRequest(`${prefix.slice(0, -1)}: required`, prefix.slice(0, -1));
+  if (!req.model) throw invalidRequest(`${prefix}model: required`, `${prefix}model`);
+  if (!req.query) throw invalidRequest(`${prefix}query: required`, `${prefix}query`);
+  if (req.documents.length === 0) {
+    throw invalidRequest(`${prefix}documents: expected at least one document`, `${prefix}documents`);
+  }
+  if (req.documents.length > MAX_RERANK_DOCUMENTS) {
+    throw invalidRequest(
+      `${prefix}documents: expected at most ${MAX_RERANK_DOCUMENTS} documents`,
+      `${prefix}documents`,
+    );
+  }
+  req.documents.forEach((d, i) => {
+    if (d.text === "" && d.json === "") {
+      throw invalidRequest(`${prefix}documents[${i}]: expected text or json`, `${prefix}documents[${i}]`);
+    }
+    if (d.json !== "") extraJsonObject(d.json, `${prefix}documents[${i}].json`);
+  });
+  range(req.topN, 1, MAX_RERANK_DOCUMENTS, `${prefix}top_n`);
+  extraJsonObject(req.extraJson, `${prefix}extra_json`);
+  return req;
+}
+
+function extraJsonObject(text: string, field: string): void {
+  if (text === "") return;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw invalidRequest(`${field}: expected a JSON object`, field);
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw invalidRequest(`${field}: expected a JSON object`, field);
+  }
 }

@@ -13,6 +13,7 @@ import { type Batch, openBatch } from "./batch.js";
 import type { LiveSpend } from "./live-spend.js";
 import { mergeTouched, recompute } from "./rollup.js";
 import type { Store } from "./store.js";
+import { endInsertSpans, startInsertSpans } from "./trace.js";
 import { createWakeup } from "./wakeup.js";
 
 /** What the pipeline reads from and writes to. */
@@ -215,10 +216,13 @@ export function startIngest(deps: IngestDeps, options: IngestOptions): Ingest {
   }
 
   async function store(batch: Batch): Promise<void> {
+    const spans = startInsertSpans(batch.msgs, "usage_events");
     try {
       await persist("insert", () => deps.store.insert("usage_events", batch.rows));
       batch.rows = [];
+      endInsertSpans(spans);
     } catch (err) {
+      endInsertSpans(spans, err);
       release(batch);
       log.warn({ err: reason(err), messages: batch.msgs.length }, "left a batch unacknowledged for redelivery");
       return;

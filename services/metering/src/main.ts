@@ -1,13 +1,14 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { createLogger, type Logger, main, serve } from "@switchyard/runtime";
+import { createLogger, type Logger, main, metricsRegistry, serve } from "@switchyard/runtime";
 import { ensureAuditStream, ensureUsageStream, SPEND_BUCKET } from "@switchyard/usage";
 import { auditConsumer, ensureAuditConsumer, startAuditIngest } from "./audit-ingest.js";
 import { retryUntil, sleep } from "./backoff.js";
 import { readSettings } from "./config.js";
 import { ensureMeteringConsumer, meteringConsumer } from "./consumer.js";
 import { startIngest } from "./ingest.js";
+import { registerIngestMetrics } from "./ingest-metrics.js";
 import { createLiveSpend } from "./live-spend.js";
 import { migrate } from "./schema.js";
 import { meteringRoutes } from "./server.js";
@@ -69,6 +70,7 @@ await main(log, async () => {
     { consumer: () => auditConsumer(js), store, log },
     { batchSize: Math.min(batchSize, 1_000), batchWaitMs: settings.ingest.batchWaitMs, ackWaitMs },
   );
+  registerIngestMetrics(metricsRegistry(), () => ingest.stats());
   const progress = setInterval(() => log.info(ingest.stats(), "ingest progress"), PROGRESS_LOG_MS);
   progress.unref();
 

@@ -87,6 +87,7 @@ export function createAuthorizer(deps: AuthorizerDeps): Authorizer {
       return create(policy.AuthorizeResponseSchema, {
         decision: Decision.ALLOW,
         ...ids,
+        keyAlias: key.keyAlias,
         isAdmin: user?.userRole === policy.UserRole.PROXY_ADMIN,
         cacheTtlMs: Math.max(0, Math.min(DECISION_TTL_MS, untilExpiry)),
         limited: hasLimits(key.limits) || hasLimits(team?.limits) || hasLimits(user?.limits),

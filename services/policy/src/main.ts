@@ -1,9 +1,10 @@
-import { createLogger, main, serve } from "@switchyard/runtime";
+import { createLogger, main, metricsRegistry, serve } from "@switchyard/runtime";
 import { adminRoutes } from "./admin.js";
 import { createAuditPublisher } from "./audit-publisher.js";
 import { createAuthorizer } from "./authorizer.js";
 import { readSettings } from "./config.js";
 import { createKeyHasher } from "./credentials.js";
+import { countDecisions } from "./decision-metrics.js";
 import { createJwtAuthorizer } from "./jwt-authorizer.js";
 import { createJwtVerifier } from "./jwt-verify.js";
 import { createAdmissions } from "./ledger/admission.js";
@@ -75,7 +76,8 @@ await main(log, async () => {
         state: store?.state,
       })
     : credentials;
-  const [routes, watchers] = policyRoutes({ authorizer, admissions, log });
+  const counted = countDecisions(authorizer, metricsRegistry());
+  const [routes, watchers] = policyRoutes({ authorizer: counted, admissions, log });
   const audit = nats ? createAuditPublisher(nats.nc, { log }) : undefined;
   adminRoutes({ resolver, store, hasher, log, audit, spend }, routes);
   store?.state.onInvalidate((message) => watchers.publish(message));

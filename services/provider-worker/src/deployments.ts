@@ -1,8 +1,9 @@
 import { type Deployment, resolveSecret } from "@switchyard/config";
 import { llm } from "@switchyard/proto";
-import { GatewayError, type Logger } from "@switchyard/runtime";
+import { GatewayError, type Logger, tracing } from "@switchyard/runtime";
 import { adapterFor } from "./providers/registry.js";
 import type { ProviderAdapter } from "./providers/types.js";
+import { traceAdapter } from "./providers/upstream-span.js";
 
 /** A deployment ready to call: its adapter and, when configured on this worker, its credential. */
 export interface Target {
@@ -27,7 +28,10 @@ export function createTargets(deployments: readonly Deployment[], log: Logger, e
   const targets = new Map<string, Target>();
   const missing = new Map<string, string>();
   for (const declared of deployments) {
-    const adapter = adapterFor(declared.provider);
+    // While tracing, the upstream spans get the answer's GenAI attributes (providers/upstream-span.ts).
+    const adapter = tracing.tracingEnabled()
+      ? traceAdapter(adapterFor(declared.provider))
+      : adapterFor(declared.provider);
     const deployment = withEnvBase(declared, adapter, env);
     let apiKey: string | undefined;
     const credentials: Record<string, string> = {};

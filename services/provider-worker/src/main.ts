@@ -1,4 +1,5 @@
-import { createLogger, main, serve } from "@switchyard/runtime";
+import { warmTokenizer } from "@switchyard/openai";
+import { createLogger, main, metricsRegistry, serve } from "@switchyard/runtime";
 import { readUsagePublisherEnv, UsagePublisher } from "@switchyard/usage";
 import { Agent } from "undici";
 import { readSettings } from "./config.js";
@@ -6,6 +7,7 @@ import { createTargets } from "./deployments.js";
 import type { UsageSink } from "./metering/meter.js";
 import { createPricer } from "./metering/pricer.js";
 import { workerRoutes } from "./server.js";
+import { countInFlight, measuredSink, workerMetrics } from "./worker-metrics.js";
 
 const log = createLogger("provider-worker");
 await main(log, async () => {
@@ -22,6 +24,9 @@ await main(log, async () => {
     log.warn("SWITCHYARD_NATS_URL is not set: usage is not metered (costs are still returned to clients)");
     usage = { publish: () => {} };
   }
+  // Every attempt's usage event also feeds the token, cost and latency metrics, with or without NATS.
+  const metrics = workerMetrics(metricsRegistry());
+  usage = measuredSink(usage, metrics);
   // Keep-alive pools for all upstream HTTP, one per distinct connect timeout (undici sets it per pool): connections
   // are reused across requests and deployments.
   const pools = new Map<number, Agent>();
@@ -42,7 +47,10 @@ await main(log, async () => {
     ...settings,
     log,
     serviceNames: ["switchyard.worker.v1.ProviderWorkerService"],
-    connect: workerRoutes({ targets, dispatcher, router: settings.config.router, log, pricer, usage }),
+    connect: countInFlight(
+      workerRoutes({ targets, dispatcher, router: settings.config.router, log, pricer, usage }),
+      metrics.inFlight,
+    ),
     onClosed: async () => {
       await Promise.all([...pools.values()].map((pool) => pool.close()));
       // In-flight attempts have finished and published: flush what NATS has not acknowledged yet.
@@ -56,4 +64,6 @@ await main(log, async () => {
     },
     info: { deployments: settings.config.deployments.length },
   });
+  // A stream cut short is metered with the tokenizer before its error goes out: load it now, not then.
+  warmTokenizer().catch((err: unknown) => log.warn({ err }, "tokenizer could not be loaded"));
 });

@@ -2,7 +2,7 @@
 // between two chunks, and what is left of the request's total deadline. The worker enforces them (not the router) so
 // that a stream cut by one still reports the usage and cost it ran up before the error reaches the client.
 import { llm } from "@switchyard/proto";
-import { GatewayError } from "@switchyard/runtime";
+import { GatewayError, tracing } from "@switchyard/runtime";
 
 /**
  * How long before the propagated deadline the worker ends a stream itself: time for the usage, the charge and the
@@ -44,6 +44,8 @@ export class Pacer {
     private readonly pace: Pace,
   ) {
     this.signal = AbortSignal.any([parent, this.controller.signal]);
+    // The upstream call's span finds the worker's call span through the attempt's signal.
+    tracing.inheritSignal(this.signal, parent);
     if (pace.firstTokenMs) {
       const ms = pace.firstTokenMs;
       this.idle = setTimeout(

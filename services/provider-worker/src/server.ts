@@ -4,12 +4,16 @@ import { llm, type metering, worker } from "@switchyard/proto";
 import { connect, GatewayError, type Logger } from "@switchyard/runtime";
 import type { Dispatcher } from "undici";
 import { forRequestedModel, type Target, type Targets } from "./deployments.js";
+import { imagesBilled, mediaRequestInfo, speechBilled, transcriptionBilled } from "./metering/media.js";
 import {
   type AttemptInfo,
   AttemptMeter,
   chatRequestInfo,
+  completionRequestInfo,
   embeddingRequestInfo,
   type Pricer,
+  rerankBilled,
+  rerankRequestInfo,
   type UsageSink,
 } from "./metering/meter.js";
 import { Pacer } from "./pacing.js";
@@ -48,9 +52,22 @@ function logFailure(log: Logger, error: GatewayError, requestId: string): void {
   );
 }
 
+/** The audio and image attempts. */
+type MediaRequest =
+  | worker.TranscribeRequest
+  | worker.SpeakRequest
+  | worker.GenerateImagesRequest
+  | worker.VaryImageRequest;
+
 /** The ProviderWorkerService routes, served over Connect; the abort signal reaches the upstream HTTP request. */
 export function workerRoutes(deps: WorkerDeps, routes: connect.Routes = new Map()): connect.Routes {
-  type AnyRequest = worker.ChatRequest | worker.StreamChatRequest | worker.EmbedRequest;
+  type AnyRequest =
+    | worker.ChatRequest
+    | worker.StreamChatRequest
+    | worker.EmbedRequest
+    | worker.CompleteRequest
+    | worker.RerankRequest
+    | MediaRequest;
   const attemptContext = (
     req: AnyRequest,
     target: Target,
@@ -119,7 +136,127 @@ export function workerRoutes(deps: WorkerDeps, routes: connect.Routes = new Map(
     };
   };
 
+  /**
+   * Runs one metered unary attempt of an operation other than chat; `pick` gives the adapter's method for it, and a
+   * provider without one is refused with a 400 naming the provider and the operation.
+   */
+  const unaryAttempt = async <R extends object>(
+    req: worker.CompleteRequest | worker.RerankRequest | MediaRequest,
+    signal: AbortSignal,
+    what: string,
+    info: Pick<AttemptInfo, "operation" | "user" | "tags" | "metadata" | "estimatePrompt">,
+    pick: (adapter: ProviderAdapter) => ((attempt: AttemptContext) => Promise<R>) | undefined,
+    billed?: (response: R) => metering.Tokens | undefined,
+  ): Promise<[R, metering.Charge]> => {
+    let metered: AttemptMeter | undefined;
+    try {
+      const target = deps.targets.get(req.deploymentId);
+      const attempt = attemptContext(req, target, signal, limits(req, target));
+      const model = req.request?.model ?? "";
+      const run = pick(target.adapter);
+      if (!run) {
+        throw new GatewayError({
+          class: llm.ErrorClass.INVALID_REQUEST,
+          message: `${target.deployment.provider} does not support ${what} (model "${model}")`,
+          param: "model",
+          code: "unsupported_operation",
+          deploymentId: req.deploymentId,
+        });
+      }
+      const common = {
+        requestId: req.requestId,
+        attempt: req.attempt,
+        caller: req.caller,
+        requestedModel: req.requestedModel || model,
+        modelGroup: req.modelGroup || model,
+        fallbackDepth: req.fallbackDepth,
+        deployment: attempt.deployment,
+      };
+      metered = new AttemptMeter({ ...common, ...info, stream: false }, deps.pricer, deps.usage);
+      const response = await run(attempt);
+      const usage = (response as { usage?: llm.Usage }).usage;
+      const units = billed?.(response);
+      return [response, await metered.finish({ status: "ok", usage, ...(units ? { billed: units } : {}) })];
+    } catch (err) {
+      const error = failure(err, signal, req.deploymentId);
+      logFailure(deps.log, error, req.requestId);
+      await metered?.finish({ status: "error", error });
+      throw error;
+    }
+  };
+
   return connect.addConnectService(routes, worker.ProviderWorkerService, {
+    async transcribe(req, ctx) {
+      const request = req.request ?? create(llm.TranscriptionRequestSchema);
+      const [response, charge] = await unaryAttempt(
+        req,
+        ctx.signal,
+        "audio transcriptions",
+        mediaRequestInfo("audio.transcriptions", request),
+        ({ transcribe }) => transcribe && ((attempt) => transcribe(request, attempt)),
+        (res) => transcriptionBilled(request, res),
+      );
+      return create(worker.TranscribeResponseSchema, { response, charge });
+    },
+    async speak(req, ctx) {
+      const request = req.request ?? create(llm.SpeechRequestSchema);
+      const [response, charge] = await unaryAttempt(
+        req,
+        ctx.signal,
+        "text to speech",
+        mediaRequestInfo("audio.speech", request),
+        ({ speak }) => speak && ((attempt) => speak(request, attempt)),
+        () => speechBilled(request),
+      );
+      return create(worker.SpeakResponseSchema, { response, charge });
+    },
+    async generateImages(req, ctx) {
+      const request = req.request ?? create(llm.ImageGenerationRequestSchema);
+      const [response, charge] = await unaryAttempt(
+        req,
+        ctx.signal,
+        "image generation",
+        mediaRequestInfo("images.generations", request),
+        ({ generateImages }) => generateImages && ((attempt) => generateImages(request, attempt)),
+        imagesBilled,
+      );
+      return create(worker.GenerateImagesResponseSchema, { response, charge });
+    },
+    async varyImage(req, ctx) {
+      const request = req.request ?? create(llm.ImageVariationRequestSchema);
+      const [response, charge] = await unaryAttempt(
+        req,
+        ctx.signal,
+        "image variations",
+        mediaRequestInfo("images.variations", request),
+        ({ varyImage }) => varyImage && ((attempt) => varyImage(request, attempt)),
+        imagesBilled,
+      );
+      return create(worker.VaryImageResponseSchema, { response, charge });
+    },
+    async complete(req, ctx) {
+      const request = req.request ?? create(llm.CompletionRequestSchema);
+      const [completion, charge] = await unaryAttempt(
+        req,
+        ctx.signal,
+        "text completions",
+        completionRequestInfo(request),
+        ({ complete }) => complete && ((attempt) => complete(request, attempt)),
+      );
+      return create(worker.CompleteResponseSchema, { completion, charge });
+    },
+    async rerank(req, ctx) {
+      const request = req.request ?? create(llm.RerankRequestSchema);
+      const [response, charge] = await unaryAttempt(
+        req,
+        ctx.signal,
+        "rerank",
+        rerankRequestInfo(request),
+        ({ rerank }) => rerank && ((attempt) => rerank(request, attempt)),
+        rerankBilled,
+      );
+      return create(worker.RerankResponseSchema, { response, charge });
+    },
     async embed(req, ctx) {
       let metered: AttemptMeter | undefined;
       try {

@@ -269,6 +269,24 @@ describe("probes through the worker pool", () => {
       async streamChat() {
         throw new Error("a probe never streams");
       },
+      async complete() {
+        throw new Error("a probe never completes text");
+      },
+      async rerank() {
+        throw new Error("a probe never reranks");
+      },
+      async transcribe() {
+        throw new Error("a probe never transcribes");
+      },
+      async speak() {
+        throw new Error("a probe never speaks");
+      },
+      async generateImages() {
+        throw new Error("a probe never draws");
+      },
+      async varyImage() {
+        throw new Error("a probe never draws");
+      },
     });
     const server = createServer(connect.createConnectHandler(routes, { maxBodyBytes: 1 << 20, draining: () => false }));
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

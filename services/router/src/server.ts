@@ -22,8 +22,24 @@ export interface RouterDeps extends RouteDeps {
   healthChecks?: HealthChecks;
 }
 
+/** The audio and image requests, routed like any unary call. */
+type MediaRequest =
+  | router.TranscribeRequest
+  | router.SpeakRequest
+  | router.GenerateImagesRequest
+  | router.VaryImageRequest;
+
 /** The attempt's routing context and caller, as the worker stamps them on its usage event. */
-function attemptContext(req: router.ChatRequest | router.StreamChatRequest | router.EmbedRequest, attempt: Attempt) {
+function attemptContext(
+  req:
+    | router.ChatRequest
+    | router.StreamChatRequest
+    | router.EmbedRequest
+    | router.CompleteRequest
+    | router.RerankRequest
+    | MediaRequest,
+  attempt: Attempt,
+) {
   const caller = req.caller;
   return {
     deploymentId: attempt.deployment.id,
@@ -47,7 +63,7 @@ function attemptContext(req: router.ChatRequest | router.StreamChatRequest | rou
  * The router's own first-chunk and idle timers are backstops this much later than the limits the worker enforces (it
  * ends a stalled stream itself, with its usage and cost); they fire only when the worker itself stops answering.
  */
-const BACKSTOP_MS = 1_000;
+const BACKSTOP_MS = 2_000;
 
 /** The per-request routing inputs: cancellation, tags, and the prompt count for context-window checks. */
 function routeOptions(req: router.ChatRequest | router.StreamChatRequest, ctx: connect.HandlerContext): RouteOptions {
@@ -64,6 +80,37 @@ function routeOptions(req: router.ChatRequest | router.StreamChatRequest, ctx: c
 function setRouteHeaders(ctx: connect.HandlerContext, deploymentId: string, attempts: number): void {
   if (deploymentId) ctx.responseHeaders["x-switchyard-deployment"] = deploymentId;
   ctx.responseHeaders["x-switchyard-attempts"] = String(attempts);
+}
+
+/**
+ * Routes a unary call of any operation with chat's retries, fallbacks, deadline and tags; `send` runs one attempt on
+ * a worker. The worker's answer and the router's share one wire layout, so its bytes are returned as they are.
+ */
+async function routeUnary(
+  deps: RouterDeps,
+  req: router.CompleteRequest | router.RerankRequest | MediaRequest,
+  ctx: connect.HandlerContext,
+  send: (client: WorkerConn["client"], attempt: Attempt) => Promise<Encoded>,
+): Promise<Encoded> {
+  try {
+    const request = req.request;
+    const routed = await route(
+      request?.model ?? "",
+      deps,
+      (attempt) => deps.pools.of(attempt.deployment).failover.run((conn) => send(conn.client, attempt), ctx.signal),
+      {
+        signal: ctx.signal,
+        ...(ctx.deadline === undefined ? {} : { deadline: ctx.deadline }),
+        tags: req.caller?.tags ?? [],
+        ...(request ? { fallbacks: request.fallbacks } : {}),
+      },
+    );
+    setRouteHeaders(ctx, routed.deployment.id, routed.attempts);
+    deps.stats?.tokens(routed.deployment.id, chargedTokens(routed.value));
+    return routed.value;
+  } catch (err) {
+    throw failure(err, deps, req.requestId, ctx);
+  }
 }
 
 function failure(err: unknown, deps: RouterDeps, requestId: string, ctx: connect.HandlerContext): GatewayError {
@@ -255,6 +302,66 @@ export function routerRoutes(deps: RouterDeps, routes: connect.Routes = new Map(
         throw failure(err, deps, req.requestId, ctx);
       }
     },
+    complete: (req, ctx) =>
+      routeUnary(deps, req, ctx, async (client, attempt) => {
+        const res = await connect.callUnaryRaw(
+          client,
+          worker.ProviderWorkerService.method.complete,
+          create(worker.CompleteRequestSchema, { ...attemptContext(req, attempt), request: req.request }),
+          { deadline: Date.now() + attempt.timeoutMs, signal: ctx.signal },
+        );
+        return res.value;
+      }),
+    rerank: (req, ctx) =>
+      routeUnary(deps, req, ctx, async (client, attempt) => {
+        const res = await connect.callUnaryRaw(
+          client,
+          worker.ProviderWorkerService.method.rerank,
+          create(worker.RerankRequestSchema, { ...attemptContext(req, attempt), request: req.request }),
+          { deadline: Date.now() + attempt.timeoutMs, signal: ctx.signal },
+        );
+        return res.value;
+      }),
+    transcribe: (req, ctx) =>
+      routeUnary(deps, req, ctx, async (client, attempt) => {
+        const res = await connect.callUnaryRaw(
+          client,
+          worker.ProviderWorkerService.method.transcribe,
+          create(worker.TranscribeRequestSchema, { ...attemptContext(req, attempt), request: req.request }),
+          { deadline: Date.now() + attempt.timeoutMs, signal: ctx.signal },
+        );
+        return res.value;
+      }),
+    speak: (req, ctx) =>
+      routeUnary(deps, req, ctx, async (client, attempt) => {
+        const res = await connect.callUnaryRaw(
+          client,
+          worker.ProviderWorkerService.method.speak,
+          create(worker.SpeakRequestSchema, { ...attemptContext(req, attempt), request: req.request }),
+          { deadline: Date.now() + attempt.timeoutMs, signal: ctx.signal },
+        );
+        return res.value;
+      }),
+    generateImages: (req, ctx) =>
+      routeUnary(deps, req, ctx, async (client, attempt) => {
+        const res = await connect.callUnaryRaw(
+          client,
+          worker.ProviderWorkerService.method.generateImages,
+          create(worker.GenerateImagesRequestSchema, { ...attemptContext(req, attempt), request: req.request }),
+          { deadline: Date.now() + attempt.timeoutMs, signal: ctx.signal },
+        );
+        return res.value;
+      }),
+    varyImage: (req, ctx) =>
+      routeUnary(deps, req, ctx, async (client, attempt) => {
+        const res = await connect.callUnaryRaw(
+          client,
+          worker.ProviderWorkerService.method.varyImage,
+          create(worker.VaryImageRequestSchema, { ...attemptContext(req, attempt), request: req.request }),
+          { deadline: Date.now() + attempt.timeoutMs, signal: ctx.signal },
+        );
+        return res.value;
+      }),
     listDeployments() {
       const states = deps.breakers.states();
       const breaker = (id: string) => {

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import {
   type ClickHouseServer,
   type Mesh,
+  type MeshOptions,
   type NatsServer,
   startClickHouse,
   startMesh,
@@ -54,8 +55,15 @@ general_settings:
 `;
 }
 
+/** Extra settings of `startMeteredGateway`: environment for every process or per service, and a log hook. */
+export interface MeteredOptions {
+  env?: Record<string, string>;
+  serviceEnv?: MeshOptions["serviceEnv"];
+  onLog?: MeshOptions["onLog"];
+}
+
 /** Starts NATS, ClickHouse, a fake OpenAI and the whole mesh with metering. */
-export async function startMeteredGateway(): Promise<MeteredGateway> {
+export async function startMeteredGateway(options: MeteredOptions = {}): Promise<MeteredGateway> {
   const [nats, clickhouse, openai] = await Promise.all([
     startNats(),
     startClickHouse(),
@@ -68,10 +76,12 @@ export async function startMeteredGateway(): Promise<MeteredGateway> {
     configPath,
     workers: 2,
     metering: { natsUrl: nats.url, clickhouseUrl: clickhouse.url },
-    env: { SWITCHYARD_MASTER_KEY: MASTER_KEY, E2E_OPENAI_KEY: OPENAI_KEY, LOG_LEVEL: "warn" },
+    env: { SWITCHYARD_MASTER_KEY: MASTER_KEY, E2E_OPENAI_KEY: OPENAI_KEY, LOG_LEVEL: "warn", ...options.env },
     serviceEnv: {
-      "provider-worker": { SWITCHYARD_USAGE_SPOOL_DIR: join(dir, "spool") },
+      ...options.serviceEnv,
+      "provider-worker": { SWITCHYARD_USAGE_SPOOL_DIR: join(dir, "spool"), ...options.serviceEnv?.["provider-worker"] },
     },
+    ...(options.onLog ? { onLog: options.onLog } : {}),
     readyTimeoutMs: 60_000,
   });
   return {

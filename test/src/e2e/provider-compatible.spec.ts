@@ -47,6 +47,8 @@ const PROVIDERS = [
   "nebius",
   "openai_like",
   "custom_openai",
+  "ai21",
+  "ai21_chat",
 ];
 
 /** Those that also serve OpenAI's /embeddings through Switchyard. */

@@ -31,6 +31,8 @@ before(async () => {
   mesh = await startMesh({
     configPath,
     workers: 2,
+    // A restart under the test's load on a busy CI machine may take a while to become ready.
+    readyTimeoutMs: 60_000,
     env: { SWITCHYARD_MASTER_KEY: MASTER_KEY, SWITCHYARD_DRAIN_DELAY_MS: "200" },
   });
 });

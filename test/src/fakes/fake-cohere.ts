@@ -3,6 +3,7 @@
 // JSON's `type` (message-start, content-start/-delta/-end, tool-plan-delta, tool-call-start/-delta/-end, message-end),
 // closed by `data: [DONE]`.
 
+import { rankDocuments } from "./fake-rerank.js";
 import {
   type FakeOptions,
   type FakeProvider,
@@ -50,7 +51,19 @@ function compute(body: Body): Answer {
 const PLAN = "I will call the tool.";
 const toolCall = (name: string) => ({ id: `${name}_fake0`, type: "function", function: { name, arguments: "{}" } });
 
+/** Cohere's v2 rerank answer (https://docs.cohere.com/reference/rerank): indices and scores, one search unit. */
+function rerank(body: Body, n: number): unknown {
+  const ranked = rankDocuments(String(body.query), body.documents as unknown[]);
+  const top = typeof body.top_n === "number" ? ranked.slice(0, body.top_n) : ranked;
+  return {
+    id: `fake-rerank-${n}`,
+    results: top.map((r) => ({ index: r.index, relevance_score: r.score })),
+    meta: { api_version: { version: "2" }, billed_units: { search_units: 1 } },
+  };
+}
+
 function answer(body: Body, n: number): unknown {
+  if ("query" in body) return rerank(body, n); // only /v2/rerank gets here with a query
   const a = compute(body);
   const message = a.tool
     ? { role: "assistant", tool_plan: PLAN, tool_calls: [toolCall(a.tool)] }
@@ -92,17 +105,24 @@ function check(apiKey: string, req: RecordedRequest): JsonReply | undefined {
     return error(400, "invalid request: invalid json");
   const b = body as Body;
   if (typeof b.model !== "string") return error(400, "invalid request: model is required");
+  if (req.path === "/v2/rerank") {
+    if (typeof b.query !== "string") return error(400, "invalid request: query is required");
+    if (!Array.isArray(b.documents) || !b.documents.every((d) => typeof d === "string"))
+      return error(400, "invalid request: documents must be a list of strings");
+    return undefined;
+  }
   if (!Array.isArray(b.messages) || b.messages.length === 0) {
     return error(400, "invalid request: messages must contain at least one message");
   }
   return undefined;
 }
 
-/** Starts a fake Cohere API; deployments point `api_base` at its `url` and it serves POST /v2/chat. */
+/** Starts a fake Cohere API; deployments point `api_base` at its `url` and it serves POST /v2/chat and /v2/rerank. */
 export function startFakeCohere(options: FakeOptions = {}): Promise<FakeUpstream> {
   const apiKey = options.apiKey ?? FAKE_COHERE_KEY;
   const provider: FakeProvider = {
     path: "/v2/chat",
+    serves: (path) => path === "/v2/chat" || path === "/v2/rerank",
     check: (req) => check(apiKey, req),
     notFound: () => error(404, "not found"),
     answer,

@@ -100,8 +100,49 @@ function embeddings(body: Body): unknown {
   };
 }
 
+/**
+ * OpenAI's legacy text completion (https://platform.openai.com/docs/api-reference/completions/object): one choice per
+ * prompt and `n`, the prompt echoed in front when `echo`, the suffix noted, cut to `max_tokens` (default 16).
+ */
+function textCompletion(body: Body, n: number): unknown {
+  const raw = body.prompt;
+  const prompts: unknown[] = Array.isArray(raw) && !raw.every((x) => typeof x === "number") ? raw : [raw];
+  const per = typeof body.n === "number" ? body.n : 1;
+  const limit = typeof body.max_tokens === "number" ? body.max_tokens : 16;
+  let prompt = 0;
+  let completion = 0;
+  const choices = prompts.flatMap((p, i) => {
+    prompt += tokens(textOf(p));
+    return Array.from({ length: per }, (_, j) => {
+      const full = `completion ${j} of ${textOf(p)}${typeof body.suffix === "string" ? " before the suffix" : ""}`;
+      const cut = tokens(full) > limit;
+      const text = cut ? full.slice(0, limit * 4) : full;
+      completion += tokens(text);
+      return {
+        text: body.echo === true ? `${textOf(p)}${text}` : text,
+        index: i * per + j,
+        logprobs:
+          typeof body.logprobs === "number"
+            ? { tokens: [], token_logprobs: [], top_logprobs: [], text_offset: [] }
+            : null,
+        finish_reason: cut ? "length" : "stop",
+      };
+    });
+  });
+  return {
+    id: `cmpl-fake${n}`,
+    object: "text_completion",
+    created: 1_700_000_000 + n,
+    model: String(body.model),
+    system_fingerprint: "fp_fake",
+    choices,
+    usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion },
+  };
+}
+
 function answer(body: Body, n: number): unknown {
   if ("input" in body && !("messages" in body)) return embeddings(body); // only /v1/embeddings gets here with input
+  if ("prompt" in body && !("messages" in body)) return textCompletion(body, n); // only /v1/completions
   const a = compute(body);
   const message = { role: "assistant", content: a.content, refusal: null, annotations: [] };
   return {
@@ -179,6 +220,11 @@ function check(apiKey: string, req: RecordedRequest): JsonReply | undefined {
       return error(400, "'input' is a required property", "invalid_request_error", null, "input");
     return undefined;
   }
+  if (req.path === "/v1/completions") {
+    if (b.prompt === undefined || b.prompt === null)
+      return error(400, "you must provide a prompt parameter", "invalid_request_error", null, "prompt");
+    return undefined;
+  }
   if (!Array.isArray(b.messages))
     return error(
       400,
@@ -192,13 +238,13 @@ function check(apiKey: string, req: RecordedRequest): JsonReply | undefined {
 
 /**
  * Starts a fake OpenAI API. Deployments point `api_base` at `${url}/v1`; it serves POST
- * /v1/chat/completions and /v1/embeddings and checks `Authorization: Bearer <apiKey>` (default FAKE_OPENAI_KEY).
+ * /v1/chat/completions, /v1/embeddings and /v1/completions and checks `Authorization: Bearer <apiKey>` (default FAKE_OPENAI_KEY).
  */
 export function startFakeOpenAI(options: FakeOptions = {}): Promise<FakeUpstream> {
   const apiKey = options.apiKey ?? FAKE_OPENAI_KEY;
   const provider: FakeProvider = {
     path: "/v1/chat/completions",
-    serves: (path) => path === "/v1/chat/completions" || path === "/v1/embeddings",
+    serves: (path) => path === "/v1/chat/completions" || path === "/v1/embeddings" || path === "/v1/completions",
     check: (req) => check(apiKey, req),
     notFound: (path) => error(404, `Invalid URL (POST ${path})`, "invalid_request_error", null),
     answer,

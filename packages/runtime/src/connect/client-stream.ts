@@ -12,6 +12,7 @@ import {
   splitHeaders,
 } from "./client.js";
 import { EnvelopeReader, EnvelopeTooLarge, encodeEnvelope, FLAG_COMPRESSED, FLAG_END_STREAM } from "./envelope.js";
+import { endCall, startClientCall } from "./trace.js";
 
 /**
  * An open server-streaming call. Iterating it sends the request and yields messages; it throws a GatewayError
@@ -76,12 +77,15 @@ class Stream implements ServerStream<Buffer> {
       ? AbortSignal.any([this.options.signal, this.controller.signal])
       : this.controller.signal;
     const abort = callAbort({ ...this.options, signal });
+    const sent = requestHeaders("application/connect+proto", this.options);
+    const span = startClientCall(this.method, this.client.address, sent, this.options.signal);
+    let failure: unknown;
     let ended = false;
     try {
       const res = await this.client.pool.request({
         method: "POST",
         path: `/${this.method.parent.typeName}/${this.method.name}`,
-        headers: requestHeaders("application/connect+proto", this.options),
+        headers: sent,
         body: encodeEnvelope(0, toBinary(this.method.input, this.request as MessageShape<DescMethod["input"]>)),
         signal: abort.signal,
       });
@@ -108,16 +112,22 @@ class Stream implements ServerStream<Buffer> {
         message: "upstream stream ended without end-stream",
       });
     } catch (err) {
-      if (err instanceof EnvelopeTooLarge) throw internal("response message too large");
-      if (this.controller.signal.aborted && !(err instanceof GatewayError)) {
-        throw new GatewayError({ class: llm.ErrorClass.CANCELLED, message: "call cancelled" }, { cause: err });
-      }
-      throw abort.explain(err);
+      failure = this.explain(err, abort);
+      throw failure;
     } finally {
       // A consumer that stops iterating early (break, throw) cancels the call instead of leaking it.
       if (!ended) this.controller.abort();
       abort.done();
+      endCall(span, failure);
     }
+  }
+
+  private explain(err: unknown, abort: { explain(err: unknown): GatewayError }): GatewayError {
+    if (err instanceof EnvelopeTooLarge) return internal("response message too large");
+    if (this.controller.signal.aborted && !(err instanceof GatewayError)) {
+      return new GatewayError({ class: llm.ErrorClass.CANCELLED, message: "call cancelled" }, { cause: err });
+    }
+    return abort.explain(err);
   }
 }
 

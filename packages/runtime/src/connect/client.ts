@@ -4,6 +4,7 @@ import { llm } from "@switchyard/proto";
 import { Pool } from "undici";
 import { GatewayError, PEER_UNAVAILABLE_MESSAGE } from "../errors.js";
 import type { Encoded } from "../grpc.js";
+import { endCall, startClientCall } from "./trace.js";
 
 /** A keep-alive HTTP/1.1 connection pool to one internal Connect server. */
 export interface ConnectClient {
@@ -149,11 +150,14 @@ async function unary(
   options: CallOptions,
 ): Promise<UnaryResult<Buffer>> {
   const abort = callAbort(options);
+  const sent = requestHeaders("application/proto", options);
+  const span = startClientCall(method, client.address, sent, options.signal);
+  let failure: GatewayError | undefined;
   try {
     const res = await client.pool.request({
       method: "POST",
       path: `/${method.parent.typeName}/${method.name}`,
-      headers: requestHeaders("application/proto", options),
+      headers: sent,
       body: Buffer.from(toBinary(method.input, request as MessageShape<DescMethod["input"]>)),
       signal: abort.signal,
     });
@@ -164,9 +168,11 @@ async function unary(
     const json = headers["content-type"]?.startsWith("application/json") ? parseJson(body) : undefined;
     throw GatewayError.fromConnectError(json, res.statusCode, { ...headers, ...trailers });
   } catch (err) {
-    throw abort.explain(err);
+    failure = abort.explain(err);
+    throw failure;
   } finally {
     abort.done();
+    endCall(span, failure);
   }
 }
 

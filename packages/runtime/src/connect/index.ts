@@ -5,3 +5,4 @@ export * from "./envelope.js";
 export * from "./server.js";
 export * from "./server-call.js";
 export * from "./service.js";
+export * from "./trace.js";

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { llm } from "@switchyard/proto";
 import { GatewayError } from "../errors.js";
+import type { Span } from "../tracing.js";
 import { type ConnectCode, httpStatusOfCode } from "./codes.js";
 import type { HandlerContext } from "./service.js";
 
@@ -19,6 +20,8 @@ export interface CallState {
   failure(): GatewayError | undefined;
   /** Releases the deadline timer. */
   done(): void;
+  /** The call's server span while tracing is on and the caller sent a trace context. */
+  span: Span | undefined;
 }
 
 const TIMEOUT = /^\d{1,10}$/;
@@ -107,6 +110,7 @@ export function openCall(req: IncomingMessage, res: ServerResponse, maxBodyBytes
     finished: () => res.writableEnded || res.destroyed,
     failure: () => (controller.signal.aborted ? (controller.signal.reason as GatewayError) : undefined),
     done: () => clearTimeout(timer),
+    span: undefined,
   };
 }
 

@@ -5,6 +5,7 @@ import { GatewayError } from "../errors.js";
 import { type Envelope, EnvelopeReader, encodeEnvelope, FLAG_END_STREAM } from "./envelope.js";
 import type { CallState } from "./server-call.js";
 import type { HandlerContext, Route, StreamSink } from "./service.js";
+import { failCall } from "./trace.js";
 
 const STREAM_TYPE = "application/connect+proto";
 
@@ -69,7 +70,9 @@ export async function serveStream(route: Route, call: CallState): Promise<void> 
     await call.race(route.stream?.(request, call.ctx, sinkOf(route, call)));
     if (!call.finished()) endStream(call.res, call.ctx);
   } catch (err) {
-    if (!call.finished()) endStream(call.res, call.ctx, GatewayError.from(call.failure() ?? err));
+    const error = GatewayError.from(call.failure() ?? err);
+    if (call.span) failCall(call.span, error);
+    if (!call.finished()) endStream(call.res, call.ctx, error);
   } finally {
     call.done();
   }

@@ -1,10 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { llm } from "@switchyard/proto";
 import { GatewayError } from "../errors.js";
+import { tracingEnabled } from "../tracing.js";
 import { type ConnectCode, httpStatusOfCode } from "./codes.js";
 import { type CallState, openCall, rejectCall } from "./server-call.js";
 import { serveStream } from "./server-stream.js";
 import type { Route, Routes } from "./service.js";
+import { failCall, serveTraced } from "./trace.js";
 
 /** Options of `createConnectHandler`. */
 export interface ConnectHandlerOptions {
@@ -61,7 +63,8 @@ export function createConnectHandler(
   return (req, res) => {
     const url = req.url ?? "/";
     const q = url.indexOf("?");
-    const route = routes.get(q < 0 ? url : url.slice(0, q));
+    const path = q < 0 ? url : url.slice(0, q);
+    const route = routes.get(path);
     if (!route) {
       req.resume();
       return rejectCall(res, "unimplemented", `no procedure ${url.slice(0, 200)}`, {}, 404);
@@ -78,8 +81,16 @@ export function createConnectHandler(
     }
     const call = openCall(req, res, maxBodyBytes);
     if (!call) return;
+    // While tracing is off the call is served directly: no closure, no context.
+    const served = tracingEnabled()
+      ? serveTraced(req, path, call.ctx.signal, (span) => {
+          call.span = span;
+          return route.kind === "unary" ? serveUnary(route, call) : serveStream(route, call);
+        })
+      : route.kind === "unary"
+        ? serveUnary(route, call)
+        : serveStream(route, call);
     // Last resort: a response that cannot be written (say, an invalid header value) cuts the connection.
-    const served = route.kind === "unary" ? serveUnary(route, call) : serveStream(route, call);
     served.catch(() => res.destroy());
   };
 }
@@ -104,8 +115,9 @@ async function serveUnary(route: Route, call: CallState): Promise<void> {
     headers["content-length"] = String(value.byteLength);
     res.writeHead(200, headers).end(value);
   } catch (err) {
-    if (call.finished()) return;
     const error = GatewayError.from(call.failure() ?? err);
+    if (call.span) failCall(call.span, error);
+    if (call.finished()) return;
     const headers = trailerHeaders(ctx.responseHeaders, ctx.responseTrailers);
     headers["content-type"] = "application/json";
     const json = error.toConnectError();

@@ -71,6 +71,44 @@ export function embeddingRequestInfo(
   };
 }
 
+/** The attribution and prompt estimate of a text completion request (text prompts counted, token prompts as given). */
+export function completionRequestInfo(
+  request: llm.CompletionRequest,
+): Pick<AttemptInfo, "operation" | "user" | "tags" | "metadata" | "estimatePrompt"> {
+  return {
+    operation: "completions",
+    user: request.user,
+    tags: request.tags,
+    metadata: request.metadata,
+    estimatePrompt: async () =>
+      request.prompts.length > 0
+        ? estimateTextTokens(request.prompts)
+        : request.tokenPrompts.reduce((sum, t) => sum + t.ids.length, 0),
+  };
+}
+
+/** The attribution and prompt estimate of a rerank request: the query and every document. */
+export function rerankRequestInfo(
+  request: llm.RerankRequest,
+): Pick<AttemptInfo, "operation" | "user" | "tags" | "metadata" | "estimatePrompt"> {
+  return {
+    operation: "rerank",
+    user: "",
+    tags: request.tags,
+    metadata: request.metadata,
+    estimatePrompt: async () => estimateTextTokens([request.query, ...request.documents.map((d) => d.text || d.json)]),
+  };
+}
+
+/**
+ * What a rerank answer bills when the provider counts search units (Cohere): the units, priced by the `query` rate,
+ * with the tokens it reported if any. Undefined for token-billed providers, whose reported usage is metered as usual.
+ */
+export function rerankBilled(response: llm.RerankResponse): metering.Tokens | undefined {
+  if (response.searchUnits === 0) return undefined;
+  return create(metering.TokensSchema, { prompt: response.usage?.promptTokens ?? 0, queries: response.searchUnits });
+}
+
 /** The process name stamped on events: the pod name in Kubernetes, else host and pid. */
 export const INSTANCE = process.env.HOSTNAME ?? `${hostname()}:${process.pid}`;
 
@@ -89,7 +127,12 @@ function tokensOf(usage: llm.Usage): metering.Tokens {
 
 /** How an attempt ended, as the meter needs to know it. */
 export type Outcome =
-  | { readonly status: "ok"; readonly usage?: llm.Usage }
+  | {
+      readonly status: "ok";
+      readonly usage?: llm.Usage;
+      /** The units billed, for operations not billed by reported tokens (images, seconds, characters). */
+      readonly billed?: metering.Tokens;
+    }
   | { readonly status: "error"; readonly error: GatewayError };
 
 /**
@@ -191,6 +234,7 @@ export class AttemptMeter {
   }
 
   private async tokens(outcome: Outcome, status: metering.Status): Promise<metering.Tokens> {
+    if (outcome.status === "ok" && outcome.billed) return outcome.billed;
     const reported = outcome.status === "ok" ? (outcome.usage ?? this.usage) : this.usage;
     if (reported) return tokensOf(reported);
     // The upstream refused (4xx/5xx before generating): nothing to bill.

@@ -46,7 +46,8 @@ export function createPricer(deployments: readonly Deployment[], log: Logger): P
   };
   return {
     charge(deployment: Deployment, tokens: metering.Tokens) {
-      const cost = costOf(tokens, priceOf(deployment));
+      // Audio is metered in milliseconds and priced per second.
+      const cost = costOf({ ...tokens, seconds: tokens.audioMillis / 1000 }, priceOf(deployment));
       return { costNanos: picoToNanos(cost.pico), version: cost.version };
     },
   };

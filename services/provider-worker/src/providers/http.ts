@@ -6,6 +6,7 @@ import { GatewayError } from "@switchyard/runtime";
 import { type Dispatcher, request } from "undici";
 import { abortError, type ErrorClassifier, malformedUpstream } from "./errors.js";
 import type { AttemptContext } from "./types.js";
+import { endUpstreamSpan, startUpstreamSpan } from "./upstream-span.js";
 
 /** Largest non-streamed response body accepted from an upstream. */
 export const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
@@ -39,14 +40,25 @@ export async function postJson(ctx: AttemptContext, post: UpstreamPost): Promise
   const deadline = ms ? AbortSignal.timeout(ms) : undefined;
   const signal = deadline ? AbortSignal.any([ctx.signal, deadline]) : ctx.signal;
   const fail = (err: unknown) => networkError(ctx, signal, err);
-  const res = await send(ctx, post, { signal }).catch((err: unknown) => Promise.reject(fail(err)));
-  await rejectNon2xx(ctx, post, res, fail);
-  const text = await readBody(res.body, MAX_RESPONSE_BYTES, false).catch((err: unknown) => Promise.reject(fail(err)));
-  if (text === undefined) throw malformedUpstream(ctx.deployment, `response larger than ${MAX_RESPONSE_BYTES} bytes`);
+  const span = startUpstreamSpan(ctx, post.url);
+  let status: number | undefined;
   try {
-    return JSON.parse(text) as unknown;
+    const res = await send(ctx, post, { signal }).catch((err: unknown) => Promise.reject(fail(err)));
+    status = res.statusCode;
+    await rejectNon2xx(ctx, post, res, fail);
+    const text = await readBody(res.body, MAX_RESPONSE_BYTES, false).catch((err: unknown) => Promise.reject(fail(err)));
+    if (text === undefined) throw malformedUpstream(ctx.deployment, `response larger than ${MAX_RESPONSE_BYTES} bytes`);
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (err) {
+      throw malformedUpstream(ctx.deployment, "response is not valid JSON", err);
+    }
+    endUpstreamSpan(ctx, span, status);
+    return json;
   } catch (err) {
-    throw malformedUpstream(ctx.deployment, "response is not valid JSON", err);
+    endUpstreamSpan(ctx, span, status, err);
+    throw err;
   }
 }
 
@@ -65,11 +77,21 @@ export async function postStream(ctx: AttemptContext, post: UpstreamPost): Promi
     ...(bodyMs ? { bodyTimeout: bodyMs } : {}),
   };
   const fail = (err: unknown) => networkError(ctx, ctx.signal, err);
-  const res = await send(ctx, post, { signal: ctx.signal, ...timeouts }).catch((err: unknown) =>
-    Promise.reject(fail(err)),
-  );
-  await rejectNon2xx(ctx, post, res, fail);
-  return { body: res.body, fail };
+  const span = startUpstreamSpan(ctx, post.url);
+  let status: number | undefined;
+  try {
+    const res = await send(ctx, post, { signal: ctx.signal, ...timeouts }).catch((err: unknown) =>
+      Promise.reject(fail(err)),
+    );
+    status = res.statusCode;
+    await rejectNon2xx(ctx, post, res, fail);
+    // Held open by traceAdapter until the stream ends; ended at the headers otherwise.
+    endUpstreamSpan(ctx, span, status);
+    return { body: res.body, fail };
+  } catch (err) {
+    endUpstreamSpan(ctx, span, status, err);
+    throw err;
+  }
 }
 
 interface SendOptions {
@@ -87,11 +109,14 @@ async function send(ctx: AttemptContext, post: UpstreamPost, opts: SendOptions):
     dispatcher: ctx.dispatcher,
     ...opts,
   });
-  ctx.log.debug({ requestId: ctx.requestId, url: post.url, status: res.statusCode }, "upstream responded");
+  // Without the query: some providers take the key there.
+  const url = post.url.split("?", 1)[0];
+  ctx.log.debug({ requestId: ctx.requestId, url, status: res.statusCode }, "upstream responded");
   return res;
 }
 
-async function rejectNon2xx(
+/** Throws the classified error of a non-2xx answer (its body bounded and redacted); shared with http-media.ts. */
+export async function rejectNon2xx(
   ctx: AttemptContext,
   post: UpstreamPost,
   res: Dispatcher.ResponseData,

@@ -76,4 +76,16 @@ export interface ProviderAdapter {
   streamChat(request: llm.ChatCompletionRequest, ctx: AttemptContext): AsyncIterable<llm.ChatCompletionChunk>;
   /** Embeds the request's inputs, one vector per input in order; absent when the provider has no embeddings. */
   embed?(request: llm.EmbeddingRequest, ctx: AttemptContext): Promise<llm.EmbeddingResponse>;
+  /** Transcribes audio (OpenAI's /audio/transcriptions); absent when the provider has no speech to text. */
+  transcribe?(request: llm.TranscriptionRequest, ctx: AttemptContext): Promise<llm.TranscriptionResponse>;
+  /** Speaks text (OpenAI's /audio/speech); absent when the provider has no text to speech. */
+  speak?(request: llm.SpeechRequest, ctx: AttemptContext): Promise<llm.SpeechResponse>;
+  /** Generates images from a prompt; absent when the provider has no image generation. */
+  generateImages?(request: llm.ImageGenerationRequest, ctx: AttemptContext): Promise<llm.ImagesResponse>;
+  /** Makes variations of (or enhances) an image; absent when the provider has none. */
+  varyImage?(request: llm.ImageVariationRequest, ctx: AttemptContext): Promise<llm.ImagesResponse>;
+  /** Completes the request's text prompts (OpenAI's legacy `/completions`); absent when the provider has none. */
+  complete?(request: llm.CompletionRequest, ctx: AttemptContext): Promise<llm.Completion>;
+  /** Ranks the request's documents by relevance to its query, most relevant first; absent when not offered. */
+  rerank?(request: llm.RerankRequest, ctx: AttemptContext): Promise<llm.RerankResponse>;
 }

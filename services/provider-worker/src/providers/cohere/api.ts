@@ -13,6 +13,14 @@ export function chatUrl(deployment: Pick<Deployment, "apiBase">): string {
   return `${base}/v2/chat`;
 }
 
+/** The v2 rerank endpoint (https://docs.cohere.com/reference/rerank), beside chat under the same `api_base`. */
+export function rerankUrl(deployment: Pick<Deployment, "apiBase">): string {
+  const base = (deployment.apiBase || DEFAULT_BASE_URL).replace(/\/+$/, "").replace(/\/v2\/chat$/, "/v2");
+  if (base.endsWith("/v2/rerank")) return base;
+  if (base.endsWith("/v2")) return `${base}/rerank`;
+  return `${base}/v2/rerank`;
+}
+
 /** `Authorization: Bearer <key>`; streams are asked for as server-sent events. */
 export function cohereHeaders(apiKey: string | undefined, stream: boolean): Record<string, string> {
   const headers: Record<string, string> = { accept: stream ? "text/event-stream" : "application/json" };

@@ -11,6 +11,7 @@ import { toCohereChatRequest } from "./chat-request.js";
 import { fromCohereResponse } from "./chat-response.js";
 import { CohereChunkTranslator } from "./chat-stream.js";
 import { classifyCohereError, cohereStreamError } from "./errors.js";
+import { cohereRerank } from "./rerank.js";
 
 function post(request: llm.ChatCompletionRequest, ctx: AttemptContext, stream: boolean): UpstreamPost {
   return {
@@ -59,10 +60,11 @@ export const cohereAdapter: ProviderAdapter = Object.freeze({
   info: Object.freeze<ProviderInfo>({
     name: "Cohere",
     docs: "https://docs.cohere.com/reference/chat",
-    capabilities: ["chat", "stream", "tools", "vision", "json"],
+    capabilities: ["chat", "stream", "tools", "vision", "json", "rerank"],
   }),
   // LiteLLM reads these when a deployment sets no api_key / api_base (litellm/main.py, cohere branch).
   env: { apiKey: ["COHERE_API_KEY", "CO_API_KEY"], apiBase: ["COHERE_API_BASE"] },
   chat,
   streamChat,
+  rerank: cohereRerank,
 });

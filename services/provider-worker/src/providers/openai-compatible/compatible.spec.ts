@@ -67,6 +67,7 @@ describe("OpenAI-compatible providers", () => {
       volcengine: "https://ark.cn-beijing.volces.com/api/v3/chat/completions",
       openrouter: "https://openrouter.ai/api/v1/chat/completions",
       together_ai: "https://api.together.xyz/v1/chat/completions",
+      ai21: "https://api.ai21.com/studio/v1/chat/completions",
     };
     // The same composition the adapter uses, with the entry's own base URL (checked through a real call below).
     for (const [id, url] of Object.entries(expected)) {

@@ -17,7 +17,9 @@ function entry(
   baseUrl: string | undefined,
   capabilities: readonly Capability[],
   env: OpenAICompatible["env"],
-  extra: Partial<Pick<OpenAICompatible, "keyHeader" | "unsupported" | "embeddings">> = {},
+  extra: Partial<
+    Pick<OpenAICompatible, "keyHeader" | "unsupported" | "embeddings" | "completions" | "transcription">
+  > = {},
 ): ProviderAdapter {
   return createOpenAIAdapter({ info: { name, docs, capabilities }, baseUrl, env, ...extra });
 }
@@ -132,7 +134,8 @@ export const compatibleAdapters = {
     "https://api.groq.com/openai/v1",
     FULL,
     keyAndBase(["GROQ_API_KEY"], ["GROQ_API_BASE"]),
-    { unsupported: [...NO_LOGPROBS] },
+    // Groq serves OpenAI's /audio/transcriptions (Whisper): https://console.groq.com/docs/speech-to-text
+    { unsupported: [...NO_LOGPROBS], transcription: true },
   ),
   github: entry(
     "GitHub Models",
@@ -154,7 +157,7 @@ export const compatibleAdapters = {
     "https://api.fireworks.ai/inference/v1",
     FULL,
     keyAndBase(["FIREWORKS_AI_API_KEY", "FIREWORKS_API_KEY", "FIREWORKSAI_API_KEY"], ["FIREWORKS_API_BASE"]),
-    { embeddings: true },
+    { embeddings: true, completions: true },
   ),
   clarifai: entry(
     "Clarifai",
@@ -169,7 +172,7 @@ export const compatibleAdapters = {
     undefined,
     FULL,
     keyAndBase(["HOSTED_VLLM_API_KEY"], ["HOSTED_VLLM_API_BASE"]),
-    { embeddings: true },
+    { embeddings: true, completions: true },
   ),
   llamafile: entry(
     "Llamafile",
@@ -177,7 +180,7 @@ export const compatibleAdapters = {
     "http://127.0.0.1:8080/v1",
     CHAT,
     keyAndBase(["LLAMAFILE_API_KEY"], ["LLAMAFILE_API_BASE"]),
-    { embeddings: true },
+    { embeddings: true, completions: true },
   ),
   xinference: entry(
     "Xinference",
@@ -185,7 +188,7 @@ export const compatibleAdapters = {
     "http://127.0.0.1:9997/v1",
     TOOLS,
     keyAndBase(["XINFERENCE_API_KEY"], ["XINFERENCE_API_BASE"]),
-    { embeddings: true },
+    { embeddings: true, completions: true },
   ),
   deepinfra: entry(
     "DeepInfra",
@@ -193,7 +196,7 @@ export const compatibleAdapters = {
     "https://api.deepinfra.com/v1/openai",
     TOOLS,
     key("DEEPINFRA_API_KEY"),
-    { embeddings: true },
+    { embeddings: true, completions: true },
   ),
   together_ai: entry(
     "Together AI",
@@ -201,7 +204,7 @@ export const compatibleAdapters = {
     "https://api.together.xyz/v1",
     FULL,
     key("TOGETHERAI_API_KEY", "TOGETHER_API_KEY", "TOGETHER_AI_API_KEY"),
-    { embeddings: true },
+    { embeddings: true, completions: true },
   ),
   novita: entry(
     "Novita AI",
@@ -248,13 +251,32 @@ export const compatibleAdapters = {
     keyAndBase(["NEBIUS_API_KEY"], ["NEBIUS_API_BASE"]),
     { embeddings: true },
   ),
+  ai21: entry(
+    "AI21 Labs",
+    "https://docs.ai21.com/reference/jamba-1-6-api-ref",
+    "https://api.ai21.com/studio/v1",
+    TOOLS,
+    keyAndBase(["AI21_API_KEY"], ["AI21_API_BASE"]),
+    // Jamba takes tools, documents, response_format, max_tokens, temperature, top_p, stop and n, and text content only.
+    {
+      unsupported: [
+        ...NO_LOGPROBS,
+        "tool_choice",
+        "parallel_tool_calls",
+        "seed",
+        "frequency_penalty",
+        "presence_penalty",
+        "reasoning_effort",
+      ],
+    },
+  ),
   openai_like: entry(
     "Any OpenAI-compatible server",
     "https://platform.openai.com/docs/api-reference/chat",
     undefined,
     FULL,
     keyAndBase(["OPENAI_LIKE_API_KEY"], ["OPENAI_LIKE_API_BASE"]),
-    { embeddings: true },
+    { embeddings: true, completions: true },
   ),
 } as const satisfies Record<string, ProviderAdapter>;
 
@@ -262,4 +284,5 @@ export const compatibleAdapters = {
 export const compatibleAliases = {
   vllm: compatibleAdapters.hosted_vllm,
   custom_openai: compatibleAdapters.openai_like,
+  ai21_chat: compatibleAdapters.ai21,
 } as const satisfies Record<string, ProviderAdapter>;

@@ -21,6 +21,12 @@ export function embeddingsUrl(deployment: Pick<Deployment, "apiBase">, fallback 
   return base.endsWith("/embeddings") ? base : `${base}/embeddings`;
 }
 
+/** `{api_base}/completions`, OpenAI's legacy text completions (a full chat completions URL is cut back to its base). */
+export function completionsUrl(deployment: Pick<Deployment, "apiBase">, fallback = DEFAULT_BASE_URL): string {
+  const base = (deployment.apiBase || fallback).replace(/\/+$/, "").replace(/\/chat\/completions$/, "");
+  return base.endsWith("/completions") ? base : `${base}/completions`;
+}
+
 /** How a provider takes its key: `Authorization: Bearer <key>` (OpenAI's way), or a header of its own. */
 export type KeyHeader = "bearer" | { readonly header: string };
 

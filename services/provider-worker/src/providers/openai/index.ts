@@ -1,6 +1,11 @@
 // The OpenAI adapter, for api.openai.com and every OpenAI-compatible server (vLLM, Ollama, Groq...).
 
-import { embeddingRequestToJson, parseEmbeddingResponse } from "@switchyard/openai";
+import {
+  completionRequestToJson,
+  embeddingRequestToJson,
+  parseCompletionResponse,
+  parseEmbeddingResponse,
+} from "@switchyard/openai";
 import { llm } from "@switchyard/proto";
 import { GatewayError } from "@switchyard/runtime";
 import { malformedUpstream, unsupportedParam } from "../errors.js";
@@ -8,10 +13,18 @@ import { postJson, postStream, type UpstreamPost } from "../http.js";
 import { asObject, type JsonObject, tryParse } from "../json.js";
 import { readSse } from "../sse.js";
 import type { AttemptContext, ProviderAdapter, ProviderInfo } from "../types.js";
-import { chatCompletionsUrl, DEFAULT_BASE_URL, embeddingsUrl, type KeyHeader, openaiHeaders } from "./api.js";
+import {
+  chatCompletionsUrl,
+  completionsUrl,
+  DEFAULT_BASE_URL,
+  embeddingsUrl,
+  type KeyHeader,
+  openaiHeaders,
+} from "./api.js";
 import { toChatCompletionsRequest } from "./chat-request.js";
 import { chunkOfFrame, DONE, parseChatCompletion } from "./chat-response.js";
 import { classifyOpenAIError, openAIStreamError } from "./errors.js";
+import { openAIMediaMethods } from "./media.js";
 
 /** What sets one OpenAI-compatible provider apart from OpenAI itself. */
 export interface OpenAICompatible {
@@ -34,10 +47,18 @@ export interface OpenAICompatible {
   readonly prepare?: (
     post: UpstreamPost,
     ctx: AttemptContext,
-    operation: "chat" | "embeddings",
+    operation: "chat" | "embeddings" | "completions",
   ) => UpstreamPost | Promise<UpstreamPost>;
   /** The provider serves OpenAI's `/embeddings` too. */
   readonly embeddings?: boolean;
+  /** The provider serves OpenAI's legacy text `/completions` too. */
+  readonly completions?: boolean;
+  /** The provider serves OpenAI's `/audio/transcriptions` too. */
+  readonly transcription?: boolean;
+  /** The provider serves OpenAI's `/audio/speech` too. */
+  readonly speech?: boolean;
+  /** The provider serves OpenAI's `/images/generations` and `/images/variations` too. */
+  readonly images?: boolean;
 }
 
 /** Applies the provider's unsupported fields to `body`: a 400, or silently left out under `drop_params`. */
@@ -90,6 +111,20 @@ export function createOpenAIAdapter(provider: OpenAICompatible): ProviderAdapter
     return parseEmbeddingResponse(await postJson(ctx, prepared));
   };
 
+  /** `POST {api_base}/completions`, for providers that serve OpenAI's legacy text completions. */
+  const complete = async (request: llm.CompletionRequest, ctx: AttemptContext): Promise<llm.Completion> => {
+    requireBase(ctx);
+    const body = withoutUnsupported(completionRequestToJson(request, ctx.deployment.model), provider, ctx);
+    const base: UpstreamPost = {
+      url: completionsUrl(ctx.deployment, provider.baseUrl),
+      headers: openaiHeaders(ctx.deployment, ctx.apiKey, provider.keyHeader),
+      body,
+      classify: classifyOpenAIError,
+    };
+    const prepared = provider.prepare ? await provider.prepare(base, ctx, "completions") : base;
+    return parseCompletionResponse(await postJson(ctx, prepared));
+  };
+
   const chat = async (request: llm.ChatCompletionRequest, ctx: AttemptContext): Promise<llm.ChatCompletion> =>
     parseChatCompletion(await postJson(ctx, await send(request, ctx, false)));
 
@@ -122,12 +157,18 @@ export function createOpenAIAdapter(provider: OpenAICompatible): ProviderAdapter
 
   const capabilities = [...provider.info.capabilities];
   if (provider.embeddings && !capabilities.includes("embeddings")) capabilities.push("embeddings");
+  if (provider.completions && !capabilities.includes("completions")) capabilities.push("completions");
+  for (const cap of ["transcription", "speech", "images"] as const) {
+    if (provider[cap] && !capabilities.includes(cap)) capabilities.push(cap);
+  }
   return Object.freeze({
     info: Object.freeze({ ...provider.info, capabilities: Object.freeze(capabilities) }),
     ...(provider.env ? { env: provider.env } : {}),
     chat,
     streamChat,
     ...(provider.embeddings ? { embed } : {}),
+    ...(provider.completions ? { complete } : {}),
+    ...openAIMediaMethods(provider, provider.baseUrl, provider.keyHeader),
   });
 }
 
@@ -141,4 +182,8 @@ export const openaiAdapter: ProviderAdapter = createOpenAIAdapter({
   baseUrl: DEFAULT_BASE_URL,
   env: { apiKey: ["OPENAI_API_KEY"], apiBase: ["OPENAI_BASE_URL", "OPENAI_API_BASE"] },
   embeddings: true,
+  completions: true,
+  transcription: true,
+  speech: true,
+  images: true,
 });

@@ -6,8 +6,14 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, Model } from "../../llm/v1/chat_pb.js";
 import { file_switchyard_llm_v1_chat } from "../../llm/v1/chat_pb.js";
+import type { Completion, CompletionRequest } from "../../llm/v1/completions_pb.js";
+import { file_switchyard_llm_v1_completions } from "../../llm/v1/completions_pb.js";
 import type { EmbeddingRequest, EmbeddingResponse } from "../../llm/v1/embeddings_pb.js";
 import { file_switchyard_llm_v1_embeddings } from "../../llm/v1/embeddings_pb.js";
+import type { ImageGenerationRequest, ImagesResponse, ImageVariationRequest, SpeechRequest, SpeechResponse, TranscriptionRequest, TranscriptionResponse } from "../../llm/v1/media_pb.js";
+import { file_switchyard_llm_v1_media } from "../../llm/v1/media_pb.js";
+import type { RerankRequest as RerankRequest$1, RerankResponse as RerankResponse$1 } from "../../llm/v1/rerank_pb.js";
+import { file_switchyard_llm_v1_rerank } from "../../llm/v1/rerank_pb.js";
 import type { Charge } from "../../metering/v1/usage_pb.js";
 import { file_switchyard_metering_v1_usage } from "../../metering/v1/usage_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -16,7 +22,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/gateway/v1/gateway.proto.
  */
 export const file_switchyard_gateway_v1_gateway: GenFile = /*@__PURE__*/
-  fileDesc("CiNzd2l0Y2h5YXJkL2dhdGV3YXkvdjEvZ2F0ZXdheS5wcm90bxIVc3dpdGNoeWFyZC5nYXRld2F5LnYxIlgKG0NyZWF0ZUNoYXRDb21wbGV0aW9uUmVxdWVzdBI5CgdyZXF1ZXN0GAEgASgLMiguc3dpdGNoeWFyZC5sbG0udjEuQ2hhdENvbXBsZXRpb25SZXF1ZXN0IoUBChxDcmVhdGVDaGF0Q29tcGxldGlvblJlc3BvbnNlEjUKCmNvbXBsZXRpb24YASABKAsyIS5zd2l0Y2h5YXJkLmxsbS52MS5DaGF0Q29tcGxldGlvbhIuCgZjaGFyZ2UYAiABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNoYXJnZSJYChtTdHJlYW1DaGF0Q29tcGxldGlvblJlcXVlc3QSOQoHcmVxdWVzdBgBIAEoCzIoLnN3aXRjaHlhcmQubGxtLnYxLkNoYXRDb21wbGV0aW9uUmVxdWVzdCKFAQocU3RyZWFtQ2hhdENvbXBsZXRpb25SZXNwb25zZRI1CgVjaHVuaxgBIAEoCzImLnN3aXRjaHlhcmQubGxtLnYxLkNoYXRDb21wbGV0aW9uQ2h1bmsSLgoGY2hhcmdlGAIgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DaGFyZ2UiEwoRTGlzdE1vZGVsc1JlcXVlc3QiPgoSTGlzdE1vZGVsc1Jlc3BvbnNlEigKBm1vZGVscxgBIAMoCzIYLnN3aXRjaHlhcmQubGxtLnYxLk1vZGVsIk4KFkNyZWF0ZUVtYmVkZGluZ1JlcXVlc3QSNAoHcmVxdWVzdBgBIAEoCzIjLnN3aXRjaHlhcmQubGxtLnYxLkVtYmVkZGluZ1JlcXVlc3QigQEKF0NyZWF0ZUVtYmVkZGluZ1Jlc3BvbnNlEjYKCHJlc3BvbnNlGAEgASgLMiQuc3dpdGNoeWFyZC5sbG0udjEuRW1iZWRkaW5nUmVzcG9uc2USLgoGY2hhcmdlGAIgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DaGFyZ2Uy6gMKDkdhdGV3YXlTZXJ2aWNlEn8KFENyZWF0ZUNoYXRDb21wbGV0aW9uEjIuc3dpdGNoeWFyZC5nYXRld2F5LnYxLkNyZWF0ZUNoYXRDb21wbGV0aW9uUmVxdWVzdBozLnN3aXRjaHlhcmQuZ2F0ZXdheS52MS5DcmVhdGVDaGF0Q29tcGxldGlvblJlc3BvbnNlEoEBChRTdHJlYW1DaGF0Q29tcGxldGlvbhIyLnN3aXRjaHlhcmQuZ2F0ZXdheS52MS5TdHJlYW1DaGF0Q29tcGxldGlvblJlcXVlc3QaMy5zd2l0Y2h5YXJkLmdhdGV3YXkudjEuU3RyZWFtQ2hhdENvbXBsZXRpb25SZXNwb25zZTABEnAKD0NyZWF0ZUVtYmVkZGluZxItLnN3aXRjaHlhcmQuZ2F0ZXdheS52MS5DcmVhdGVFbWJlZGRpbmdSZXF1ZXN0Gi4uc3dpdGNoeWFyZC5nYXRld2F5LnYxLkNyZWF0ZUVtYmVkZGluZ1Jlc3BvbnNlEmEKCkxpc3RNb2RlbHMSKC5zd2l0Y2h5YXJkLmdhdGV3YXkudjEuTGlzdE1vZGVsc1JlcXVlc3QaKS5zd2l0Y2h5YXJkLmdhdGV3YXkudjEuTGlzdE1vZGVsc1Jlc3BvbnNlYgZwcm90bzM", [file_switchyard_llm_v1_chat, file_switchyard_llm_v1_embeddings, file_switchyard_metering_v1_usage]);
+  fileDesc("CiNzd2l0Y2h5YXJkL2dhdGV3YXkvdjEvZ2F0ZXdheS5wcm90bxIVc3dpdGNoeWFyZC5nYXRld2F5LnYxIlgKG0NyZWF0ZUNoYXRDb21wbGV0aW9uUmVxdWVzdBI5CgdyZXF1ZXN0GAEgASgLMiguc3dpdGNoeWFyZC5sbG0udjEuQ2hhdENvbXBsZXRpb25SZXF1ZXN0IoUBChxDcmVhdGVDaGF0Q29tcGxldGlvblJlc3BvbnNlEjUKCmNvbXBsZXRpb24YASABKAsyIS5zd2l0Y2h5YXJkLmxsbS52MS5DaGF0Q29tcGxldGlvbhIuCgZjaGFyZ2UYAiABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNoYXJnZSJYChtTdHJlYW1DaGF0Q29tcGxldGlvblJlcXVlc3QSOQoHcmVxdWVzdBgBIAEoCzIoLnN3aXRjaHlhcmQubGxtLnYxLkNoYXRDb21wbGV0aW9uUmVxdWVzdCKFAQocU3RyZWFtQ2hhdENvbXBsZXRpb25SZXNwb25zZRI1CgVjaHVuaxgBIAEoCzImLnN3aXRjaHlhcmQubGxtLnYxLkNoYXRDb21wbGV0aW9uQ2h1bmsSLgoGY2hhcmdlGAIgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DaGFyZ2UiEwoRTGlzdE1vZGVsc1JlcXVlc3QiPgoSTGlzdE1vZGVsc1Jlc3BvbnNlEigKBm1vZGVscxgBIAMoCzIYLnN3aXRjaHlhcmQubGxtLnYxLk1vZGVsIk4KFkNyZWF0ZUVtYmVkZGluZ1JlcXVlc3QSNAoHcmVxdWVzdBgBIAEoCzIjLnN3aXRjaHlhcmQubGxtLnYxLkVtYmVkZGluZ1JlcXVlc3QigQEKF0NyZWF0ZUVtYmVkZGluZ1Jlc3BvbnNlEjYKCHJlc3BvbnNlGAEgASgLMiQuc3dpdGNoeWFyZC5sbG0udjEuRW1iZWRkaW5nUmVzcG9uc2USLgoGY2hhcmdlGAIgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DaGFyZ2UiUAoXQ3JlYXRlQ29tcGxldGlvblJlcXVlc3QSNQoHcmVxdWVzdBgBIAEoCzIkLnN3aXRjaHlhcmQubGxtLnYxLkNvbXBsZXRpb25SZXF1ZXN0In0KGENyZWF0ZUNvbXBsZXRpb25SZXNwb25zZRIxCgpjb21wbGV0aW9uGAEgASgLMh0uc3dpdGNoeWFyZC5sbG0udjEuQ29tcGxldGlvbhIuCgZjaGFyZ2UYAiABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNoYXJnZSJCCg1SZXJhbmtSZXF1ZXN0EjEKB3JlcXVlc3QYASABKAsyIC5zd2l0Y2h5YXJkLmxsbS52MS5SZXJhbmtSZXF1ZXN0InUKDlJlcmFua1Jlc3BvbnNlEjMKCHJlc3BvbnNlGAEgASgLMiEuc3dpdGNoeWFyZC5sbG0udjEuUmVyYW5rUmVzcG9uc2USLgoGY2hhcmdlGAIgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DaGFyZ2UiVgoaQ3JlYXRlVHJhbnNjcmlwdGlvblJlcXVlc3QSOAoHcmVxdWVzdBgBIAEoCzInLnN3aXRjaHlhcmQubGxtLnYxLlRyYW5zY3JpcHRpb25SZXF1ZXN0IokBChtDcmVhdGVUcmFuc2NyaXB0aW9uUmVzcG9uc2USOgoIcmVzcG9uc2UYASABKAsyKC5zd2l0Y2h5YXJkLmxsbS52MS5UcmFuc2NyaXB0aW9uUmVzcG9uc2USLgoGY2hhcmdlGAIgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DaGFyZ2UiSAoTQ3JlYXRlU3BlZWNoUmVxdWVzdBIxCgdyZXF1ZXN0GAEgASgLMiAuc3dpdGNoeWFyZC5sbG0udjEuU3BlZWNoUmVxdWVzdCJ7ChRDcmVhdGVTcGVlY2hSZXNwb25zZRIzCghyZXNwb25zZRgBIAEoCzIhLnN3aXRjaHlhcmQubGxtLnYxLlNwZWVjaFJlc3BvbnNlEi4KBmNoYXJnZRgCIAEoCzIeLnN3aXRjaHlhcmQubWV0ZXJpbmcudjEuQ2hhcmdlIlAKEkNyZWF0ZUltYWdlUmVxdWVzdBI6CgdyZXF1ZXN0GAEgASgLMikuc3dpdGNoeWFyZC5sbG0udjEuSW1hZ2VHZW5lcmF0aW9uUmVxdWVzdCJ6ChNDcmVhdGVJbWFnZVJlc3BvbnNlEjMKCHJlc3BvbnNlGAEgASgLMiEuc3dpdGNoeWFyZC5sbG0udjEuSW1hZ2VzUmVzcG9uc2USLgoGY2hhcmdlGAIgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DaGFyZ2UiWAobQ3JlYXRlSW1hZ2VWYXJpYXRpb25SZXF1ZXN0EjkKB3JlcXVlc3QYASABKAsyKC5zd2l0Y2h5YXJkLmxsbS52MS5JbWFnZVZhcmlhdGlvblJlcXVlc3QigwEKHENyZWF0ZUltYWdlVmFyaWF0aW9uUmVzcG9uc2USMwoIcmVzcG9uc2UYASABKAsyIS5zd2l0Y2h5YXJkLmxsbS52MS5JbWFnZXNSZXNwb25zZRIuCgZjaGFyZ2UYAiABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNoYXJnZTKECQoOR2F0ZXdheVNlcnZpY2USfwoUQ3JlYXRlQ2hhdENvbXBsZXRpb24SMi5zd2l0Y2h5YXJkLmdhdGV3YXkudjEuQ3JlYXRlQ2hhdENvbXBsZXRpb25SZXF1ZXN0GjMuc3dpdGNoeWFyZC5nYXRld2F5LnYxLkNyZWF0ZUNoYXRDb21wbGV0aW9uUmVzcG9uc2USgQEKFFN0cmVhbUNoYXRDb21wbGV0aW9uEjIuc3dpdGNoeWFyZC5nYXRld2F5LnYxLlN0cmVhbUNoYXRDb21wbGV0aW9uUmVxdWVzdBozLnN3aXRjaHlhcmQuZ2F0ZXdheS52MS5TdHJlYW1DaGF0Q29tcGxldGlvblJlc3BvbnNlMAEScAoPQ3JlYXRlRW1iZWRkaW5nEi0uc3dpdGNoeWFyZC5nYXRld2F5LnYxLkNyZWF0ZUVtYmVkZGluZ1JlcXVlc3QaLi5zd2l0Y2h5YXJkLmdhdGV3YXkudjEuQ3JlYXRlRW1iZWRkaW5nUmVzcG9uc2USfAoTQ3JlYXRlVHJhbnNjcmlwdGlvbhIxLnN3aXRjaHlhcmQuZ2F0ZXdheS52MS5DcmVhdGVUcmFuc2NyaXB0aW9uUmVxdWVzdBoyLnN3aXRjaHlhcmQuZ2F0ZXdheS52MS5DcmVhdGVUcmFuc2NyaXB0aW9uUmVzcG9uc2USZwoMQ3JlYXRlU3BlZWNoEiouc3dpdGNoeWFyZC5nYXRld2F5LnYxLkNyZWF0ZVNwZWVjaFJlcXVlc3QaKy5zd2l0Y2h5YXJkLmdhdGV3YXkudjEuQ3JlYXRlU3BlZWNoUmVzcG9uc2USZAoLQ3JlYXRlSW1hZ2USKS5zd2l0Y2h5YXJkLmdhdGV3YXkudjEuQ3JlYXRlSW1hZ2VSZXF1ZXN0Giouc3dpdGNoeWFyZC5nYXRld2F5LnYxLkNyZWF0ZUltYWdlUmVzcG9uc2USfwoUQ3JlYXRlSW1hZ2VWYXJpYXRpb24SMi5zd2l0Y2h5YXJkLmdhdGV3YXkudjEuQ3JlYXRlSW1hZ2VWYXJpYXRpb25SZXF1ZXN0GjMuc3dpdGNoeWFyZC5nYXRld2F5LnYxLkNyZWF0ZUltYWdlVmFyaWF0aW9uUmVzcG9uc2UScwoQQ3JlYXRlQ29tcGxldGlvbhIuLnN3aXRjaHlhcmQuZ2F0ZXdheS52MS5DcmVhdGVDb21wbGV0aW9uUmVxdWVzdBovLnN3aXRjaHlhcmQuZ2F0ZXdheS52MS5DcmVhdGVDb21wbGV0aW9uUmVzcG9uc2USVQoGUmVyYW5rEiQuc3dpdGNoeWFyZC5nYXRld2F5LnYxLlJlcmFua1JlcXVlc3QaJS5zd2l0Y2h5YXJkLmdhdGV3YXkudjEuUmVyYW5rUmVzcG9uc2USYQoKTGlzdE1vZGVscxIoLnN3aXRjaHlhcmQuZ2F0ZXdheS52MS5MaXN0TW9kZWxzUmVxdWVzdBopLnN3aXRjaHlhcmQuZ2F0ZXdheS52MS5MaXN0TW9kZWxzUmVzcG9uc2ViBnByb3RvMw", [file_switchyard_llm_v1_chat, file_switchyard_llm_v1_completions, file_switchyard_llm_v1_embeddings, file_switchyard_llm_v1_media, file_switchyard_llm_v1_rerank, file_switchyard_metering_v1_usage]);
 
 /**
  * A chat completion request.
@@ -188,6 +194,276 @@ export const CreateEmbeddingResponseSchema: GenMessage<CreateEmbeddingResponse> 
   messageDesc(file_switchyard_gateway_v1_gateway, 7);
 
 /**
+ * A legacy text completion request.
+ *
+ * @generated from message switchyard.gateway.v1.CreateCompletionRequest
+ */
+export type CreateCompletionRequest = Message<"switchyard.gateway.v1.CreateCompletionRequest"> & {
+  /**
+   * @generated from field: switchyard.llm.v1.CompletionRequest request = 1;
+   */
+  request?: CompletionRequest | undefined;
+};
+
+/**
+ * Describes the message switchyard.gateway.v1.CreateCompletionRequest.
+ * Use `create(CreateCompletionRequestSchema)` to create a new message.
+ */
+export const CreateCompletionRequestSchema: GenMessage<CreateCompletionRequest> = /*@__PURE__*/
+  messageDesc(file_switchyard_gateway_v1_gateway, 8);
+
+/**
+ * The completion.
+ *
+ * @generated from message switchyard.gateway.v1.CreateCompletionResponse
+ */
+export type CreateCompletionResponse = Message<"switchyard.gateway.v1.CreateCompletionResponse"> & {
+  /**
+   * @generated from field: switchyard.llm.v1.Completion completion = 1;
+   */
+  completion?: Completion | undefined;
+
+  /**
+   * What the call cost.
+   *
+   * @generated from field: switchyard.metering.v1.Charge charge = 2;
+   */
+  charge?: Charge | undefined;
+};
+
+/**
+ * Describes the message switchyard.gateway.v1.CreateCompletionResponse.
+ * Use `create(CreateCompletionResponseSchema)` to create a new message.
+ */
+export const CreateCompletionResponseSchema: GenMessage<CreateCompletionResponse> = /*@__PURE__*/
+  messageDesc(file_switchyard_gateway_v1_gateway, 9);
+
+/**
+ * A rerank request.
+ *
+ * @generated from message switchyard.gateway.v1.RerankRequest
+ */
+export type RerankRequest = Message<"switchyard.gateway.v1.RerankRequest"> & {
+  /**
+   * @generated from field: switchyard.llm.v1.RerankRequest request = 1;
+   */
+  request?: RerankRequest$1 | undefined;
+};
+
+/**
+ * Describes the message switchyard.gateway.v1.RerankRequest.
+ * Use `create(RerankRequestSchema)` to create a new message.
+ */
+export const RerankRequestSchema: GenMessage<RerankRequest> = /*@__PURE__*/
+  messageDesc(file_switchyard_gateway_v1_gateway, 10);
+
+/**
+ * The ranking.
+ *
+ * @generated from message switchyard.gateway.v1.RerankResponse
+ */
+export type RerankResponse = Message<"switchyard.gateway.v1.RerankResponse"> & {
+  /**
+   * @generated from field: switchyard.llm.v1.RerankResponse response = 1;
+   */
+  response?: RerankResponse$1 | undefined;
+
+  /**
+   * What the call cost.
+   *
+   * @generated from field: switchyard.metering.v1.Charge charge = 2;
+   */
+  charge?: Charge | undefined;
+};
+
+/**
+ * Describes the message switchyard.gateway.v1.RerankResponse.
+ * Use `create(RerankResponseSchema)` to create a new message.
+ */
+export const RerankResponseSchema: GenMessage<RerankResponse> = /*@__PURE__*/
+  messageDesc(file_switchyard_gateway_v1_gateway, 11);
+
+/**
+ * A CreateTranscription request.
+ *
+ * @generated from message switchyard.gateway.v1.CreateTranscriptionRequest
+ */
+export type CreateTranscriptionRequest = Message<"switchyard.gateway.v1.CreateTranscriptionRequest"> & {
+  /**
+   * @generated from field: switchyard.llm.v1.TranscriptionRequest request = 1;
+   */
+  request?: TranscriptionRequest | undefined;
+};
+
+/**
+ * Describes the message switchyard.gateway.v1.CreateTranscriptionRequest.
+ * Use `create(CreateTranscriptionRequestSchema)` to create a new message.
+ */
+export const CreateTranscriptionRequestSchema: GenMessage<CreateTranscriptionRequest> = /*@__PURE__*/
+  messageDesc(file_switchyard_gateway_v1_gateway, 12);
+
+/**
+ * The answer.
+ *
+ * @generated from message switchyard.gateway.v1.CreateTranscriptionResponse
+ */
+export type CreateTranscriptionResponse = Message<"switchyard.gateway.v1.CreateTranscriptionResponse"> & {
+  /**
+   * @generated from field: switchyard.llm.v1.TranscriptionResponse response = 1;
+   */
+  response?: TranscriptionResponse | undefined;
+
+  /**
+   * What the call cost.
+   *
+   * @generated from field: switchyard.metering.v1.Charge charge = 2;
+   */
+  charge?: Charge | undefined;
+};
+
+/**
+ * Describes the message switchyard.gateway.v1.CreateTranscriptionResponse.
+ * Use `create(CreateTranscriptionResponseSchema)` to create a new message.
+ */
+export const CreateTranscriptionResponseSchema: GenMessage<CreateTranscriptionResponse> = /*@__PURE__*/
+  messageDesc(file_switchyard_gateway_v1_gateway, 13);
+
+/**
+ * A CreateSpeech request.
+ *
+ * @generated from message switchyard.gateway.v1.CreateSpeechRequest
+ */
+export type CreateSpeechRequest = Message<"switchyard.gateway.v1.CreateSpeechRequest"> & {
+  /**
+   * @generated from field: switchyard.llm.v1.SpeechRequest request = 1;
+   */
+  request?: SpeechRequest | undefined;
+};
+
+/**
+ * Describes the message switchyard.gateway.v1.CreateSpeechRequest.
+ * Use `create(CreateSpeechRequestSchema)` to create a new message.
+ */
+export const CreateSpeechRequestSchema: GenMessage<CreateSpeechRequest> = /*@__PURE__*/
+  messageDesc(file_switchyard_gateway_v1_gateway, 14);
+
+/**
+ * The answer.
+ *
+ * @generated from message switchyard.gateway.v1.CreateSpeechResponse
+ */
+export type CreateSpeechResponse = Message<"switchyard.gateway.v1.CreateSpeechResponse"> & {
+  /**
+   * @generated from field: switchyard.llm.v1.SpeechResponse response = 1;
+   */
+  response?: SpeechResponse | undefined;
+
+  /**
+   * What the call cost.
+   *
+   * @generated from field: switchyard.metering.v1.Charge charge = 2;
+   */
+  charge?: Charge | undefined;
+};
+
+/**
+ * Describes the message switchyard.gateway.v1.CreateSpeechResponse.
+ * Use `create(CreateSpeechResponseSchema)` to create a new message.
+ */
+export const CreateSpeechResponseSchema: GenMessage<CreateSpeechResponse> = /*@__PURE__*/
+  messageDesc(file_switchyard_gateway_v1_gateway, 15);
+
+/**
+ * A CreateImage request.
+ *
+ * @generated from message switchyard.gateway.v1.CreateImageRequest
+ */
+export type CreateImageRequest = Message<"switchyard.gateway.v1.CreateImageRequest"> & {
+  /**
+   * @generated from field: switchyard.llm.v1.ImageGenerationRequest request = 1;
+   */
+  request?: ImageGenerationRequest | undefined;
+};
+
+/**
+ * Describes the message switchyard.gateway.v1.CreateImageRequest.
+ * Use `create(CreateImageRequestSchema)` to create a new message.
+ */
+export const CreateImageRequestSchema: GenMessage<CreateImageRequest> = /*@__PURE__*/
+  messageDesc(file_switchyard_gateway_v1_gateway, 16);
+
+/**
+ * The answer.
+ *
+ * @generated from message switchyard.gateway.v1.CreateImageResponse
+ */
+export type CreateImageResponse = Message<"switchyard.gateway.v1.CreateImageResponse"> & {
+  /**
+   * @generated from field: switchyard.llm.v1.ImagesResponse response = 1;
+   */
+  response?: ImagesResponse | undefined;
+
+  /**
+   * What the call cost.
+   *
+   * @generated from field: switchyard.metering.v1.Charge charge = 2;
+   */
+  charge?: Charge | undefined;
+};
+
+/**
+ * Describes the message switchyard.gateway.v1.CreateImageResponse.
+ * Use `create(CreateImageResponseSchema)` to create a new message.
+ */
+export const CreateImageResponseSchema: GenMessage<CreateImageResponse> = /*@__PURE__*/
+  messageDesc(file_switchyard_gateway_v1_gateway, 17);
+
+/**
+ * A CreateImageVariation request.
+ *
+ * @generated from message switchyard.gateway.v1.CreateImageVariationRequest
+ */
+export type CreateImageVariationRequest = Message<"switchyard.gateway.v1.CreateImageVariationRequest"> & {
+  /**
+   * @generated from field: switchyard.llm.v1.ImageVariationRequest request = 1;
+   */
+  request?: ImageVariationRequest | undefined;
+};
+
+/**
+ * Describes the message switchyard.gateway.v1.CreateImageVariationRequest.
+ * Use `create(CreateImageVariationRequestSchema)` to create a new message.
+ */
+export const CreateImageVariationRequestSchema: GenMessage<CreateImageVariationRequest> = /*@__PURE__*/
+  messageDesc(file_switchyard_gateway_v1_gateway, 18);
+
+/**
+ * The answer.
+ *
+ * @generated from message switchyard.gateway.v1.CreateImageVariationResponse
+ */
+export type CreateImageVariationResponse = Message<"switchyard.gateway.v1.CreateImageVariationResponse"> & {
+  /**
+   * @generated from field: switchyard.llm.v1.ImagesResponse response = 1;
+   */
+  response?: ImagesResponse | undefined;
+
+  /**
+   * What the call cost.
+   *
+   * @generated from field: switchyard.metering.v1.Charge charge = 2;
+   */
+  charge?: Charge | undefined;
+};
+
+/**
+ * Describes the message switchyard.gateway.v1.CreateImageVariationResponse.
+ * Use `create(CreateImageVariationResponseSchema)` to create a new message.
+ */
+export const CreateImageVariationResponseSchema: GenMessage<CreateImageVariationResponse> = /*@__PURE__*/
+  messageDesc(file_switchyard_gateway_v1_gateway, 19);
+
+/**
  * GatewayService is Switchyard's public gRPC API. Calls carry the caller's key in `authorization`
  * metadata (`Bearer sk-...`). Errors are gRPC statuses whose message names the offending field, with a
  * switchyard.llm.v1.Error in the `switchyard-error-bin` trailer. The serving deployment, attempt count
@@ -226,6 +502,66 @@ export const GatewayService: GenService<{
     methodKind: "unary";
     input: typeof CreateEmbeddingRequestSchema;
     output: typeof CreateEmbeddingResponseSchema;
+  },
+  /**
+   * CreateTranscription transcribes audio (OpenAI's /v1/audio/transcriptions).
+   *
+   * @generated from rpc switchyard.gateway.v1.GatewayService.CreateTranscription
+   */
+  createTranscription: {
+    methodKind: "unary";
+    input: typeof CreateTranscriptionRequestSchema;
+    output: typeof CreateTranscriptionResponseSchema;
+  },
+  /**
+   * CreateSpeech speaks text (OpenAI's /v1/audio/speech).
+   *
+   * @generated from rpc switchyard.gateway.v1.GatewayService.CreateSpeech
+   */
+  createSpeech: {
+    methodKind: "unary";
+    input: typeof CreateSpeechRequestSchema;
+    output: typeof CreateSpeechResponseSchema;
+  },
+  /**
+   * CreateImage generates images (OpenAI's /v1/images/generations).
+   *
+   * @generated from rpc switchyard.gateway.v1.GatewayService.CreateImage
+   */
+  createImage: {
+    methodKind: "unary";
+    input: typeof CreateImageRequestSchema;
+    output: typeof CreateImageResponseSchema;
+  },
+  /**
+   * CreateImageVariation makes variations of an image (OpenAI's /v1/images/variations).
+   *
+   * @generated from rpc switchyard.gateway.v1.GatewayService.CreateImageVariation
+   */
+  createImageVariation: {
+    methodKind: "unary";
+    input: typeof CreateImageVariationRequestSchema;
+    output: typeof CreateImageVariationResponseSchema;
+  },
+  /**
+   * CreateCompletion returns a legacy text completion (OpenAI's /v1/completions).
+   *
+   * @generated from rpc switchyard.gateway.v1.GatewayService.CreateCompletion
+   */
+  createCompletion: {
+    methodKind: "unary";
+    input: typeof CreateCompletionRequestSchema;
+    output: typeof CreateCompletionResponseSchema;
+  },
+  /**
+   * Rerank ranks documents by relevance to a query (Cohere's /v2/rerank, as LiteLLM serves it).
+   *
+   * @generated from rpc switchyard.gateway.v1.GatewayService.Rerank
+   */
+  rerank: {
+    methodKind: "unary";
+    input: typeof RerankRequestSchema;
+    output: typeof RerankResponseSchema;
   },
   /**
    * ListModels lists the model groups the caller can use.

@@ -6,10 +6,16 @@ import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobu
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, Model } from "../../llm/v1/chat_pb.js";
 import { file_switchyard_llm_v1_chat } from "../../llm/v1/chat_pb.js";
+import type { Completion, CompletionRequest } from "../../llm/v1/completions_pb.js";
+import { file_switchyard_llm_v1_completions } from "../../llm/v1/completions_pb.js";
 import type { EmbeddingRequest, EmbeddingResponse } from "../../llm/v1/embeddings_pb.js";
 import { file_switchyard_llm_v1_embeddings } from "../../llm/v1/embeddings_pb.js";
 import type { ErrorClass } from "../../llm/v1/error_pb.js";
 import { file_switchyard_llm_v1_error } from "../../llm/v1/error_pb.js";
+import type { ImageGenerationRequest, ImagesResponse, ImageVariationRequest, SpeechRequest, SpeechResponse, TranscriptionRequest, TranscriptionResponse } from "../../llm/v1/media_pb.js";
+import { file_switchyard_llm_v1_media } from "../../llm/v1/media_pb.js";
+import type { RerankRequest as RerankRequest$1, RerankResponse as RerankResponse$1 } from "../../llm/v1/rerank_pb.js";
+import { file_switchyard_llm_v1_rerank } from "../../llm/v1/rerank_pb.js";
 import type { Charge } from "../../metering/v1/usage_pb.js";
 import { file_switchyard_metering_v1_usage } from "../../metering/v1/usage_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -18,7 +24,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/router/v1/router.proto.
  */
 export const file_switchyard_router_v1_router: GenFile = /*@__PURE__*/
-  fileDesc("CiFzd2l0Y2h5YXJkL3JvdXRlci92MS9yb3V0ZXIucHJvdG8SFHN3aXRjaHlhcmQucm91dGVyLnYxIhgKFkxpc3REZXBsb3ltZW50c1JlcXVlc3QirwIKD0RlcGxveW1lbnRTdGF0ZRIKCgJpZBgBIAEoCRITCgttb2RlbF9ncm91cBgCIAEoCRIQCghwcm92aWRlchgDIAEoCRIzCgdicmVha2VyGAQgASgOMiIuc3dpdGNoeWFyZC5yb3V0ZXIudjEuQnJlYWtlclN0YXRlEhkKEWNvb2xkb3duX3VudGlsX21zGAUgASgDEhEKCWluX2ZsaWdodBgGIAEoDRISCgpsYXRlbmN5X21zGAcgASgBEhwKFHJlcXVlc3RzX2xhc3RfbWludXRlGAggASgNEhsKE3JldHJpZXNfbGFzdF9taW51dGUYCSABKA0SNwoMaGVhbHRoX2NoZWNrGAogASgLMiEuc3dpdGNoeWFyZC5yb3V0ZXIudjEuSGVhbHRoQ2hlY2sisgEKC0hlYWx0aENoZWNrEg8KB2hlYWx0aHkYASABKAgSFQoNY2hlY2tlZF9hdF9tcxgCIAEoAxISCgpsYXRlbmN5X21zGAMgASgNEjIKC2Vycm9yX2NsYXNzGAQgASgOMh0uc3dpdGNoeWFyZC5sbG0udjEuRXJyb3JDbGFzcxIVCg1lcnJvcl9tZXNzYWdlGAUgASgJEhwKFGNvbnNlY3V0aXZlX2ZhaWx1cmVzGAYgASgNIlUKF0xpc3REZXBsb3ltZW50c1Jlc3BvbnNlEjoKC2RlcGxveW1lbnRzGAEgAygLMiUuc3dpdGNoeWFyZC5yb3V0ZXIudjEuRGVwbG95bWVudFN0YXRlIlsKBkNhbGxlchIOCgZrZXlfaWQYASABKAkSDwoHdGVhbV9pZBgCIAEoCRIPCgd1c2VyX2lkGAMgASgJEhEKCWtleV9hbGlhcxgEIAEoCRIMCgR0YWdzGAUgAygJIooBCgtDaGF0UmVxdWVzdBI5CgdyZXF1ZXN0GAEgASgLMiguc3dpdGNoeWFyZC5sbG0udjEuQ2hhdENvbXBsZXRpb25SZXF1ZXN0EhIKCnJlcXVlc3RfaWQYAiABKAkSLAoGY2FsbGVyGAMgASgLMhwuc3dpdGNoeWFyZC5yb3V0ZXIudjEuQ2FsbGVyInUKDENoYXRSZXNwb25zZRI1Cgpjb21wbGV0aW9uGAEgASgLMiEuc3dpdGNoeWFyZC5sbG0udjEuQ2hhdENvbXBsZXRpb24SLgoGY2hhcmdlGAIgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DaGFyZ2UikAEKEVN0cmVhbUNoYXRSZXF1ZXN0EjkKB3JlcXVlc3QYASABKAsyKC5zd2l0Y2h5YXJkLmxsbS52MS5DaGF0Q29tcGxldGlvblJlcXVlc3QSEgoKcmVxdWVzdF9pZBgCIAEoCRIsCgZjYWxsZXIYAyABKAsyHC5zd2l0Y2h5YXJkLnJvdXRlci52MS5DYWxsZXIiewoSU3RyZWFtQ2hhdFJlc3BvbnNlEjUKBWNodW5rGAEgASgLMiYuc3dpdGNoeWFyZC5sbG0udjEuQ2hhdENvbXBsZXRpb25DaHVuaxIuCgZjaGFyZ2UYAiABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNoYXJnZSITChFMaXN0TW9kZWxzUmVxdWVzdCI+ChJMaXN0TW9kZWxzUmVzcG9uc2USKAoGbW9kZWxzGAEgAygLMhguc3dpdGNoeWFyZC5sbG0udjEuTW9kZWwihgEKDEVtYmVkUmVxdWVzdBI0CgdyZXF1ZXN0GAEgASgLMiMuc3dpdGNoeWFyZC5sbG0udjEuRW1iZWRkaW5nUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAIgASgJEiwKBmNhbGxlchgDIAEoCzIcLnN3aXRjaHlhcmQucm91dGVyLnYxLkNhbGxlciJ3Cg1FbWJlZFJlc3BvbnNlEjYKCHJlc3BvbnNlGAEgASgLMiQuc3dpdGNoeWFyZC5sbG0udjEuRW1iZWRkaW5nUmVzcG9uc2USLgoGY2hhcmdlGAIgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DaGFyZ2UqfAoMQnJlYWtlclN0YXRlEh0KGUJSRUFLRVJfU1RBVEVfVU5TUEVDSUZJRUQQABIYChRCUkVBS0VSX1NUQVRFX0NMT1NFRBABEhYKEkJSRUFLRVJfU1RBVEVfT1BFThACEhsKF0JSRUFLRVJfU1RBVEVfSEFMRl9PUEVOEAMy5AMKDVJvdXRlclNlcnZpY2USTQoEQ2hhdBIhLnN3aXRjaHlhcmQucm91dGVyLnYxLkNoYXRSZXF1ZXN0GiIuc3dpdGNoeWFyZC5yb3V0ZXIudjEuQ2hhdFJlc3BvbnNlEmEKClN0cmVhbUNoYXQSJy5zd2l0Y2h5YXJkLnJvdXRlci52MS5TdHJlYW1DaGF0UmVxdWVzdBooLnN3aXRjaHlhcmQucm91dGVyLnYxLlN0cmVhbUNoYXRSZXNwb25zZTABElAKBUVtYmVkEiIuc3dpdGNoeWFyZC5yb3V0ZXIudjEuRW1iZWRSZXF1ZXN0GiMuc3dpdGNoeWFyZC5yb3V0ZXIudjEuRW1iZWRSZXNwb25zZRJfCgpMaXN0TW9kZWxzEicuc3dpdGNoeWFyZC5yb3V0ZXIudjEuTGlzdE1vZGVsc1JlcXVlc3QaKC5zd2l0Y2h5YXJkLnJvdXRlci52MS5MaXN0TW9kZWxzUmVzcG9uc2USbgoPTGlzdERlcGxveW1lbnRzEiwuc3dpdGNoeWFyZC5yb3V0ZXIudjEuTGlzdERlcGxveW1lbnRzUmVxdWVzdBotLnN3aXRjaHlhcmQucm91dGVyLnYxLkxpc3REZXBsb3ltZW50c1Jlc3BvbnNlYgZwcm90bzM", [file_switchyard_llm_v1_chat, file_switchyard_llm_v1_embeddings, file_switchyard_llm_v1_error, file_switchyard_metering_v1_usage]);
+  fileDesc("CiFzd2l0Y2h5YXJkL3JvdXRlci92MS9yb3V0ZXIucHJvdG8SFHN3aXRjaHlhcmQucm91dGVyLnYxIhgKFkxpc3REZXBsb3ltZW50c1JlcXVlc3QirwIKD0RlcGxveW1lbnRTdGF0ZRIKCgJpZBgBIAEoCRITCgttb2RlbF9ncm91cBgCIAEoCRIQCghwcm92aWRlchgDIAEoCRIzCgdicmVha2VyGAQgASgOMiIuc3dpdGNoeWFyZC5yb3V0ZXIudjEuQnJlYWtlclN0YXRlEhkKEWNvb2xkb3duX3VudGlsX21zGAUgASgDEhEKCWluX2ZsaWdodBgGIAEoDRISCgpsYXRlbmN5X21zGAcgASgBEhwKFHJlcXVlc3RzX2xhc3RfbWludXRlGAggASgNEhsKE3JldHJpZXNfbGFzdF9taW51dGUYCSABKA0SNwoMaGVhbHRoX2NoZWNrGAogASgLMiEuc3dpdGNoeWFyZC5yb3V0ZXIudjEuSGVhbHRoQ2hlY2sisgEKC0hlYWx0aENoZWNrEg8KB2hlYWx0aHkYASABKAgSFQoNY2hlY2tlZF9hdF9tcxgCIAEoAxISCgpsYXRlbmN5X21zGAMgASgNEjIKC2Vycm9yX2NsYXNzGAQgASgOMh0uc3dpdGNoeWFyZC5sbG0udjEuRXJyb3JDbGFzcxIVCg1lcnJvcl9tZXNzYWdlGAUgASgJEhwKFGNvbnNlY3V0aXZlX2ZhaWx1cmVzGAYgASgNIlUKF0xpc3REZXBsb3ltZW50c1Jlc3BvbnNlEjoKC2RlcGxveW1lbnRzGAEgAygLMiUuc3dpdGNoeWFyZC5yb3V0ZXIudjEuRGVwbG95bWVudFN0YXRlIlsKBkNhbGxlchIOCgZrZXlfaWQYASABKAkSDwoHdGVhbV9pZBgCIAEoCRIPCgd1c2VyX2lkGAMgASgJEhEKCWtleV9hbGlhcxgEIAEoCRIMCgR0YWdzGAUgAygJIooBCgtDaGF0UmVxdWVzdBI5CgdyZXF1ZXN0GAEgASgLMiguc3dpdGNoeWFyZC5sbG0udjEuQ2hhdENvbXBsZXRpb25SZXF1ZXN0EhIKCnJlcXVlc3RfaWQYAiABKAkSLAoGY2FsbGVyGAMgASgLMhwuc3dpdGNoeWFyZC5yb3V0ZXIudjEuQ2FsbGVyInUKDENoYXRSZXNwb25zZRI1Cgpjb21wbGV0aW9uGAEgASgLMiEuc3dpdGNoeWFyZC5sbG0udjEuQ2hhdENvbXBsZXRpb24SLgoGY2hhcmdlGAIgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DaGFyZ2UikAEKEVN0cmVhbUNoYXRSZXF1ZXN0EjkKB3JlcXVlc3QYASABKAsyKC5zd2l0Y2h5YXJkLmxsbS52MS5DaGF0Q29tcGxldGlvblJlcXVlc3QSEgoKcmVxdWVzdF9pZBgCIAEoCRIsCgZjYWxsZXIYAyABKAsyHC5zd2l0Y2h5YXJkLnJvdXRlci52MS5DYWxsZXIiewoSU3RyZWFtQ2hhdFJlc3BvbnNlEjUKBWNodW5rGAEgASgLMiYuc3dpdGNoeWFyZC5sbG0udjEuQ2hhdENvbXBsZXRpb25DaHVuaxIuCgZjaGFyZ2UYAiABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNoYXJnZSITChFMaXN0TW9kZWxzUmVxdWVzdCI+ChJMaXN0TW9kZWxzUmVzcG9uc2USKAoGbW9kZWxzGAEgAygLMhguc3dpdGNoeWFyZC5sbG0udjEuTW9kZWwihgEKDEVtYmVkUmVxdWVzdBI0CgdyZXF1ZXN0GAEgASgLMiMuc3dpdGNoeWFyZC5sbG0udjEuRW1iZWRkaW5nUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAIgASgJEiwKBmNhbGxlchgDIAEoCzIcLnN3aXRjaHlhcmQucm91dGVyLnYxLkNhbGxlciJ3Cg1FbWJlZFJlc3BvbnNlEjYKCHJlc3BvbnNlGAEgASgLMiQuc3dpdGNoeWFyZC5sbG0udjEuRW1iZWRkaW5nUmVzcG9uc2USLgoGY2hhcmdlGAIgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DaGFyZ2UiigEKD0NvbXBsZXRlUmVxdWVzdBI1CgdyZXF1ZXN0GAEgASgLMiQuc3dpdGNoeWFyZC5sbG0udjEuQ29tcGxldGlvblJlcXVlc3QSEgoKcmVxdWVzdF9pZBgCIAEoCRIsCgZjYWxsZXIYAyABKAsyHC5zd2l0Y2h5YXJkLnJvdXRlci52MS5DYWxsZXIidQoQQ29tcGxldGVSZXNwb25zZRIxCgpjb21wbGV0aW9uGAEgASgLMh0uc3dpdGNoeWFyZC5sbG0udjEuQ29tcGxldGlvbhIuCgZjaGFyZ2UYAiABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNoYXJnZSKEAQoNUmVyYW5rUmVxdWVzdBIxCgdyZXF1ZXN0GAEgASgLMiAuc3dpdGNoeWFyZC5sbG0udjEuUmVyYW5rUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAIgASgJEiwKBmNhbGxlchgDIAEoCzIcLnN3aXRjaHlhcmQucm91dGVyLnYxLkNhbGxlciJ1Cg5SZXJhbmtSZXNwb25zZRIzCghyZXNwb25zZRgBIAEoCzIhLnN3aXRjaHlhcmQubGxtLnYxLlJlcmFua1Jlc3BvbnNlEi4KBmNoYXJnZRgCIAEoCzIeLnN3aXRjaHlhcmQubWV0ZXJpbmcudjEuQ2hhcmdlIo8BChFUcmFuc2NyaWJlUmVxdWVzdBI4CgdyZXF1ZXN0GAEgASgLMicuc3dpdGNoeWFyZC5sbG0udjEuVHJhbnNjcmlwdGlvblJlcXVlc3QSEgoKcmVxdWVzdF9pZBgCIAEoCRIsCgZjYWxsZXIYAyABKAsyHC5zd2l0Y2h5YXJkLnJvdXRlci52MS5DYWxsZXIigAEKElRyYW5zY3JpYmVSZXNwb25zZRI6CghyZXNwb25zZRgBIAEoCzIoLnN3aXRjaHlhcmQubGxtLnYxLlRyYW5zY3JpcHRpb25SZXNwb25zZRIuCgZjaGFyZ2UYAiABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNoYXJnZSKDAQoMU3BlYWtSZXF1ZXN0EjEKB3JlcXVlc3QYASABKAsyIC5zd2l0Y2h5YXJkLmxsbS52MS5TcGVlY2hSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYAiABKAkSLAoGY2FsbGVyGAMgASgLMhwuc3dpdGNoeWFyZC5yb3V0ZXIudjEuQ2FsbGVyInQKDVNwZWFrUmVzcG9uc2USMwoIcmVzcG9uc2UYASABKAsyIS5zd2l0Y2h5YXJkLmxsbS52MS5TcGVlY2hSZXNwb25zZRIuCgZjaGFyZ2UYAiABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNoYXJnZSKVAQoVR2VuZXJhdGVJbWFnZXNSZXF1ZXN0EjoKB3JlcXVlc3QYASABKAsyKS5zd2l0Y2h5YXJkLmxsbS52MS5JbWFnZUdlbmVyYXRpb25SZXF1ZXN0EhIKCnJlcXVlc3RfaWQYAiABKAkSLAoGY2FsbGVyGAMgASgLMhwuc3dpdGNoeWFyZC5yb3V0ZXIudjEuQ2FsbGVyIn0KFkdlbmVyYXRlSW1hZ2VzUmVzcG9uc2USMwoIcmVzcG9uc2UYASABKAsyIS5zd2l0Y2h5YXJkLmxsbS52MS5JbWFnZXNSZXNwb25zZRIuCgZjaGFyZ2UYAiABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNoYXJnZSKPAQoQVmFyeUltYWdlUmVxdWVzdBI5CgdyZXF1ZXN0GAEgASgLMiguc3dpdGNoeWFyZC5sbG0udjEuSW1hZ2VWYXJpYXRpb25SZXF1ZXN0EhIKCnJlcXVlc3RfaWQYAiABKAkSLAoGY2FsbGVyGAMgASgLMhwuc3dpdGNoeWFyZC5yb3V0ZXIudjEuQ2FsbGVyIngKEVZhcnlJbWFnZVJlc3BvbnNlEjMKCHJlc3BvbnNlGAEgASgLMiEuc3dpdGNoeWFyZC5sbG0udjEuSW1hZ2VzUmVzcG9uc2USLgoGY2hhcmdlGAIgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DaGFyZ2UqfAoMQnJlYWtlclN0YXRlEh0KGUJSRUFLRVJfU1RBVEVfVU5TUEVDSUZJRUQQABIYChRCUkVBS0VSX1NUQVRFX0NMT1NFRBABEhYKEkJSRUFLRVJfU1RBVEVfT1BFThACEhsKF0JSRUFLRVJfU1RBVEVfSEFMRl9PUEVOEAMykggKDVJvdXRlclNlcnZpY2USTQoEQ2hhdBIhLnN3aXRjaHlhcmQucm91dGVyLnYxLkNoYXRSZXF1ZXN0GiIuc3dpdGNoeWFyZC5yb3V0ZXIudjEuQ2hhdFJlc3BvbnNlEmEKClN0cmVhbUNoYXQSJy5zd2l0Y2h5YXJkLnJvdXRlci52MS5TdHJlYW1DaGF0UmVxdWVzdBooLnN3aXRjaHlhcmQucm91dGVyLnYxLlN0cmVhbUNoYXRSZXNwb25zZTABElAKBUVtYmVkEiIuc3dpdGNoeWFyZC5yb3V0ZXIudjEuRW1iZWRSZXF1ZXN0GiMuc3dpdGNoeWFyZC5yb3V0ZXIudjEuRW1iZWRSZXNwb25zZRJfCgpUcmFuc2NyaWJlEicuc3dpdGNoeWFyZC5yb3V0ZXIudjEuVHJhbnNjcmliZVJlcXVlc3QaKC5zd2l0Y2h5YXJkLnJvdXRlci52MS5UcmFuc2NyaWJlUmVzcG9uc2USUAoFU3BlYWsSIi5zd2l0Y2h5YXJkLnJvdXRlci52MS5TcGVha1JlcXVlc3QaIy5zd2l0Y2h5YXJkLnJvdXRlci52MS5TcGVha1Jlc3BvbnNlEmsKDkdlbmVyYXRlSW1hZ2VzEisuc3dpdGNoeWFyZC5yb3V0ZXIudjEuR2VuZXJhdGVJbWFnZXNSZXF1ZXN0Giwuc3dpdGNoeWFyZC5yb3V0ZXIudjEuR2VuZXJhdGVJbWFnZXNSZXNwb25zZRJcCglWYXJ5SW1hZ2USJi5zd2l0Y2h5YXJkLnJvdXRlci52MS5WYXJ5SW1hZ2VSZXF1ZXN0Gicuc3dpdGNoeWFyZC5yb3V0ZXIudjEuVmFyeUltYWdlUmVzcG9uc2USWQoIQ29tcGxldGUSJS5zd2l0Y2h5YXJkLnJvdXRlci52MS5Db21wbGV0ZVJlcXVlc3QaJi5zd2l0Y2h5YXJkLnJvdXRlci52MS5Db21wbGV0ZVJlc3BvbnNlElMKBlJlcmFuaxIjLnN3aXRjaHlhcmQucm91dGVyLnYxLlJlcmFua1JlcXVlc3QaJC5zd2l0Y2h5YXJkLnJvdXRlci52MS5SZXJhbmtSZXNwb25zZRJfCgpMaXN0TW9kZWxzEicuc3dpdGNoeWFyZC5yb3V0ZXIudjEuTGlzdE1vZGVsc1JlcXVlc3QaKC5zd2l0Y2h5YXJkLnJvdXRlci52MS5MaXN0TW9kZWxzUmVzcG9uc2USbgoPTGlzdERlcGxveW1lbnRzEiwuc3dpdGNoeWFyZC5yb3V0ZXIudjEuTGlzdERlcGxveW1lbnRzUmVxdWVzdBotLnN3aXRjaHlhcmQucm91dGVyLnYxLkxpc3REZXBsb3ltZW50c1Jlc3BvbnNlYgZwcm90bzM", [file_switchyard_llm_v1_chat, file_switchyard_llm_v1_completions, file_switchyard_llm_v1_embeddings, file_switchyard_llm_v1_error, file_switchyard_llm_v1_media, file_switchyard_llm_v1_rerank, file_switchyard_metering_v1_usage]);
 
 /**
  * @generated from message switchyard.router.v1.ListDeploymentsRequest
@@ -417,6 +423,324 @@ export const EmbedResponseSchema: GenMessage<EmbedResponse> = /*@__PURE__*/
   messageDesc(file_switchyard_router_v1_router, 12);
 
 /**
+ * A text completion request to route.
+ *
+ * @generated from message switchyard.router.v1.CompleteRequest
+ */
+export type CompleteRequest = Message<"switchyard.router.v1.CompleteRequest"> & {
+  /**
+   * @generated from field: switchyard.llm.v1.CompletionRequest request = 1;
+   */
+  request?: CompletionRequest | undefined;
+
+  /**
+   * @generated from field: string request_id = 2;
+   */
+  requestId: string;
+
+  /**
+   * @generated from field: switchyard.router.v1.Caller caller = 3;
+   */
+  caller?: Caller | undefined;
+};
+
+/**
+ * Describes the message switchyard.router.v1.CompleteRequest.
+ * Use `create(CompleteRequestSchema)` to create a new message.
+ */
+export const CompleteRequestSchema: GenMessage<CompleteRequest> = /*@__PURE__*/
+  messageDesc(file_switchyard_router_v1_router, 13);
+
+/**
+ * The completion, from the attempt that succeeded. Same wire layout as the worker's answer, forwarded as bytes.
+ *
+ * @generated from message switchyard.router.v1.CompleteResponse
+ */
+export type CompleteResponse = Message<"switchyard.router.v1.CompleteResponse"> & {
+  /**
+   * @generated from field: switchyard.llm.v1.Completion completion = 1;
+   */
+  completion?: Completion | undefined;
+
+  /**
+   * @generated from field: switchyard.metering.v1.Charge charge = 2;
+   */
+  charge?: Charge | undefined;
+};
+
+/**
+ * Describes the message switchyard.router.v1.CompleteResponse.
+ * Use `create(CompleteResponseSchema)` to create a new message.
+ */
+export const CompleteResponseSchema: GenMessage<CompleteResponse> = /*@__PURE__*/
+  messageDesc(file_switchyard_router_v1_router, 14);
+
+/**
+ * A rerank request to route.
+ *
+ * @generated from message switchyard.router.v1.RerankRequest
+ */
+export type RerankRequest = Message<"switchyard.router.v1.RerankRequest"> & {
+  /**
+   * @generated from field: switchyard.llm.v1.RerankRequest request = 1;
+   */
+  request?: RerankRequest$1 | undefined;
+
+  /**
+   * @generated from field: string request_id = 2;
+   */
+  requestId: string;
+
+  /**
+   * @generated from field: switchyard.router.v1.Caller caller = 3;
+   */
+  caller?: Caller | undefined;
+};
+
+/**
+ * Describes the message switchyard.router.v1.RerankRequest.
+ * Use `create(RerankRequestSchema)` to create a new message.
+ */
+export const RerankRequestSchema: GenMessage<RerankRequest> = /*@__PURE__*/
+  messageDesc(file_switchyard_router_v1_router, 15);
+
+/**
+ * The ranking, from the attempt that succeeded. Same wire layout as the worker's answer, forwarded as bytes.
+ *
+ * @generated from message switchyard.router.v1.RerankResponse
+ */
+export type RerankResponse = Message<"switchyard.router.v1.RerankResponse"> & {
+  /**
+   * @generated from field: switchyard.llm.v1.RerankResponse response = 1;
+   */
+  response?: RerankResponse$1 | undefined;
+
+  /**
+   * @generated from field: switchyard.metering.v1.Charge charge = 2;
+   */
+  charge?: Charge | undefined;
+};
+
+/**
+ * Describes the message switchyard.router.v1.RerankResponse.
+ * Use `create(RerankResponseSchema)` to create a new message.
+ */
+export const RerankResponseSchema: GenMessage<RerankResponse> = /*@__PURE__*/
+  messageDesc(file_switchyard_router_v1_router, 16);
+
+/**
+ * A Transcribe request to route.
+ *
+ * @generated from message switchyard.router.v1.TranscribeRequest
+ */
+export type TranscribeRequest = Message<"switchyard.router.v1.TranscribeRequest"> & {
+  /**
+   * @generated from field: switchyard.llm.v1.TranscriptionRequest request = 1;
+   */
+  request?: TranscriptionRequest | undefined;
+
+  /**
+   * @generated from field: string request_id = 2;
+   */
+  requestId: string;
+
+  /**
+   * @generated from field: switchyard.router.v1.Caller caller = 3;
+   */
+  caller?: Caller | undefined;
+};
+
+/**
+ * Describes the message switchyard.router.v1.TranscribeRequest.
+ * Use `create(TranscribeRequestSchema)` to create a new message.
+ */
+export const TranscribeRequestSchema: GenMessage<TranscribeRequest> = /*@__PURE__*/
+  messageDesc(file_switchyard_router_v1_router, 17);
+
+/**
+ * The answer of the attempt that succeeded. Same wire layout as the worker's answer, forwarded as bytes.
+ *
+ * @generated from message switchyard.router.v1.TranscribeResponse
+ */
+export type TranscribeResponse = Message<"switchyard.router.v1.TranscribeResponse"> & {
+  /**
+   * @generated from field: switchyard.llm.v1.TranscriptionResponse response = 1;
+   */
+  response?: TranscriptionResponse | undefined;
+
+  /**
+   * @generated from field: switchyard.metering.v1.Charge charge = 2;
+   */
+  charge?: Charge | undefined;
+};
+
+/**
+ * Describes the message switchyard.router.v1.TranscribeResponse.
+ * Use `create(TranscribeResponseSchema)` to create a new message.
+ */
+export const TranscribeResponseSchema: GenMessage<TranscribeResponse> = /*@__PURE__*/
+  messageDesc(file_switchyard_router_v1_router, 18);
+
+/**
+ * A Speak request to route.
+ *
+ * @generated from message switchyard.router.v1.SpeakRequest
+ */
+export type SpeakRequest = Message<"switchyard.router.v1.SpeakRequest"> & {
+  /**
+   * @generated from field: switchyard.llm.v1.SpeechRequest request = 1;
+   */
+  request?: SpeechRequest | undefined;
+
+  /**
+   * @generated from field: string request_id = 2;
+   */
+  requestId: string;
+
+  /**
+   * @generated from field: switchyard.router.v1.Caller caller = 3;
+   */
+  caller?: Caller | undefined;
+};
+
+/**
+ * Describes the message switchyard.router.v1.SpeakRequest.
+ * Use `create(SpeakRequestSchema)` to create a new message.
+ */
+export const SpeakRequestSchema: GenMessage<SpeakRequest> = /*@__PURE__*/
+  messageDesc(file_switchyard_router_v1_router, 19);
+
+/**
+ * The answer of the attempt that succeeded. Same wire layout as the worker's answer, forwarded as bytes.
+ *
+ * @generated from message switchyard.router.v1.SpeakResponse
+ */
+export type SpeakResponse = Message<"switchyard.router.v1.SpeakResponse"> & {
+  /**
+   * @generated from field: switchyard.llm.v1.SpeechResponse response = 1;
+   */
+  response?: SpeechResponse | undefined;
+
+  /**
+   * @generated from field: switchyard.metering.v1.Charge charge = 2;
+   */
+  charge?: Charge | undefined;
+};
+
+/**
+ * Describes the message switchyard.router.v1.SpeakResponse.
+ * Use `create(SpeakResponseSchema)` to create a new message.
+ */
+export const SpeakResponseSchema: GenMessage<SpeakResponse> = /*@__PURE__*/
+  messageDesc(file_switchyard_router_v1_router, 20);
+
+/**
+ * A GenerateImages request to route.
+ *
+ * @generated from message switchyard.router.v1.GenerateImagesRequest
+ */
+export type GenerateImagesRequest = Message<"switchyard.router.v1.GenerateImagesRequest"> & {
+  /**
+   * @generated from field: switchyard.llm.v1.ImageGenerationRequest request = 1;
+   */
+  request?: ImageGenerationRequest | undefined;
+
+  /**
+   * @generated from field: string request_id = 2;
+   */
+  requestId: string;
+
+  /**
+   * @generated from field: switchyard.router.v1.Caller caller = 3;
+   */
+  caller?: Caller | undefined;
+};
+
+/**
+ * Describes the message switchyard.router.v1.GenerateImagesRequest.
+ * Use `create(GenerateImagesRequestSchema)` to create a new message.
+ */
+export const GenerateImagesRequestSchema: GenMessage<GenerateImagesRequest> = /*@__PURE__*/
+  messageDesc(file_switchyard_router_v1_router, 21);
+
+/**
+ * The answer of the attempt that succeeded. Same wire layout as the worker's answer, forwarded as bytes.
+ *
+ * @generated from message switchyard.router.v1.GenerateImagesResponse
+ */
+export type GenerateImagesResponse = Message<"switchyard.router.v1.GenerateImagesResponse"> & {
+  /**
+   * @generated from field: switchyard.llm.v1.ImagesResponse response = 1;
+   */
+  response?: ImagesResponse | undefined;
+
+  /**
+   * @generated from field: switchyard.metering.v1.Charge charge = 2;
+   */
+  charge?: Charge | undefined;
+};
+
+/**
+ * Describes the message switchyard.router.v1.GenerateImagesResponse.
+ * Use `create(GenerateImagesResponseSchema)` to create a new message.
+ */
+export const GenerateImagesResponseSchema: GenMessage<GenerateImagesResponse> = /*@__PURE__*/
+  messageDesc(file_switchyard_router_v1_router, 22);
+
+/**
+ * A VaryImage request to route.
+ *
+ * @generated from message switchyard.router.v1.VaryImageRequest
+ */
+export type VaryImageRequest = Message<"switchyard.router.v1.VaryImageRequest"> & {
+  /**
+   * @generated from field: switchyard.llm.v1.ImageVariationRequest request = 1;
+   */
+  request?: ImageVariationRequest | undefined;
+
+  /**
+   * @generated from field: string request_id = 2;
+   */
+  requestId: string;
+
+  /**
+   * @generated from field: switchyard.router.v1.Caller caller = 3;
+   */
+  caller?: Caller | undefined;
+};
+
+/**
+ * Describes the message switchyard.router.v1.VaryImageRequest.
+ * Use `create(VaryImageRequestSchema)` to create a new message.
+ */
+export const VaryImageRequestSchema: GenMessage<VaryImageRequest> = /*@__PURE__*/
+  messageDesc(file_switchyard_router_v1_router, 23);
+
+/**
+ * The answer of the attempt that succeeded. Same wire layout as the worker's answer, forwarded as bytes.
+ *
+ * @generated from message switchyard.router.v1.VaryImageResponse
+ */
+export type VaryImageResponse = Message<"switchyard.router.v1.VaryImageResponse"> & {
+  /**
+   * @generated from field: switchyard.llm.v1.ImagesResponse response = 1;
+   */
+  response?: ImagesResponse | undefined;
+
+  /**
+   * @generated from field: switchyard.metering.v1.Charge charge = 2;
+   */
+  charge?: Charge | undefined;
+};
+
+/**
+ * Describes the message switchyard.router.v1.VaryImageResponse.
+ * Use `create(VaryImageResponseSchema)` to create a new message.
+ */
+export const VaryImageResponseSchema: GenMessage<VaryImageResponse> = /*@__PURE__*/
+  messageDesc(file_switchyard_router_v1_router, 24);
+
+/**
  * The state of a deployment's circuit breaker.
  *
  * @generated from enum switchyard.router.v1.BreakerState
@@ -494,6 +818,61 @@ export const RouterService: GenService<{
     methodKind: "unary";
     input: typeof EmbedRequestSchema;
     output: typeof EmbedResponseSchema;
+  },
+  /**
+   * Transcribe, Speak, GenerateImages and VaryImage route audio and image requests, with the same retries and
+   * fallbacks as chat.
+   *
+   * @generated from rpc switchyard.router.v1.RouterService.Transcribe
+   */
+  transcribe: {
+    methodKind: "unary";
+    input: typeof TranscribeRequestSchema;
+    output: typeof TranscribeResponseSchema;
+  },
+  /**
+   * @generated from rpc switchyard.router.v1.RouterService.Speak
+   */
+  speak: {
+    methodKind: "unary";
+    input: typeof SpeakRequestSchema;
+    output: typeof SpeakResponseSchema;
+  },
+  /**
+   * @generated from rpc switchyard.router.v1.RouterService.GenerateImages
+   */
+  generateImages: {
+    methodKind: "unary";
+    input: typeof GenerateImagesRequestSchema;
+    output: typeof GenerateImagesResponseSchema;
+  },
+  /**
+   * @generated from rpc switchyard.router.v1.RouterService.VaryImage
+   */
+  varyImage: {
+    methodKind: "unary";
+    input: typeof VaryImageRequestSchema;
+    output: typeof VaryImageResponseSchema;
+  },
+  /**
+   * Complete routes a legacy text completion, with the same retries and fallbacks as chat.
+   *
+   * @generated from rpc switchyard.router.v1.RouterService.Complete
+   */
+  complete: {
+    methodKind: "unary";
+    input: typeof CompleteRequestSchema;
+    output: typeof CompleteResponseSchema;
+  },
+  /**
+   * Rerank routes a rerank request, with the same retries and fallbacks as chat.
+   *
+   * @generated from rpc switchyard.router.v1.RouterService.Rerank
+   */
+  rerank: {
+    methodKind: "unary";
+    input: typeof RerankRequestSchema;
+    output: typeof RerankResponseSchema;
   },
   /**
    * ListModels lists the model groups the router serves.

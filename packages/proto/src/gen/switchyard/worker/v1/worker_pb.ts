@@ -6,8 +6,14 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from "../../llm/v1/chat_pb.js";
 import { file_switchyard_llm_v1_chat } from "../../llm/v1/chat_pb.js";
+import type { Completion, CompletionRequest } from "../../llm/v1/completions_pb.js";
+import { file_switchyard_llm_v1_completions } from "../../llm/v1/completions_pb.js";
 import type { EmbeddingRequest, EmbeddingResponse } from "../../llm/v1/embeddings_pb.js";
 import { file_switchyard_llm_v1_embeddings } from "../../llm/v1/embeddings_pb.js";
+import type { ImageGenerationRequest, ImagesResponse, ImageVariationRequest, SpeechRequest, SpeechResponse, TranscriptionRequest, TranscriptionResponse } from "../../llm/v1/media_pb.js";
+import { file_switchyard_llm_v1_media } from "../../llm/v1/media_pb.js";
+import type { RerankRequest as RerankRequest$1, RerankResponse as RerankResponse$1 } from "../../llm/v1/rerank_pb.js";
+import { file_switchyard_llm_v1_rerank } from "../../llm/v1/rerank_pb.js";
 import type { Caller, Charge } from "../../metering/v1/usage_pb.js";
 import { file_switchyard_metering_v1_usage } from "../../metering/v1/usage_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -16,7 +22,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/worker/v1/worker.proto.
  */
 export const file_switchyard_worker_v1_worker: GenFile = /*@__PURE__*/
-  fileDesc("CiFzd2l0Y2h5YXJkL3dvcmtlci92MS93b3JrZXIucHJvdG8SFHN3aXRjaHlhcmQud29ya2VyLnYxIpYCCgtDaGF0UmVxdWVzdBIVCg1kZXBsb3ltZW50X2lkGAEgASgJEjkKB3JlcXVlc3QYAiABKAsyKC5zd2l0Y2h5YXJkLmxsbS52MS5DaGF0Q29tcGxldGlvblJlcXVlc3QSEgoKcmVxdWVzdF9pZBgDIAEoCRIPCgdhdHRlbXB0GAQgASgFEi4KBmNhbGxlchgFIAEoCzIeLnN3aXRjaHlhcmQubWV0ZXJpbmcudjEuQ2FsbGVyEhcKD3JlcXVlc3RlZF9tb2RlbBgGIAEoCRITCgttb2RlbF9ncm91cBgHIAEoCRIWCg5mYWxsYmFja19kZXB0aBgIIAEoDRIaChJjb25uZWN0X3RpbWVvdXRfbXMYCSABKA0idQoMQ2hhdFJlc3BvbnNlEjUKCmNvbXBsZXRpb24YASABKAsyIS5zd2l0Y2h5YXJkLmxsbS52MS5DaGF0Q29tcGxldGlvbhIuCgZjaGFyZ2UYAiABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNoYXJnZSLVAgoRU3RyZWFtQ2hhdFJlcXVlc3QSFQoNZGVwbG95bWVudF9pZBgBIAEoCRI5CgdyZXF1ZXN0GAIgASgLMiguc3dpdGNoeWFyZC5sbG0udjEuQ2hhdENvbXBsZXRpb25SZXF1ZXN0EhIKCnJlcXVlc3RfaWQYAyABKAkSDwoHYXR0ZW1wdBgEIAEoBRIuCgZjYWxsZXIYBSABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNhbGxlchIXCg9yZXF1ZXN0ZWRfbW9kZWwYBiABKAkSEwoLbW9kZWxfZ3JvdXAYByABKAkSFgoOZmFsbGJhY2tfZGVwdGgYCCABKA0SGgoSY29ubmVjdF90aW1lb3V0X21zGAkgASgNEh4KFmZpcnN0X3Rva2VuX3RpbWVvdXRfbXMYCiABKA0SFwoPaWRsZV90aW1lb3V0X21zGAsgASgNInsKElN0cmVhbUNoYXRSZXNwb25zZRI1CgVjaHVuaxgBIAEoCzImLnN3aXRjaHlhcmQubGxtLnYxLkNoYXRDb21wbGV0aW9uQ2h1bmsSLgoGY2hhcmdlGAIgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DaGFyZ2UikgIKDEVtYmVkUmVxdWVzdBIVCg1kZXBsb3ltZW50X2lkGAEgASgJEjQKB3JlcXVlc3QYAiABKAsyIy5zd2l0Y2h5YXJkLmxsbS52MS5FbWJlZGRpbmdSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYAyABKAkSDwoHYXR0ZW1wdBgEIAEoBRIuCgZjYWxsZXIYBSABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNhbGxlchIXCg9yZXF1ZXN0ZWRfbW9kZWwYBiABKAkSEwoLbW9kZWxfZ3JvdXAYByABKAkSFgoOZmFsbGJhY2tfZGVwdGgYCCABKA0SGgoSY29ubmVjdF90aW1lb3V0X21zGAkgASgNIncKDUVtYmVkUmVzcG9uc2USNgoIcmVzcG9uc2UYASABKAsyJC5zd2l0Y2h5YXJkLmxsbS52MS5FbWJlZGRpbmdSZXNwb25zZRIuCgZjaGFyZ2UYAiABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNoYXJnZTKbAgoVUHJvdmlkZXJXb3JrZXJTZXJ2aWNlEk0KBENoYXQSIS5zd2l0Y2h5YXJkLndvcmtlci52MS5DaGF0UmVxdWVzdBoiLnN3aXRjaHlhcmQud29ya2VyLnYxLkNoYXRSZXNwb25zZRJhCgpTdHJlYW1DaGF0Eicuc3dpdGNoeWFyZC53b3JrZXIudjEuU3RyZWFtQ2hhdFJlcXVlc3QaKC5zd2l0Y2h5YXJkLndvcmtlci52MS5TdHJlYW1DaGF0UmVzcG9uc2UwARJQCgVFbWJlZBIiLnN3aXRjaHlhcmQud29ya2VyLnYxLkVtYmVkUmVxdWVzdBojLnN3aXRjaHlhcmQud29ya2VyLnYxLkVtYmVkUmVzcG9uc2ViBnByb3RvMw", [file_switchyard_llm_v1_chat, file_switchyard_llm_v1_embeddings, file_switchyard_metering_v1_usage]);
+  fileDesc("CiFzd2l0Y2h5YXJkL3dvcmtlci92MS93b3JrZXIucHJvdG8SFHN3aXRjaHlhcmQud29ya2VyLnYxIpYCCgtDaGF0UmVxdWVzdBIVCg1kZXBsb3ltZW50X2lkGAEgASgJEjkKB3JlcXVlc3QYAiABKAsyKC5zd2l0Y2h5YXJkLmxsbS52MS5DaGF0Q29tcGxldGlvblJlcXVlc3QSEgoKcmVxdWVzdF9pZBgDIAEoCRIPCgdhdHRlbXB0GAQgASgFEi4KBmNhbGxlchgFIAEoCzIeLnN3aXRjaHlhcmQubWV0ZXJpbmcudjEuQ2FsbGVyEhcKD3JlcXVlc3RlZF9tb2RlbBgGIAEoCRITCgttb2RlbF9ncm91cBgHIAEoCRIWCg5mYWxsYmFja19kZXB0aBgIIAEoDRIaChJjb25uZWN0X3RpbWVvdXRfbXMYCSABKA0idQoMQ2hhdFJlc3BvbnNlEjUKCmNvbXBsZXRpb24YASABKAsyIS5zd2l0Y2h5YXJkLmxsbS52MS5DaGF0Q29tcGxldGlvbhIuCgZjaGFyZ2UYAiABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNoYXJnZSLVAgoRU3RyZWFtQ2hhdFJlcXVlc3QSFQoNZGVwbG95bWVudF9pZBgBIAEoCRI5CgdyZXF1ZXN0GAIgASgLMiguc3dpdGNoeWFyZC5sbG0udjEuQ2hhdENvbXBsZXRpb25SZXF1ZXN0EhIKCnJlcXVlc3RfaWQYAyABKAkSDwoHYXR0ZW1wdBgEIAEoBRIuCgZjYWxsZXIYBSABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNhbGxlchIXCg9yZXF1ZXN0ZWRfbW9kZWwYBiABKAkSEwoLbW9kZWxfZ3JvdXAYByABKAkSFgoOZmFsbGJhY2tfZGVwdGgYCCABKA0SGgoSY29ubmVjdF90aW1lb3V0X21zGAkgASgNEh4KFmZpcnN0X3Rva2VuX3RpbWVvdXRfbXMYCiABKA0SFwoPaWRsZV90aW1lb3V0X21zGAsgASgNInsKElN0cmVhbUNoYXRSZXNwb25zZRI1CgVjaHVuaxgBIAEoCzImLnN3aXRjaHlhcmQubGxtLnYxLkNoYXRDb21wbGV0aW9uQ2h1bmsSLgoGY2hhcmdlGAIgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DaGFyZ2UikgIKDEVtYmVkUmVxdWVzdBIVCg1kZXBsb3ltZW50X2lkGAEgASgJEjQKB3JlcXVlc3QYAiABKAsyIy5zd2l0Y2h5YXJkLmxsbS52MS5FbWJlZGRpbmdSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYAyABKAkSDwoHYXR0ZW1wdBgEIAEoBRIuCgZjYWxsZXIYBSABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNhbGxlchIXCg9yZXF1ZXN0ZWRfbW9kZWwYBiABKAkSEwoLbW9kZWxfZ3JvdXAYByABKAkSFgoOZmFsbGJhY2tfZGVwdGgYCCABKA0SGgoSY29ubmVjdF90aW1lb3V0X21zGAkgASgNIncKDUVtYmVkUmVzcG9uc2USNgoIcmVzcG9uc2UYASABKAsyJC5zd2l0Y2h5YXJkLmxsbS52MS5FbWJlZGRpbmdSZXNwb25zZRIuCgZjaGFyZ2UYAiABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNoYXJnZSKWAgoPQ29tcGxldGVSZXF1ZXN0EhUKDWRlcGxveW1lbnRfaWQYASABKAkSNQoHcmVxdWVzdBgCIAEoCzIkLnN3aXRjaHlhcmQubGxtLnYxLkNvbXBsZXRpb25SZXF1ZXN0EhIKCnJlcXVlc3RfaWQYAyABKAkSDwoHYXR0ZW1wdBgEIAEoBRIuCgZjYWxsZXIYBSABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNhbGxlchIXCg9yZXF1ZXN0ZWRfbW9kZWwYBiABKAkSEwoLbW9kZWxfZ3JvdXAYByABKAkSFgoOZmFsbGJhY2tfZGVwdGgYCCABKA0SGgoSY29ubmVjdF90aW1lb3V0X21zGAkgASgNInUKEENvbXBsZXRlUmVzcG9uc2USMQoKY29tcGxldGlvbhgBIAEoCzIdLnN3aXRjaHlhcmQubGxtLnYxLkNvbXBsZXRpb24SLgoGY2hhcmdlGAIgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DaGFyZ2UikAIKDVJlcmFua1JlcXVlc3QSFQoNZGVwbG95bWVudF9pZBgBIAEoCRIxCgdyZXF1ZXN0GAIgASgLMiAuc3dpdGNoeWFyZC5sbG0udjEuUmVyYW5rUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAMgASgJEg8KB2F0dGVtcHQYBCABKAUSLgoGY2FsbGVyGAUgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DYWxsZXISFwoPcmVxdWVzdGVkX21vZGVsGAYgASgJEhMKC21vZGVsX2dyb3VwGAcgASgJEhYKDmZhbGxiYWNrX2RlcHRoGAggASgNEhoKEmNvbm5lY3RfdGltZW91dF9tcxgJIAEoDSJ1Cg5SZXJhbmtSZXNwb25zZRIzCghyZXNwb25zZRgBIAEoCzIhLnN3aXRjaHlhcmQubGxtLnYxLlJlcmFua1Jlc3BvbnNlEi4KBmNoYXJnZRgCIAEoCzIeLnN3aXRjaHlhcmQubWV0ZXJpbmcudjEuQ2hhcmdlIpsCChFUcmFuc2NyaWJlUmVxdWVzdBIVCg1kZXBsb3ltZW50X2lkGAEgASgJEjgKB3JlcXVlc3QYAiABKAsyJy5zd2l0Y2h5YXJkLmxsbS52MS5UcmFuc2NyaXB0aW9uUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAMgASgJEg8KB2F0dGVtcHQYBCABKAUSLgoGY2FsbGVyGAUgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DYWxsZXISFwoPcmVxdWVzdGVkX21vZGVsGAYgASgJEhMKC21vZGVsX2dyb3VwGAcgASgJEhYKDmZhbGxiYWNrX2RlcHRoGAggASgNEhoKEmNvbm5lY3RfdGltZW91dF9tcxgJIAEoDSKAAQoSVHJhbnNjcmliZVJlc3BvbnNlEjoKCHJlc3BvbnNlGAEgASgLMiguc3dpdGNoeWFyZC5sbG0udjEuVHJhbnNjcmlwdGlvblJlc3BvbnNlEi4KBmNoYXJnZRgCIAEoCzIeLnN3aXRjaHlhcmQubWV0ZXJpbmcudjEuQ2hhcmdlIo8CCgxTcGVha1JlcXVlc3QSFQoNZGVwbG95bWVudF9pZBgBIAEoCRIxCgdyZXF1ZXN0GAIgASgLMiAuc3dpdGNoeWFyZC5sbG0udjEuU3BlZWNoUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAMgASgJEg8KB2F0dGVtcHQYBCABKAUSLgoGY2FsbGVyGAUgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DYWxsZXISFwoPcmVxdWVzdGVkX21vZGVsGAYgASgJEhMKC21vZGVsX2dyb3VwGAcgASgJEhYKDmZhbGxiYWNrX2RlcHRoGAggASgNEhoKEmNvbm5lY3RfdGltZW91dF9tcxgJIAEoDSJ0Cg1TcGVha1Jlc3BvbnNlEjMKCHJlc3BvbnNlGAEgASgLMiEuc3dpdGNoeWFyZC5sbG0udjEuU3BlZWNoUmVzcG9uc2USLgoGY2hhcmdlGAIgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DaGFyZ2UioQIKFUdlbmVyYXRlSW1hZ2VzUmVxdWVzdBIVCg1kZXBsb3ltZW50X2lkGAEgASgJEjoKB3JlcXVlc3QYAiABKAsyKS5zd2l0Y2h5YXJkLmxsbS52MS5JbWFnZUdlbmVyYXRpb25SZXF1ZXN0EhIKCnJlcXVlc3RfaWQYAyABKAkSDwoHYXR0ZW1wdBgEIAEoBRIuCgZjYWxsZXIYBSABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNhbGxlchIXCg9yZXF1ZXN0ZWRfbW9kZWwYBiABKAkSEwoLbW9kZWxfZ3JvdXAYByABKAkSFgoOZmFsbGJhY2tfZGVwdGgYCCABKA0SGgoSY29ubmVjdF90aW1lb3V0X21zGAkgASgNIn0KFkdlbmVyYXRlSW1hZ2VzUmVzcG9uc2USMwoIcmVzcG9uc2UYASABKAsyIS5zd2l0Y2h5YXJkLmxsbS52MS5JbWFnZXNSZXNwb25zZRIuCgZjaGFyZ2UYAiABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNoYXJnZSKbAgoQVmFyeUltYWdlUmVxdWVzdBIVCg1kZXBsb3ltZW50X2lkGAEgASgJEjkKB3JlcXVlc3QYAiABKAsyKC5zd2l0Y2h5YXJkLmxsbS52MS5JbWFnZVZhcmlhdGlvblJlcXVlc3QSEgoKcmVxdWVzdF9pZBgDIAEoCRIPCgdhdHRlbXB0GAQgASgFEi4KBmNhbGxlchgFIAEoCzIeLnN3aXRjaHlhcmQubWV0ZXJpbmcudjEuQ2FsbGVyEhcKD3JlcXVlc3RlZF9tb2RlbBgGIAEoCRITCgttb2RlbF9ncm91cBgHIAEoCRIWCg5mYWxsYmFja19kZXB0aBgIIAEoDRIaChJjb25uZWN0X3RpbWVvdXRfbXMYCSABKA0ieAoRVmFyeUltYWdlUmVzcG9uc2USMwoIcmVzcG9uc2UYASABKAsyIS5zd2l0Y2h5YXJkLmxsbS52MS5JbWFnZXNSZXNwb25zZRIuCgZjaGFyZ2UYAiABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNoYXJnZTLJBgoVUHJvdmlkZXJXb3JrZXJTZXJ2aWNlEk0KBENoYXQSIS5zd2l0Y2h5YXJkLndvcmtlci52MS5DaGF0UmVxdWVzdBoiLnN3aXRjaHlhcmQud29ya2VyLnYxLkNoYXRSZXNwb25zZRJhCgpTdHJlYW1DaGF0Eicuc3dpdGNoeWFyZC53b3JrZXIudjEuU3RyZWFtQ2hhdFJlcXVlc3QaKC5zd2l0Y2h5YXJkLndvcmtlci52MS5TdHJlYW1DaGF0UmVzcG9uc2UwARJQCgVFbWJlZBIiLnN3aXRjaHlhcmQud29ya2VyLnYxLkVtYmVkUmVxdWVzdBojLnN3aXRjaHlhcmQud29ya2VyLnYxLkVtYmVkUmVzcG9uc2USXwoKVHJhbnNjcmliZRInLnN3aXRjaHlhcmQud29ya2VyLnYxLlRyYW5zY3JpYmVSZXF1ZXN0Giguc3dpdGNoeWFyZC53b3JrZXIudjEuVHJhbnNjcmliZVJlc3BvbnNlElAKBVNwZWFrEiIuc3dpdGNoeWFyZC53b3JrZXIudjEuU3BlYWtSZXF1ZXN0GiMuc3dpdGNoeWFyZC53b3JrZXIudjEuU3BlYWtSZXNwb25zZRJrCg5HZW5lcmF0ZUltYWdlcxIrLnN3aXRjaHlhcmQud29ya2VyLnYxLkdlbmVyYXRlSW1hZ2VzUmVxdWVzdBosLnN3aXRjaHlhcmQud29ya2VyLnYxLkdlbmVyYXRlSW1hZ2VzUmVzcG9uc2USXAoJVmFyeUltYWdlEiYuc3dpdGNoeWFyZC53b3JrZXIudjEuVmFyeUltYWdlUmVxdWVzdBonLnN3aXRjaHlhcmQud29ya2VyLnYxLlZhcnlJbWFnZVJlc3BvbnNlElkKCENvbXBsZXRlEiUuc3dpdGNoeWFyZC53b3JrZXIudjEuQ29tcGxldGVSZXF1ZXN0GiYuc3dpdGNoeWFyZC53b3JrZXIudjEuQ29tcGxldGVSZXNwb25zZRJTCgZSZXJhbmsSIy5zd2l0Y2h5YXJkLndvcmtlci52MS5SZXJhbmtSZXF1ZXN0GiQuc3dpdGNoeWFyZC53b3JrZXIudjEuUmVyYW5rUmVzcG9uc2ViBnByb3RvMw", [file_switchyard_llm_v1_chat, file_switchyard_llm_v1_completions, file_switchyard_llm_v1_embeddings, file_switchyard_llm_v1_media, file_switchyard_llm_v1_rerank, file_switchyard_metering_v1_usage]);
 
 /**
  * One attempt against one deployment.
@@ -310,6 +316,520 @@ export const EmbedResponseSchema: GenMessage<EmbedResponse> = /*@__PURE__*/
   messageDesc(file_switchyard_worker_v1_worker, 5);
 
 /**
+ * One text completion attempt against one deployment.
+ *
+ * @generated from message switchyard.worker.v1.CompleteRequest
+ */
+export type CompleteRequest = Message<"switchyard.worker.v1.CompleteRequest"> & {
+  /**
+   * @generated from field: string deployment_id = 1;
+   */
+  deploymentId: string;
+
+  /**
+   * @generated from field: switchyard.llm.v1.CompletionRequest request = 2;
+   */
+  request?: CompletionRequest | undefined;
+
+  /**
+   * @generated from field: string request_id = 3;
+   */
+  requestId: string;
+
+  /**
+   * @generated from field: int32 attempt = 4;
+   */
+  attempt: number;
+
+  /**
+   * Who asked, stamped on the attempt's usage event.
+   *
+   * @generated from field: switchyard.metering.v1.Caller caller = 5;
+   */
+  caller?: Caller | undefined;
+
+  /**
+   * The model group the client asked for, and how deep in the fallback chain this attempt is.
+   *
+   * @generated from field: string requested_model = 6;
+   */
+  requestedModel: string;
+
+  /**
+   * @generated from field: string model_group = 7;
+   */
+  modelGroup: string;
+
+  /**
+   * @generated from field: uint32 fallback_depth = 8;
+   */
+  fallbackDepth: number;
+
+  /**
+   * The attempt's TCP and TLS connect timeout (0: the worker's configuration); the Connect deadline bounds the rest.
+   *
+   * @generated from field: uint32 connect_timeout_ms = 9;
+   */
+  connectTimeoutMs: number;
+};
+
+/**
+ * Describes the message switchyard.worker.v1.CompleteRequest.
+ * Use `create(CompleteRequestSchema)` to create a new message.
+ */
+export const CompleteRequestSchema: GenMessage<CompleteRequest> = /*@__PURE__*/
+  messageDesc(file_switchyard_worker_v1_worker, 6);
+
+/**
+ * The completion of one attempt. Same wire layout as the router's and the gateway's answers.
+ *
+ * @generated from message switchyard.worker.v1.CompleteResponse
+ */
+export type CompleteResponse = Message<"switchyard.worker.v1.CompleteResponse"> & {
+  /**
+   * @generated from field: switchyard.llm.v1.Completion completion = 1;
+   */
+  completion?: Completion | undefined;
+
+  /**
+   * What the attempt cost.
+   *
+   * @generated from field: switchyard.metering.v1.Charge charge = 2;
+   */
+  charge?: Charge | undefined;
+};
+
+/**
+ * Describes the message switchyard.worker.v1.CompleteResponse.
+ * Use `create(CompleteResponseSchema)` to create a new message.
+ */
+export const CompleteResponseSchema: GenMessage<CompleteResponse> = /*@__PURE__*/
+  messageDesc(file_switchyard_worker_v1_worker, 7);
+
+/**
+ * One rerank attempt against one deployment.
+ *
+ * @generated from message switchyard.worker.v1.RerankRequest
+ */
+export type RerankRequest = Message<"switchyard.worker.v1.RerankRequest"> & {
+  /**
+   * @generated from field: string deployment_id = 1;
+   */
+  deploymentId: string;
+
+  /**
+   * @generated from field: switchyard.llm.v1.RerankRequest request = 2;
+   */
+  request?: RerankRequest$1 | undefined;
+
+  /**
+   * @generated from field: string request_id = 3;
+   */
+  requestId: string;
+
+  /**
+   * @generated from field: int32 attempt = 4;
+   */
+  attempt: number;
+
+  /**
+   * Who asked, stamped on the attempt's usage event.
+   *
+   * @generated from field: switchyard.metering.v1.Caller caller = 5;
+   */
+  caller?: Caller | undefined;
+
+  /**
+   * The model group the client asked for, and how deep in the fallback chain this attempt is.
+   *
+   * @generated from field: string requested_model = 6;
+   */
+  requestedModel: string;
+
+  /**
+   * @generated from field: string model_group = 7;
+   */
+  modelGroup: string;
+
+  /**
+   * @generated from field: uint32 fallback_depth = 8;
+   */
+  fallbackDepth: number;
+
+  /**
+   * The attempt's TCP and TLS connect timeout (0: the worker's configuration); the Connect deadline bounds the rest.
+   *
+   * @generated from field: uint32 connect_timeout_ms = 9;
+   */
+  connectTimeoutMs: number;
+};
+
+/**
+ * Describes the message switchyard.worker.v1.RerankRequest.
+ * Use `create(RerankRequestSchema)` to create a new message.
+ */
+export const RerankRequestSchema: GenMessage<RerankRequest> = /*@__PURE__*/
+  messageDesc(file_switchyard_worker_v1_worker, 8);
+
+/**
+ * The ranking of one attempt. Same wire layout as the router's and the gateway's answers.
+ *
+ * @generated from message switchyard.worker.v1.RerankResponse
+ */
+export type RerankResponse = Message<"switchyard.worker.v1.RerankResponse"> & {
+  /**
+   * @generated from field: switchyard.llm.v1.RerankResponse response = 1;
+   */
+  response?: RerankResponse$1 | undefined;
+
+  /**
+   * What the attempt cost.
+   *
+   * @generated from field: switchyard.metering.v1.Charge charge = 2;
+   */
+  charge?: Charge | undefined;
+};
+
+/**
+ * Describes the message switchyard.worker.v1.RerankResponse.
+ * Use `create(RerankResponseSchema)` to create a new message.
+ */
+export const RerankResponseSchema: GenMessage<RerankResponse> = /*@__PURE__*/
+  messageDesc(file_switchyard_worker_v1_worker, 9);
+
+/**
+ * One Transcribe attempt against one deployment (fields as EmbedRequest).
+ *
+ * @generated from message switchyard.worker.v1.TranscribeRequest
+ */
+export type TranscribeRequest = Message<"switchyard.worker.v1.TranscribeRequest"> & {
+  /**
+   * @generated from field: string deployment_id = 1;
+   */
+  deploymentId: string;
+
+  /**
+   * @generated from field: switchyard.llm.v1.TranscriptionRequest request = 2;
+   */
+  request?: TranscriptionRequest | undefined;
+
+  /**
+   * @generated from field: string request_id = 3;
+   */
+  requestId: string;
+
+  /**
+   * @generated from field: int32 attempt = 4;
+   */
+  attempt: number;
+
+  /**
+   * @generated from field: switchyard.metering.v1.Caller caller = 5;
+   */
+  caller?: Caller | undefined;
+
+  /**
+   * @generated from field: string requested_model = 6;
+   */
+  requestedModel: string;
+
+  /**
+   * @generated from field: string model_group = 7;
+   */
+  modelGroup: string;
+
+  /**
+   * @generated from field: uint32 fallback_depth = 8;
+   */
+  fallbackDepth: number;
+
+  /**
+   * @generated from field: uint32 connect_timeout_ms = 9;
+   */
+  connectTimeoutMs: number;
+};
+
+/**
+ * Describes the message switchyard.worker.v1.TranscribeRequest.
+ * Use `create(TranscribeRequestSchema)` to create a new message.
+ */
+export const TranscribeRequestSchema: GenMessage<TranscribeRequest> = /*@__PURE__*/
+  messageDesc(file_switchyard_worker_v1_worker, 10);
+
+/**
+ * The answer of one Transcribe attempt. Same wire layout as the router's and the gateway's answers.
+ *
+ * @generated from message switchyard.worker.v1.TranscribeResponse
+ */
+export type TranscribeResponse = Message<"switchyard.worker.v1.TranscribeResponse"> & {
+  /**
+   * @generated from field: switchyard.llm.v1.TranscriptionResponse response = 1;
+   */
+  response?: TranscriptionResponse | undefined;
+
+  /**
+   * @generated from field: switchyard.metering.v1.Charge charge = 2;
+   */
+  charge?: Charge | undefined;
+};
+
+/**
+ * Describes the message switchyard.worker.v1.TranscribeResponse.
+ * Use `create(TranscribeResponseSchema)` to create a new message.
+ */
+export const TranscribeResponseSchema: GenMessage<TranscribeResponse> = /*@__PURE__*/
+  messageDesc(file_switchyard_worker_v1_worker, 11);
+
+/**
+ * One Speak attempt against one deployment (fields as EmbedRequest).
+ *
+ * @generated from message switchyard.worker.v1.SpeakRequest
+ */
+export type SpeakRequest = Message<"switchyard.worker.v1.SpeakRequest"> & {
+  /**
+   * @generated from field: string deployment_id = 1;
+   */
+  deploymentId: string;
+
+  /**
+   * @generated from field: switchyard.llm.v1.SpeechRequest request = 2;
+   */
+  request?: SpeechRequest | undefined;
+
+  /**
+   * @generated from field: string request_id = 3;
+   */
+  requestId: string;
+
+  /**
+   * @generated from field: int32 attempt = 4;
+   */
+  attempt: number;
+
+  /**
+   * @generated from field: switchyard.metering.v1.Caller caller = 5;
+   */
+  caller?: Caller | undefined;
+
+  /**
+   * @generated from field: string requested_model = 6;
+   */
+  requestedModel: string;
+
+  /**
+   * @generated from field: string model_group = 7;
+   */
+  modelGroup: string;
+
+  /**
+   * @generated from field: uint32 fallback_depth = 8;
+   */
+  fallbackDepth: number;
+
+  /**
+   * @generated from field: uint32 connect_timeout_ms = 9;
+   */
+  connectTimeoutMs: number;
+};
+
+/**
+ * Describes the message switchyard.worker.v1.SpeakRequest.
+ * Use `create(SpeakRequestSchema)` to create a new message.
+ */
+export const SpeakRequestSchema: GenMessage<SpeakRequest> = /*@__PURE__*/
+  messageDesc(file_switchyard_worker_v1_worker, 12);
+
+/**
+ * The answer of one Speak attempt. Same wire layout as the router's and the gateway's answers.
+ *
+ * @generated from message switchyard.worker.v1.SpeakResponse
+ */
+export type SpeakResponse = Message<"switchyard.worker.v1.SpeakResponse"> & {
+  /**
+   * @generated from field: switchyard.llm.v1.SpeechResponse response = 1;
+   */
+  response?: SpeechResponse | undefined;
+
+  /**
+   * @generated from field: switchyard.metering.v1.Charge charge = 2;
+   */
+  charge?: Charge | undefined;
+};
+
+/**
+ * Describes the message switchyard.worker.v1.SpeakResponse.
+ * Use `create(SpeakResponseSchema)` to create a new message.
+ */
+export const SpeakResponseSchema: GenMessage<SpeakResponse> = /*@__PURE__*/
+  messageDesc(file_switchyard_worker_v1_worker, 13);
+
+/**
+ * One GenerateImages attempt against one deployment (fields as EmbedRequest).
+ *
+ * @generated from message switchyard.worker.v1.GenerateImagesRequest
+ */
+export type GenerateImagesRequest = Message<"switchyard.worker.v1.GenerateImagesRequest"> & {
+  /**
+   * @generated from field: string deployment_id = 1;
+   */
+  deploymentId: string;
+
+  /**
+   * @generated from field: switchyard.llm.v1.ImageGenerationRequest request = 2;
+   */
+  request?: ImageGenerationRequest | undefined;
+
+  /**
+   * @generated from field: string request_id = 3;
+   */
+  requestId: string;
+
+  /**
+   * @generated from field: int32 attempt = 4;
+   */
+  attempt: number;
+
+  /**
+   * @generated from field: switchyard.metering.v1.Caller caller = 5;
+   */
+  caller?: Caller | undefined;
+
+  /**
+   * @generated from field: string requested_model = 6;
+   */
+  requestedModel: string;
+
+  /**
+   * @generated from field: string model_group = 7;
+   */
+  modelGroup: string;
+
+  /**
+   * @generated from field: uint32 fallback_depth = 8;
+   */
+  fallbackDepth: number;
+
+  /**
+   * @generated from field: uint32 connect_timeout_ms = 9;
+   */
+  connectTimeoutMs: number;
+};
+
+/**
+ * Describes the message switchyard.worker.v1.GenerateImagesRequest.
+ * Use `create(GenerateImagesRequestSchema)` to create a new message.
+ */
+export const GenerateImagesRequestSchema: GenMessage<GenerateImagesRequest> = /*@__PURE__*/
+  messageDesc(file_switchyard_worker_v1_worker, 14);
+
+/**
+ * The answer of one GenerateImages attempt. Same wire layout as the router's and the gateway's answers.
+ *
+ * @generated from message switchyard.worker.v1.GenerateImagesResponse
+ */
+export type GenerateImagesResponse = Message<"switchyard.worker.v1.GenerateImagesResponse"> & {
+  /**
+   * @generated from field: switchyard.llm.v1.ImagesResponse response = 1;
+   */
+  response?: ImagesResponse | undefined;
+
+  /**
+   * @generated from field: switchyard.metering.v1.Charge charge = 2;
+   */
+  charge?: Charge | undefined;
+};
+
+/**
+ * Describes the message switchyard.worker.v1.GenerateImagesResponse.
+ * Use `create(GenerateImagesResponseSchema)` to create a new message.
+ */
+export const GenerateImagesResponseSchema: GenMessage<GenerateImagesResponse> = /*@__PURE__*/
+  messageDesc(file_switchyard_worker_v1_worker, 15);
+
+/**
+ * One VaryImage attempt against one deployment (fields as EmbedRequest).
+ *
+ * @generated from message switchyard.worker.v1.VaryImageRequest
+ */
+export type VaryImageRequest = Message<"switchyard.worker.v1.VaryImageRequest"> & {
+  /**
+   * @generated from field: string deployment_id = 1;
+   */
+  deploymentId: string;
+
+  /**
+   * @generated from field: switchyard.llm.v1.ImageVariationRequest request = 2;
+   */
+  request?: ImageVariationRequest | undefined;
+
+  /**
+   * @generated from field: string request_id = 3;
+   */
+  requestId: string;
+
+  /**
+   * @generated from field: int32 attempt = 4;
+   */
+  attempt: number;
+
+  /**
+   * @generated from field: switchyard.metering.v1.Caller caller = 5;
+   */
+  caller?: Caller | undefined;
+
+  /**
+   * @generated from field: string requested_model = 6;
+   */
+  requestedModel: string;
+
+  /**
+   * @generated from field: string model_group = 7;
+   */
+  modelGroup: string;
+
+  /**
+   * @generated from field: uint32 fallback_depth = 8;
+   */
+  fallbackDepth: number;
+
+  /**
+   * @generated from field: uint32 connect_timeout_ms = 9;
+   */
+  connectTimeoutMs: number;
+};
+
+/**
+ * Describes the message switchyard.worker.v1.VaryImageRequest.
+ * Use `create(VaryImageRequestSchema)` to create a new message.
+ */
+export const VaryImageRequestSchema: GenMessage<VaryImageRequest> = /*@__PURE__*/
+  messageDesc(file_switchyard_worker_v1_worker, 16);
+
+/**
+ * The answer of one VaryImage attempt. Same wire layout as the router's and the gateway's answers.
+ *
+ * @generated from message switchyard.worker.v1.VaryImageResponse
+ */
+export type VaryImageResponse = Message<"switchyard.worker.v1.VaryImageResponse"> & {
+  /**
+   * @generated from field: switchyard.llm.v1.ImagesResponse response = 1;
+   */
+  response?: ImagesResponse | undefined;
+
+  /**
+   * @generated from field: switchyard.metering.v1.Charge charge = 2;
+   */
+  charge?: Charge | undefined;
+};
+
+/**
+ * Describes the message switchyard.worker.v1.VaryImageResponse.
+ * Use `create(VaryImageResponseSchema)` to create a new message.
+ */
+export const VaryImageResponseSchema: GenMessage<VaryImageResponse> = /*@__PURE__*/
+  messageDesc(file_switchyard_worker_v1_worker, 17);
+
+/**
  * ProviderWorkerService speaks each provider's wire format. The router names a deployment by id; the
  * worker resolves its provider, upstream model, base URL and credentials from its own configuration,
  * so no upstream URL or secret ever travels on the wire. Failures end the call with a gRPC status and
@@ -348,6 +868,66 @@ export const ProviderWorkerService: GenService<{
     methodKind: "unary";
     input: typeof EmbedRequestSchema;
     output: typeof EmbedResponseSchema;
+  },
+  /**
+   * Transcribe runs one upstream speech-to-text attempt.
+   *
+   * @generated from rpc switchyard.worker.v1.ProviderWorkerService.Transcribe
+   */
+  transcribe: {
+    methodKind: "unary";
+    input: typeof TranscribeRequestSchema;
+    output: typeof TranscribeResponseSchema;
+  },
+  /**
+   * Speak runs one upstream text-to-speech attempt.
+   *
+   * @generated from rpc switchyard.worker.v1.ProviderWorkerService.Speak
+   */
+  speak: {
+    methodKind: "unary";
+    input: typeof SpeakRequestSchema;
+    output: typeof SpeakResponseSchema;
+  },
+  /**
+   * GenerateImages runs one upstream image generation attempt.
+   *
+   * @generated from rpc switchyard.worker.v1.ProviderWorkerService.GenerateImages
+   */
+  generateImages: {
+    methodKind: "unary";
+    input: typeof GenerateImagesRequestSchema;
+    output: typeof GenerateImagesResponseSchema;
+  },
+  /**
+   * VaryImage runs one upstream image variation attempt.
+   *
+   * @generated from rpc switchyard.worker.v1.ProviderWorkerService.VaryImage
+   */
+  varyImage: {
+    methodKind: "unary";
+    input: typeof VaryImageRequestSchema;
+    output: typeof VaryImageResponseSchema;
+  },
+  /**
+   * Complete runs one upstream legacy text completion attempt.
+   *
+   * @generated from rpc switchyard.worker.v1.ProviderWorkerService.Complete
+   */
+  complete: {
+    methodKind: "unary";
+    input: typeof CompleteRequestSchema;
+    output: typeof CompleteResponseSchema;
+  },
+  /**
+   * Rerank runs one upstream rerank attempt.
+   *
+   * @generated from rpc switchyard.worker.v1.ProviderWorkerService.Rerank
+   */
+  rerank: {
+    methodKind: "unary";
+    input: typeof RerankRequestSchema;
+    output: typeof RerankResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_switchyard_worker_v1_worker, 0);

@@ -1,0 +1,31 @@
+// `POST /v1/completions`, as OpenAI serves legacy text completions: one router call, one JSON body, the cost in
+// response headers. Streamed completions are refused by the parser (`stream`), so this path is unary only.
+import type { ServerResponse } from "node:http";
+import { fromBinary } from "@bufbuild/protobuf";
+import { renderCompletion } from "@switchyard/openai";
+import { llm, router } from "@switchyard/proto";
+import { GatewayError } from "@switchyard/runtime";
+import { costHeaders, routeHeaders } from "./chat-rest.js";
+import { sendError, sendJson } from "./http-io.js";
+import type { CallContext, RouterClient } from "./upstream.js";
+
+/** Serves a text completion request; failures become OpenAI error bodies with the route headers. */
+export async function serveCompletion(
+  res: ServerResponse,
+  routerClient: RouterClient,
+  request: llm.CompletionRequest,
+  ctx: CallContext,
+  headers: Record<string, string>,
+): Promise<void> {
+  try {
+    const result = await routerClient.complete(request, ctx);
+    const { completion, charge } = fromBinary(router.CompleteResponseSchema, result.value);
+    if (!completion) {
+      throw new GatewayError({ class: llm.ErrorClass.UNAVAILABLE, message: "upstream returned no completion" });
+    }
+    const out = Object.assign(routeHeaders(result.headers, headers), costHeaders(charge));
+    sendJson(res, 200, renderCompletion(completion), out);
+  } catch (err) {
+    sendError(res, err, routeHeaders(err instanceof GatewayError ? err.meta : undefined, headers));
+  }
+}
