@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
-import { gateway, type llm } from "@switchyard/proto";
+import { gateway } from "@switchyard/proto";
 import { addService, drained, type Encoded, GatewayError, type Logger } from "@switchyard/runtime";
 import { noteCaller } from "./access.js";
 import { type Authenticator, authorizeFallbacks, bearer, type Principal } from "./auth.js";
@@ -46,19 +46,17 @@ function responseMetadata(from: Readonly<Record<string, string>> | undefined, re
   return md;
 }
 
-async function prepare(
+/** Authenticates a validated request's caller for its model, authorizes its fallbacks, and builds its context. */
+async function admit(
   deps: GrpcApiDeps,
   call: Call,
-  request: llm.ChatCompletionRequest | undefined,
-  stream: boolean,
-): Promise<[llm.ChatCompletionRequest, CallContext]> {
-  const valid = validateChatRequest(request);
-  valid.stream = stream;
+  request: { model: string; fallbacks: readonly string[] },
+): Promise<CallContext> {
   const credential = bearer(metadataValue(call.metadata, "authorization"));
-  const principal = await deps.auth.authenticate(credential, valid.model);
-  noteCaller(call, principal, valid.model);
-  await authorizeFallbacks(deps.auth, credential, valid.fallbacks, "request.fallbacks");
-  return [valid, callContext(call, principal)];
+  const principal = await deps.auth.authenticate(credential, request.model);
+  noteCaller(call, principal, request.model);
+  await authorizeFallbacks(deps.auth, credential, request.fallbacks, "request.fallbacks");
+  return callContext(call, principal);
 }
 
 /** The call's request id, tags, cancellation and deadline. */
@@ -78,7 +76,7 @@ function callContext(call: Call, principal: Principal): CallContext {
  * Runs a unary model call: authenticates the (already validated) request, authorizes its fallbacks, calls the
  * router, and answers with the router's bytes (its response and the gateway's share one wire layout).
  */
-async function unaryModelCall<R extends { model: string; fallbacks: string[] }>(
+async function unaryModelCall<R extends { model: string; fallbacks: readonly string[] }>(
   deps: GrpcApiDeps,
   call: grpc.ServerUnaryCall<unknown, unknown>,
   callback: (err: Partial<grpc.StatusObject> | null, value?: Encoded) => void,
@@ -88,11 +86,7 @@ async function unaryModelCall<R extends { model: string; fallbacks: string[] }>(
   let requestId = "";
   try {
     const request = validate();
-    const credential = bearer(metadataValue(call.metadata, "authorization"));
-    const principal = await deps.auth.authenticate(credential, request.model);
-    noteCaller(call, principal, request.model);
-    await authorizeFallbacks(deps.auth, credential, request.fallbacks, "request.fallbacks");
-    const ctx = callContext(call, principal);
+    const ctx = await admit(deps, call, request);
     requestId = ctx.requestId;
     const result = await invoke(request, ctx);
     call.sendMetadata(responseMetadata(result.headers, requestId));
@@ -110,23 +104,25 @@ function statusOf(err: unknown, requestId = ""): Partial<grpc.StatusObject> {
 /** Registers the public GatewayService: auth from `authorization` metadata, then the router. */
 export function registerGatewayApi(server: grpc.Server, deps: GrpcApiDeps): void {
   addService(server, gateway.GatewayService, {
-    async createChatCompletion(call, callback) {
-      let requestId = "";
-      try {
-        const [request, ctx] = await prepare(deps, call, call.request.request, false);
-        requestId = ctx.requestId;
-        const result = await deps.router.chat(request, ctx);
-        call.sendMetadata(responseMetadata(result.headers, requestId));
-        // router.ChatResponse and gateway.CreateChatCompletionResponse share one wire layout.
-        callback(null, result.value);
-      } catch (err) {
-        callback(statusOf(err, requestId));
-      }
-    },
+    // Each router response shares its wire layout with the gateway response, so the bytes pass through.
+    createChatCompletion: (call, callback) =>
+      unaryModelCall(
+        deps,
+        call,
+        callback,
+        () => {
+          const request = validateChatRequest(call.request.request);
+          request.stream = false;
+          return request;
+        },
+        (request, ctx) => deps.router.chat(request, ctx),
+      ),
     async streamChatCompletion(call) {
       let requestId = "";
       try {
-        const [request, ctx] = await prepare(deps, call, call.request.request, true);
+        const request = validateChatRequest(call.request.request);
+        request.stream = true;
+        const ctx = await admit(deps, call, request);
         requestId = ctx.requestId;
         const stream = deps.router.streamChat(request, ctx);
         let started = false;
@@ -141,24 +137,14 @@ export function registerGatewayApi(server: grpc.Server, deps: GrpcApiDeps): void
         call.emit("error", statusOf(err, requestId));
       }
     },
-    async createEmbedding(call, callback) {
-      let requestId = "";
-      try {
-        const request = validateEmbeddingRequest(call.request.request);
-        const credential = bearer(metadataValue(call.metadata, "authorization"));
-        const principal = await deps.auth.authenticate(credential, request.model);
-        noteCaller(call, principal, request.model);
-        await authorizeFallbacks(deps.auth, credential, request.fallbacks, "request.fallbacks");
-        const ctx = callContext(call, principal);
-        requestId = ctx.requestId;
-        const result = await deps.router.embed(request, ctx);
-        call.sendMetadata(responseMetadata(result.headers, requestId));
-        // router.EmbedResponse and gateway.CreateEmbeddingResponse share one wire layout.
-        callback(null, result.value);
-      } catch (err) {
-        callback(statusOf(err, requestId));
-      }
-    },
+    createEmbedding: (call, callback) =>
+      unaryModelCall(
+        deps,
+        call,
+        callback,
+        () => validateEmbeddingRequest(call.request.request),
+        (request, ctx) => deps.router.embed(request, ctx),
+      ),
     createCompletion: (call, callback) =>
       unaryModelCall(
         deps,

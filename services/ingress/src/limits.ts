@@ -3,10 +3,9 @@
 // end user has limits) is admitted by the policy service's shared ledger before it goes to the router, and settled
 // with its actual tokens and cost when it ends. A principal without limits never leaves the process here.
 
-import { create, fromBinary, type MessageInitShape } from "@bufbuild/protobuf";
-import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { estimatePromptTokens, estimateTextTokens } from "@switchyard/openai";
-import { llm, metering, policy } from "@switchyard/proto";
+import { llm, type metering, policy, readCharge } from "@switchyard/proto";
 import {
   Counter,
   connect,
@@ -114,7 +113,7 @@ async function admitUnary(
     ticket.settle({ error });
     throw withHeaders(error, ticket.headers);
   }
-  ticket.settle({ charge: chargeOf(result.value) });
+  ticket.settle({ charge: readCharge(result.value) });
   return { ...result, headers: { ...result.headers, ...ticket.headers } };
 }
 
@@ -200,22 +199,6 @@ export const RATE_LIMIT_HEADERS: readonly string[] = [
   ]),
   SOFT_BUDGET_HEADER,
 ];
-
-/** The charge (field 2 of router.ChatResponse and router.StreamChatResponse) in a response, without decoding it all. */
-export function chargeOf(bytes: Uint8Array): metering.Charge | undefined {
-  try {
-    const reader = new BinaryReader(bytes);
-    while (reader.pos < reader.len) {
-      const [field, wireType] = reader.tag();
-      if (field === 2 && wireType === WireType.LengthDelimited)
-        return fromBinary(metering.ChargeSchema, reader.bytes());
-      reader.skip(wireType, field);
-    }
-  } catch {
-    // not ours to judge: the edge decodes the response itself
-  }
-  return undefined;
-}
 
 function outputLimit(request: llm.ChatCompletionRequest): number {
   const limit = request.maxCompletionTokens ?? request.maxTokens ?? 0;
@@ -512,7 +495,7 @@ export function limitRouter(inner: RouterClient, limiter: Limiter): RouterClient
         ticket.settle({ error });
         throw withHeaders(error, ticket.headers);
       }
-      ticket.settle({ charge: chargeOf(result.value) });
+      ticket.settle({ charge: readCharge(result.value) });
       return { ...result, headers: { ...result.headers, ...ticket.headers } };
     },
     async chat(request, ctx) {
@@ -526,7 +509,7 @@ export function limitRouter(inner: RouterClient, limiter: Limiter): RouterClient
         ticket.settle({ error });
         throw withHeaders(error, ticket.headers);
       }
-      ticket.settle({ charge: chargeOf(result.value) });
+      ticket.settle({ charge: readCharge(result.value) });
       return { ...result, headers: { ...result.headers, ...ticket.headers } };
     },
     streamChat(request, ctx) {
@@ -547,7 +530,7 @@ export function limitRouter(inner: RouterClient, limiter: Limiter): RouterClient
         try {
           for await (const bytes of stream) {
             started = true;
-            charge = chargeOf(bytes) ?? charge;
+            charge = readCharge(bytes) ?? charge;
             yield bytes;
           }
           ended = true;

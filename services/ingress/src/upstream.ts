@@ -1,4 +1,4 @@
-import { create } from "@bufbuild/protobuf";
+import { create, type DescMethodUnary, type MessageInitShape } from "@bufbuild/protobuf";
 import { type RouterSettings, timeoutsFor } from "@switchyard/config";
 import { type llm, router } from "@switchyard/proto";
 import { connect, type Encoded } from "@switchyard/runtime";
@@ -60,79 +60,40 @@ export function createRouterClient(client: connect.ConnectClient, settings: Rout
     const deadline = requestDeadline(settings, request.model, ctx);
     return deadline === undefined ? { signal: ctx.signal } : { signal: ctx.signal, deadline };
   };
-  return {
-    chat(request, ctx) {
-      return connect.callUnaryRaw(
+  /** One router call: the request wrapped with its id and caller, sent with the request's deadline. */
+  const routed =
+    <M extends DescMethodUnary>(method: M) =>
+    (request: { model: string }, ctx: CallContext): Promise<connect.UnaryResult<Encoded>> =>
+      connect.callUnaryRaw(
         client,
-        router.RouterService.method.chat,
-        create(router.ChatRequestSchema, { request, requestId: ctx.requestId, caller: caller(ctx) }),
+        method,
+        // Every RouterService request is { request, request_id, caller }; the RouterClient type pairs each
+        // method with its request message.
+        create<M["input"]>(method.input, {
+          request,
+          requestId: ctx.requestId,
+          caller: caller(ctx),
+        } as unknown as MessageInitShape<M["input"]>),
         options(request, ctx),
       );
-    },
+  const method = router.RouterService.method;
+  return {
+    chat: routed(method.chat),
     streamChat(request, ctx) {
       return connect.callStreamRaw(
         client,
-        router.RouterService.method.streamChat,
+        method.streamChat,
         create(router.StreamChatRequestSchema, { request, requestId: ctx.requestId, caller: caller(ctx) }),
         options(request, ctx),
       );
     },
-    embed(request, ctx) {
-      return connect.callUnaryRaw(
-        client,
-        router.RouterService.method.embed,
-        create(router.EmbedRequestSchema, { request, requestId: ctx.requestId, caller: caller(ctx) }),
-        options(request, ctx),
-      );
-    },
-    complete(request, ctx) {
-      return connect.callUnaryRaw(
-        client,
-        router.RouterService.method.complete,
-        create(router.CompleteRequestSchema, { request, requestId: ctx.requestId, caller: caller(ctx) }),
-        options(request, ctx),
-      );
-    },
-    rerank(request, ctx) {
-      return connect.callUnaryRaw(
-        client,
-        router.RouterService.method.rerank,
-        create(router.RerankRequestSchema, { request, requestId: ctx.requestId, caller: caller(ctx) }),
-        options(request, ctx),
-      );
-    },
-    transcribe(request, ctx) {
-      return connect.callUnaryRaw(
-        client,
-        router.RouterService.method.transcribe,
-        create(router.TranscribeRequestSchema, { request, requestId: ctx.requestId, caller: caller(ctx) }),
-        options(request, ctx),
-      );
-    },
-    speak(request, ctx) {
-      return connect.callUnaryRaw(
-        client,
-        router.RouterService.method.speak,
-        create(router.SpeakRequestSchema, { request, requestId: ctx.requestId, caller: caller(ctx) }),
-        options(request, ctx),
-      );
-    },
-    generateImages(request, ctx) {
-      return connect.callUnaryRaw(
-        client,
-        router.RouterService.method.generateImages,
-        create(router.GenerateImagesRequestSchema, { request, requestId: ctx.requestId, caller: caller(ctx) }),
-        options(request, ctx),
-      );
-    },
-    varyImage(request, ctx) {
-      return connect.callUnaryRaw(
-        client,
-        router.RouterService.method.varyImage,
-        create(router.VaryImageRequestSchema, { request, requestId: ctx.requestId, caller: caller(ctx) }),
-        options(request, ctx),
-      );
-    },
+    embed: routed(method.embed),
+    complete: routed(method.complete),
+    rerank: routed(method.rerank),
+    transcribe: routed(method.transcribe),
+    speak: routed(method.speak),
+    generateImages: routed(method.generateImages),
+    varyImage: routed(method.varyImage),
     async listModels() {
       const res = await connect.callUnary(
         client,

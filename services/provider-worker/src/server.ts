@@ -83,47 +83,6 @@ export function workerRoutes(deps: WorkerDeps, routes: connect.Routes = new Map(
     requestId: req.requestId,
     log: deps.log,
   });
-  const context = (
-    req: worker.ChatRequest | worker.StreamChatRequest,
-    target: Target,
-    signal: AbortSignal,
-    timeouts: AttemptTimeouts & { connectMs: number },
-  ): [ProviderAdapter, AttemptContext, llm.ChatCompletionRequest] => {
-    const ctx: AttemptContext = {
-      deployment: forRequestedModel(target.deployment, req.request?.model ?? ""),
-      apiKey: target.apiKey,
-      credentials: target.credentials,
-      signal,
-      timeouts,
-      dispatcher: deps.dispatcher(timeouts.connectMs),
-      requestId: req.requestId,
-      log: deps.log,
-    };
-    return [target.adapter, ctx, req.request ?? create(llm.ChatCompletionRequestSchema)];
-  };
-
-  const meter = (
-    req: AnyRequest,
-    attempt: AttemptContext,
-    request: llm.ChatCompletionRequest | llm.EmbeddingRequest,
-    stream: boolean,
-  ): AttemptMeter => {
-    const info: AttemptInfo = {
-      requestId: req.requestId,
-      attempt: req.attempt,
-      caller: req.caller,
-      requestedModel: req.requestedModel || request.model,
-      modelGroup: req.modelGroup || request.model,
-      fallbackDepth: req.fallbackDepth,
-      deployment: attempt.deployment,
-      ...(request.$typeName === "switchyard.llm.v1.EmbeddingRequest"
-        ? embeddingRequestInfo(request)
-        : chatRequestInfo(request)),
-      stream,
-    };
-    return new AttemptMeter(info, deps.pricer, deps.usage);
-  };
-
   /** The attempt's limits: as the router sent them, else from this worker's configuration. */
   const limits = (req: AnyRequest, target: Target) => {
     const own = timeoutsFor(deps.router, req.modelGroup || req.request?.model || "", target.deployment);
@@ -136,12 +95,27 @@ export function workerRoutes(deps: WorkerDeps, routes: connect.Routes = new Map(
     };
   };
 
+  /** The usage event's fields an attempt has whatever its operation. */
+  const attemptInfo = (req: AnyRequest, attempt: AttemptContext) => {
+    const model = req.request?.model ?? "";
+    return {
+      requestId: req.requestId,
+      attempt: req.attempt,
+      caller: req.caller,
+      requestedModel: req.requestedModel || model,
+      modelGroup: req.modelGroup || model,
+      fallbackDepth: req.fallbackDepth,
+      deployment: attempt.deployment,
+    };
+  };
+
   /**
-   * Runs one metered unary attempt of an operation other than chat; `pick` gives the adapter's method for it, and a
-   * provider without one is refused with a 400 naming the provider and the operation.
+   * Runs one metered unary attempt; `pick` gives the adapter's method for the operation, and a provider without one
+   * is refused with a 400 naming the provider and the operation. The Connect deadline bounds the attempt; the
+   * configured timeout only matters to a caller that sent none.
    */
   const unaryAttempt = async <R extends object>(
-    req: worker.CompleteRequest | worker.RerankRequest | MediaRequest,
+    req: Exclude<AnyRequest, worker.StreamChatRequest>,
     signal: AbortSignal,
     what: string,
     info: Pick<AttemptInfo, "operation" | "user" | "tags" | "metadata" | "estimatePrompt">,
@@ -163,16 +137,7 @@ export function workerRoutes(deps: WorkerDeps, routes: connect.Routes = new Map(
           deploymentId: req.deploymentId,
         });
       }
-      const common = {
-        requestId: req.requestId,
-        attempt: req.attempt,
-        caller: req.caller,
-        requestedModel: req.requestedModel || model,
-        modelGroup: req.modelGroup || model,
-        fallbackDepth: req.fallbackDepth,
-        deployment: attempt.deployment,
-      };
-      metered = new AttemptMeter({ ...common, ...info, stream: false }, deps.pricer, deps.usage);
+      metered = new AttemptMeter({ ...attemptInfo(req, attempt), ...info, stream: false }, deps.pricer, deps.usage);
       const response = await run(attempt);
       const usage = (response as { usage?: llm.Usage }).usage;
       const units = billed?.(response);
@@ -258,48 +223,26 @@ export function workerRoutes(deps: WorkerDeps, routes: connect.Routes = new Map(
       return create(worker.RerankResponseSchema, { response, charge });
     },
     async embed(req, ctx) {
-      let metered: AttemptMeter | undefined;
-      try {
-        const target = deps.targets.get(req.deploymentId);
-        const attempt = attemptContext(req, target, ctx.signal, limits(req, target));
-        const request = req.request ?? create(llm.EmbeddingRequestSchema);
-        const embed = target.adapter.embed;
-        if (!embed) {
-          throw new GatewayError({
-            class: llm.ErrorClass.INVALID_REQUEST,
-            message: `${target.deployment.provider} does not support embeddings (model "${request.model}")`,
-            param: "model",
-            code: "unsupported_operation",
-            deploymentId: req.deploymentId,
-          });
-        }
-        metered = meter(req, attempt, request, false);
-        const response = await embed(request, attempt);
-        const charge = await metered.finish({ status: "ok", usage: response.usage });
-        return create(worker.EmbedResponseSchema, { response, charge });
-      } catch (err) {
-        const error = failure(err, ctx.signal, req.deploymentId);
-        logFailure(deps.log, error, req.requestId);
-        await metered?.finish({ status: "error", error });
-        throw error;
-      }
+      const request = req.request ?? create(llm.EmbeddingRequestSchema);
+      const [response, charge] = await unaryAttempt(
+        req,
+        ctx.signal,
+        "embeddings",
+        embeddingRequestInfo(request),
+        ({ embed }) => embed && ((attempt) => embed(request, attempt)),
+      );
+      return create(worker.EmbedResponseSchema, { response, charge });
     },
     async chat(req, ctx) {
-      let metered: AttemptMeter | undefined;
-      try {
-        // The Connect deadline bounds the attempt; the configured timeout only matters to a caller that sent none.
-        const target = deps.targets.get(req.deploymentId);
-        const [adapter, attempt, request] = context(req, target, ctx.signal, limits(req, target));
-        metered = meter(req, attempt, request, false);
-        const completion = await adapter.chat(request, attempt);
-        const charge = await metered.finish({ status: "ok", usage: completion.usage });
-        return create(worker.ChatResponseSchema, { completion, charge });
-      } catch (err) {
-        const error = failure(err, ctx.signal, req.deploymentId);
-        logFailure(deps.log, error, req.requestId);
-        await metered?.finish({ status: "error", error });
-        throw error;
-      }
+      const request = req.request ?? create(llm.ChatCompletionRequestSchema);
+      const [completion, charge] = await unaryAttempt(
+        req,
+        ctx.signal,
+        "chat completions",
+        chatRequestInfo(request),
+        (adapter) => (attempt) => adapter.chat(request, attempt),
+      );
+      return create(worker.ChatResponseSchema, { completion, charge });
     },
     async streamChat(req, ctx, sink) {
       let metered: AttemptMeter | undefined;
@@ -311,10 +254,15 @@ export function workerRoutes(deps: WorkerDeps, routes: connect.Routes = new Map(
         const target = deps.targets.get(req.deploymentId);
         const pace = limits(req, target);
         pacer = new Pacer(ctx.signal, { ...pace, deadline: ctx.deadline });
-        const [adapter, attempt, request] = context(req, target, pacer.signal, pace);
+        const attempt = attemptContext(req, target, pacer.signal, pace);
+        const request = req.request ?? create(llm.ChatCompletionRequestSchema);
         includeUsage = request.includeUsage;
-        metered = meter(req, attempt, request, true);
-        const chunks = adapter.streamChat(request, attempt);
+        metered = new AttemptMeter(
+          { ...attemptInfo(req, attempt), ...chatRequestInfo(request), stream: true },
+          deps.pricer,
+          deps.usage,
+        );
+        const chunks = target.adapter.streamChat(request, attempt);
         for await (const chunk of chunks) {
           pacer.signal.throwIfAborted();
           pacer.chunk();

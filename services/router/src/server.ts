@@ -1,13 +1,18 @@
 import { create } from "@bufbuild/protobuf";
 import type { Deployment } from "@switchyard/config";
 import { estimatePromptTokens } from "@switchyard/openai";
-import { llm, router, worker } from "@switchyard/proto";
+import { llm, mayHoldCharge, readCharge, router, worker } from "@switchyard/proto";
 import { connect, type Encoded, GatewayError, type Logger } from "@switchyard/runtime";
-import { chargedTokens, mayHoldCharge } from "./charge.js";
 import { type HealthChecks, healthCheckFields } from "./health-checks.js";
 import type { Pools } from "./pools.js";
 import { type Attempt, type RouteDeps, type RouteOptions, RoutingFailed, route } from "./route.js";
 import type { WorkerConn, WorkerPool } from "./workers.js";
+
+/** Prompt plus completion tokens an attempt's answer charged (0 when none), for usage-based routing's `tpm`. */
+function chargedTokens(bytes: Uint8Array): number {
+  const charge = readCharge(bytes);
+  return charge === undefined ? 0 : charge.promptTokens + charge.completionTokens;
+}
 
 /** Dependencies of the router's Connect service. */
 export interface RouterDeps extends RouteDeps {

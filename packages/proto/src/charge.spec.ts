@@ -1,12 +1,18 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { llm, worker } from "@switchyard/proto";
-import { chargedTokens, mayHoldCharge } from "./charge.js";
+import { mayHoldCharge, readCharge } from "./charge.js";
+import * as worker from "./gen/switchyard/worker/v1/worker_pb.js";
+import * as llm from "./llm.js";
+
+const tokens = (bytes: Uint8Array) => {
+  const c = readCharge(bytes);
+  return c === undefined ? 0 : c.promptTokens + c.completionTokens;
+};
 
 const charge = { costNanos: 123n, priceVersion: "v", eventId: "e", promptTokens: 40, completionTokens: 2 };
 
-describe("chargedTokens", () => {
+describe("readCharge", () => {
   it("reads the charge of a unary answer without decoding the completion", () => {
     const completion = create(llm.ChatCompletionSchema, {
       id: "c",
@@ -14,11 +20,8 @@ describe("chargedTokens", () => {
       choices: [{ index: 0, message: { content: "x".repeat(10_000) } }],
     });
     const bytes = toBinary(worker.ChatResponseSchema, create(worker.ChatResponseSchema, { completion, charge }));
-    assert.equal(chargedTokens(bytes), 42);
-    assert.equal(
-      chargedTokens(toBinary(worker.ChatResponseSchema, create(worker.ChatResponseSchema, { completion }))),
-      0,
-    );
+    assert.equal(tokens(bytes), 42);
+    assert.equal(tokens(toBinary(worker.ChatResponseSchema, create(worker.ChatResponseSchema, { completion }))), 0);
   });
 
   it("tells a stream's charge message from its chunks by the first byte", () => {
@@ -29,10 +32,17 @@ describe("chargedTokens", () => {
     const chargeMsg = toBinary(worker.StreamChatResponseSchema, create(worker.StreamChatResponseSchema, { charge }));
     assert.equal(mayHoldCharge(chunkMsg), false);
     assert.equal(mayHoldCharge(chargeMsg), true);
-    assert.equal(chargedTokens(chargeMsg), 42);
+    assert.equal(tokens(chargeMsg), 42);
   });
 
-  it("counts nothing for garbage", () => {
-    assert.equal(chargedTokens(new Uint8Array([0x12, 0xff, 0xff, 0xff])), 0);
+  it("finds no charge in garbage or in an answer without one", () => {
+    assert.equal(readCharge(new Uint8Array([0x12, 0xff, 0xff, 0xff])), undefined);
+    assert.equal(readCharge(Buffer.from([0xff, 0xff, 0xff])), undefined);
+    assert.equal(readCharge(new Uint8Array()), undefined);
+  });
+
+  it("returns the whole charge, cost included", () => {
+    const bytes = toBinary(worker.StreamChatResponseSchema, create(worker.StreamChatResponseSchema, { charge }));
+    assert.equal(readCharge(bytes)?.costNanos, 123n);
   });
 });

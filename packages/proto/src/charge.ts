@@ -1,0 +1,34 @@
+// The charge of an answer, read from its bytes without decoding the rest. Answers cross the router and the ingress
+// as bytes; only the small `charge` field is of interest on the way: the router's usage-based routing counts its
+// tokens and the ingress settles the request's budget admission with it. Field 2 is `charge` in every answer that
+// carries one (worker.ChatResponse, worker.StreamChatResponse, the router's and the gateway's responses, and the
+// other operations' responses), which proto/ keeps so on purpose.
+import { fromBinary } from "@bufbuild/protobuf";
+import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
+import { type Charge, ChargeSchema } from "./gen/switchyard/metering/v1/usage_pb.js";
+
+/** The field number of `charge` in every answer. */
+const CHARGE_FIELD = 2;
+/** The first byte of a stream message that holds only a charge: field 2, length-delimited. */
+const CHARGE_TAG = (CHARGE_FIELD << 3) | WireType.LengthDelimited;
+
+/** The charge in an encoded answer, skipping every other field; undefined when it has none or is malformed. */
+export function readCharge(bytes: Uint8Array): Charge | undefined {
+  try {
+    const reader = new BinaryReader(bytes);
+    while (reader.pos < reader.len) {
+      const [field, wireType] = reader.tag();
+      if (field === CHARGE_FIELD && wireType === WireType.LengthDelimited)
+        return fromBinary(ChargeSchema, reader.bytes());
+      reader.skip(wireType, field);
+    }
+  } catch {
+    // A malformed answer is reported by whoever decodes it; it simply has no charge here.
+  }
+  return undefined;
+}
+
+/** True when a stream message may carry the charge (it starts with field 2): the cheap test before reading it. */
+export function mayHoldCharge(bytes: Uint8Array): boolean {
+  return bytes[0] === CHARGE_TAG;
+}
