@@ -1,4 +1,4 @@
-import { create } from "@bufbuild/protobuf";
+import { create, type DescMethodUnary, type MessageInitShape } from "@bufbuild/protobuf";
 import type { Deployment } from "@switchyard/config";
 import { estimatePromptTokens } from "@switchyard/openai";
 import { llm, mayHoldCharge, readCharge, router, worker } from "@switchyard/proto";
@@ -27,24 +27,20 @@ export interface RouterDeps extends RouteDeps {
   healthChecks?: HealthChecks;
 }
 
-/** The audio and image requests, routed like any unary call. */
-type MediaRequest =
+/** Every request the router routes. */
+type RoutedRequest =
+  | router.ChatRequest
+  | router.StreamChatRequest
+  | router.EmbedRequest
+  | router.CompleteRequest
+  | router.RerankRequest
   | router.TranscribeRequest
   | router.SpeakRequest
   | router.GenerateImagesRequest
   | router.VaryImageRequest;
 
 /** The attempt's routing context and caller, as the worker stamps them on its usage event. */
-function attemptContext(
-  req:
-    | router.ChatRequest
-    | router.StreamChatRequest
-    | router.EmbedRequest
-    | router.CompleteRequest
-    | router.RerankRequest
-    | MediaRequest,
-  attempt: Attempt,
-) {
+function attemptContext(req: RoutedRequest, attempt: Attempt) {
   const caller = req.caller;
   return {
     deploymentId: attempt.deployment.id,
@@ -71,14 +67,19 @@ function attemptContext(
 const BACKSTOP_MS = 2_000;
 
 /** The per-request routing inputs: cancellation, tags, and the prompt count for context-window checks. */
-function routeOptions(req: router.ChatRequest | router.StreamChatRequest, ctx: connect.HandlerContext): RouteOptions {
+function routeOptions(req: RoutedRequest, ctx: connect.HandlerContext): RouteOptions {
   const request = req.request;
-  return {
+  const options: RouteOptions = {
     signal: ctx.signal,
     ...(ctx.deadline === undefined ? {} : { deadline: ctx.deadline }),
     tags: req.caller?.tags ?? [],
-    ...(request ? { promptTokens: () => estimatePromptTokens(request), fallbacks: request.fallbacks } : {}),
+    ...(request ? { fallbacks: request.fallbacks } : {}),
   };
+  // A chat prompt's size picks deployments whose context window fits it (and counts for usage-based routing).
+  if (request?.$typeName === "switchyard.llm.v1.ChatCompletionRequest") {
+    options.promptTokens = () => estimatePromptTokens(request);
+  }
+  return options;
 }
 
 /** Sets the response headers naming the serving deployment and the attempts made. */
@@ -91,32 +92,41 @@ function setRouteHeaders(ctx: connect.HandlerContext, deploymentId: string, atte
  * Routes a unary call of any operation with chat's retries, fallbacks, deadline and tags; `send` runs one attempt on
  * a worker. The worker's answer and the router's share one wire layout, so its bytes are returned as they are.
  */
-async function routeUnary(
+async function routeUnary<M extends DescMethodUnary>(
   deps: RouterDeps,
-  req: router.CompleteRequest | router.RerankRequest | MediaRequest,
+  req: Exclude<RoutedRequest, router.StreamChatRequest>,
   ctx: connect.HandlerContext,
-  send: (client: WorkerConn["client"], attempt: Attempt) => Promise<Encoded>,
+  method: M,
 ): Promise<Encoded> {
   try {
-    const request = req.request;
+    const send = async (client: WorkerConn["client"], attempt: Attempt) => {
+      // Every worker request is the attempt's context plus the caller's request.
+      const input = { ...attemptContext(req, attempt), request: req.request } as unknown as MessageInitShape<
+        M["input"]
+      >;
+      const res = await connect.callUnaryRaw(client, method, create<M["input"]>(method.input, input), {
+        deadline: Date.now() + attempt.timeoutMs,
+        signal: ctx.signal,
+      });
+      return res.value;
+    };
     const routed = await route(
-      request?.model ?? "",
+      req.request?.model ?? "",
       deps,
       (attempt) => deps.pools.of(attempt.deployment).failover.run((conn) => send(conn.client, attempt), ctx.signal),
-      {
-        signal: ctx.signal,
-        ...(ctx.deadline === undefined ? {} : { deadline: ctx.deadline }),
-        tags: req.caller?.tags ?? [],
-        ...(request ? { fallbacks: request.fallbacks } : {}),
-      },
+      routeOptions(req, ctx),
     );
     setRouteHeaders(ctx, routed.deployment.id, routed.attempts);
     deps.stats?.tokens(routed.deployment.id, chargedTokens(routed.value));
+    // Each worker response and its router response share one wire layout: the bytes are forwarded as they are.
     return routed.value;
   } catch (err) {
     throw failure(err, deps, req.requestId, ctx);
   }
 }
+
+/** The worker's methods, by name. */
+const toWorker = worker.ProviderWorkerService.method;
 
 function failure(err: unknown, deps: RouterDeps, requestId: string, ctx: connect.HandlerContext): GatewayError {
   const failed = err instanceof RoutingFailed ? err : new RoutingFailed(GatewayError.from(err), 0);
@@ -241,31 +251,7 @@ async function pipe(
 /** The router's RouterService routes, served over Connect. */
 export function routerRoutes(deps: RouterDeps, routes: connect.Routes = new Map()): connect.Routes {
   return connect.addConnectService(routes, router.RouterService, {
-    async chat(req, ctx) {
-      try {
-        const routed = await route(
-          req.request?.model ?? "",
-          deps,
-          (attempt) =>
-            deps.pools.of(attempt.deployment).failover.run(async (conn) => {
-              const res = await connect.callUnaryRaw(
-                conn.client,
-                worker.ProviderWorkerService.method.chat,
-                create(worker.ChatRequestSchema, { ...attemptContext(req, attempt), request: req.request }),
-                { deadline: Date.now() + attempt.timeoutMs, signal: ctx.signal },
-              );
-              return res.value;
-            }, ctx.signal),
-          routeOptions(req, ctx),
-        );
-        setRouteHeaders(ctx, routed.deployment.id, routed.attempts);
-        deps.stats?.tokens(routed.deployment.id, chargedTokens(routed.value));
-        // worker.ChatResponse and router.ChatResponse share one wire layout: forward the bytes as they are.
-        return routed.value;
-      } catch (err) {
-        throw failure(err, deps, req.requestId, ctx);
-      }
-    },
+    chat: (req, ctx) => routeUnary(deps, req, ctx, toWorker.chat),
     async streamChat(req, ctx, sink) {
       try {
         const open = (attempt: Attempt) => openStream(deps, req, attempt, ctx);
@@ -276,97 +262,13 @@ export function routerRoutes(deps: RouterDeps, routes: connect.Routes = new Map(
         throw failure(err, deps, req.requestId, ctx);
       }
     },
-    async embed(req, ctx) {
-      try {
-        const request = req.request;
-        const routed = await route(
-          request?.model ?? "",
-          deps,
-          (attempt) =>
-            deps.pools.of(attempt.deployment).failover.run(async (conn) => {
-              const res = await connect.callUnaryRaw(
-                conn.client,
-                worker.ProviderWorkerService.method.embed,
-                create(worker.EmbedRequestSchema, { ...attemptContext(req, attempt), request }),
-                { deadline: Date.now() + attempt.timeoutMs, signal: ctx.signal },
-              );
-              return res.value;
-            }, ctx.signal),
-          {
-            signal: ctx.signal,
-            ...(ctx.deadline === undefined ? {} : { deadline: ctx.deadline }),
-            tags: req.caller?.tags ?? [],
-            ...(request ? { fallbacks: request.fallbacks } : {}),
-          },
-        );
-        setRouteHeaders(ctx, routed.deployment.id, routed.attempts);
-        deps.stats?.tokens(routed.deployment.id, chargedTokens(routed.value));
-        // worker.EmbedResponse and router.EmbedResponse share one wire layout: forward the bytes as they are.
-        return routed.value;
-      } catch (err) {
-        throw failure(err, deps, req.requestId, ctx);
-      }
-    },
-    complete: (req, ctx) =>
-      routeUnary(deps, req, ctx, async (client, attempt) => {
-        const res = await connect.callUnaryRaw(
-          client,
-          worker.ProviderWorkerService.method.complete,
-          create(worker.CompleteRequestSchema, { ...attemptContext(req, attempt), request: req.request }),
-          { deadline: Date.now() + attempt.timeoutMs, signal: ctx.signal },
-        );
-        return res.value;
-      }),
-    rerank: (req, ctx) =>
-      routeUnary(deps, req, ctx, async (client, attempt) => {
-        const res = await connect.callUnaryRaw(
-          client,
-          worker.ProviderWorkerService.method.rerank,
-          create(worker.RerankRequestSchema, { ...attemptContext(req, attempt), request: req.request }),
-          { deadline: Date.now() + attempt.timeoutMs, signal: ctx.signal },
-        );
-        return res.value;
-      }),
-    transcribe: (req, ctx) =>
-      routeUnary(deps, req, ctx, async (client, attempt) => {
-        const res = await connect.callUnaryRaw(
-          client,
-          worker.ProviderWorkerService.method.transcribe,
-          create(worker.TranscribeRequestSchema, { ...attemptContext(req, attempt), request: req.request }),
-          { deadline: Date.now() + attempt.timeoutMs, signal: ctx.signal },
-        );
-        return res.value;
-      }),
-    speak: (req, ctx) =>
-      routeUnary(deps, req, ctx, async (client, attempt) => {
-        const res = await connect.callUnaryRaw(
-          client,
-          worker.ProviderWorkerService.method.speak,
-          create(worker.SpeakRequestSchema, { ...attemptContext(req, attempt), request: req.request }),
-          { deadline: Date.now() + attempt.timeoutMs, signal: ctx.signal },
-        );
-        return res.value;
-      }),
-    generateImages: (req, ctx) =>
-      routeUnary(deps, req, ctx, async (client, attempt) => {
-        const res = await connect.callUnaryRaw(
-          client,
-          worker.ProviderWorkerService.method.generateImages,
-          create(worker.GenerateImagesRequestSchema, { ...attemptContext(req, attempt), request: req.request }),
-          { deadline: Date.now() + attempt.timeoutMs, signal: ctx.signal },
-        );
-        return res.value;
-      }),
-    varyImage: (req, ctx) =>
-      routeUnary(deps, req, ctx, async (client, attempt) => {
-        const res = await connect.callUnaryRaw(
-          client,
-          worker.ProviderWorkerService.method.varyImage,
-          create(worker.VaryImageRequestSchema, { ...attemptContext(req, attempt), request: req.request }),
-          { deadline: Date.now() + attempt.timeoutMs, signal: ctx.signal },
-        );
-        return res.value;
-      }),
+    embed: (req, ctx) => routeUnary(deps, req, ctx, toWorker.embed),
+    complete: (req, ctx) => routeUnary(deps, req, ctx, toWorker.complete),
+    rerank: (req, ctx) => routeUnary(deps, req, ctx, toWorker.rerank),
+    transcribe: (req, ctx) => routeUnary(deps, req, ctx, toWorker.transcribe),
+    speak: (req, ctx) => routeUnary(deps, req, ctx, toWorker.speak),
+    generateImages: (req, ctx) => routeUnary(deps, req, ctx, toWorker.generateImages),
+    varyImage: (req, ctx) => routeUnary(deps, req, ctx, toWorker.varyImage),
     listDeployments() {
       const states = deps.breakers.states();
       const breaker = (id: string) => {
