@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import {
   assertChatCompletion,
   assertChatCompletionChunk,
+  assertCompletionChunk,
   assertErrorResponse,
   assertModelList,
   assertSchema,
@@ -156,6 +157,32 @@ describe("conformance with the OpenAI OpenAPI document", () => {
     assert.throws(() => assertErrorResponse({ error: { type: "x", param: null, code: null } }), {
       message: /\/error must have required property 'message'/,
     });
+  });
+
+  it("accepts streamed text completion chunks with a null finish_reason, and nothing else outside the schema", () => {
+    const piece = {
+      id: "cmpl-1",
+      object: "text_completion",
+      created: 1_700_000_000,
+      model: "gpt-3.5-turbo-instruct",
+      choices: [{ text: "Hi", index: 0, logprobs: null, finish_reason: null }],
+    };
+    assertCompletionChunk(piece);
+    assertCompletionChunk({
+      ...piece,
+      choices: [],
+      usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 },
+    });
+    assert.throws(
+      () => assertCompletionChunk({ ...piece, choices: [{ ...piece.choices[0], finish_reason: "done" }] }),
+      {
+        message: /\/choices\/0\/finish_reason/,
+      },
+    );
+    assert.throws(() => assertCompletionChunk({ ...piece, choices: [{ ...piece.choices[0], text: null }] }), {
+      message: /\/choices\/0\/text must be string/,
+    });
+    assert.throws(() => assertCompletionChunk({ ...piece, object: "chat.completion.chunk" }), { message: /\/object/ });
   });
 
   it("refuses a schema name the document does not define", () => {

@@ -106,6 +106,30 @@ export function assertChatCompletionChunk(json: unknown): asserts json is ChatCo
   assertSchema("CreateChatCompletionStreamResponse", json);
 }
 
+/**
+ * Asserts one streamed legacy text completion chunk. OpenAI's spec says streamed and non-streamed completions share
+ * `CreateCompletionResponse`, but OpenAI's API (and every client of it) sends `finish_reason: null` on each piece but
+ * a choice's last, as in chat chunks, where the spec does declare it nullable. That null is the one allowance: every
+ * other violation of CreateCompletionResponse fails.
+ */
+export function assertCompletionChunk(json: unknown): void {
+  const validate = validator("CreateCompletionResponse");
+  if (validate(json)) return;
+  const choices = (json as { choices?: Array<{ finish_reason?: unknown }> }).choices ?? [];
+  const errors = (validate.errors ?? []).filter((e) => {
+    const at = /^\/choices\/(\d+)\/finish_reason$/.exec(e.instancePath);
+    return !(at && choices[Number(at[1])]?.finish_reason === null);
+  });
+  if (errors.length === 0) return;
+  throw new AssertionError({
+    message: formatErrors("CreateCompletionResponse", errors),
+    actual: json,
+    expected: "a value matching components.schemas.CreateCompletionResponse (finish_reason may be null)",
+    operator: "assertCompletionChunk",
+    stackStartFn: assertCompletionChunk,
+  });
+}
+
 /** Asserts a `GET /v1/models` body (`ListModelsResponse`). */
 export function assertModelList(json: unknown): asserts json is ModelList {
   assertSchema("ListModelsResponse", json);

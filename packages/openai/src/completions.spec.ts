@@ -8,6 +8,7 @@ import {
   parseCompletionRequest,
   parseCompletionResponse,
   renderCompletion,
+  renderCompletionChunk,
 } from "./completions.js";
 
 function paramOf(body: unknown): string {
@@ -69,7 +70,31 @@ describe("text completions requests", () => {
     assert.deepEqual(completionRequestToJson(many, "m").prompt, [[1], [2, 3]]);
   });
 
-  it("names every bad field, and refuses stream: true by name", () => {
+  it("reads stream and stream_options, and always asks a streamed upstream for usage", () => {
+    const streamed = parseCompletionRequest({
+      model: "m",
+      prompt: "x",
+      stream: true,
+      stream_options: { include_usage: true, include_obfuscation: false },
+    });
+    assert.equal(streamed.stream, true);
+    assert.equal(streamed.includeUsage, true);
+    assert.deepEqual(completionRequestToJson(streamed, "up"), {
+      model: "up",
+      prompt: "x",
+      stream: true,
+      stream_options: { include_usage: true, include_obfuscation: false },
+    });
+    const plain = parseCompletionRequest({ model: "m", prompt: "x", stream: true });
+    assert.equal(plain.includeUsage, false);
+    assert.deepEqual(completionRequestToJson(plain, "up").stream_options, { include_usage: true });
+    // stream_options without stream is ignored, as for chat.
+    const unary = parseCompletionRequest({ model: "m", prompt: "x", stream_options: { include_usage: true } });
+    assert.equal(unary.includeUsage, false);
+    assert.equal(completionRequestToJson(unary, "up").stream, undefined);
+  });
+
+  it("names every bad field", () => {
     assert.equal(paramOf({ prompt: "x" }), "model");
     assert.equal(paramOf({ model: "m" }), "prompt");
     assert.equal(paramOf({ model: "m", prompt: 5 }), "prompt");
@@ -81,7 +106,8 @@ describe("text completions requests", () => {
     assert.equal(paramOf({ model: "m", prompt: "x", n: 0 }), "n");
     assert.equal(paramOf({ model: "m", prompt: "x", stop: [1] }), "stop[0]");
     assert.equal(paramOf({ model: "m", prompt: "x", echo: "yes" }), "echo");
-    assert.equal(paramOf({ model: "m", prompt: "x", stream: true }), "stream");
+    assert.equal(paramOf({ model: "m", prompt: "x", stream: "yes" }), "stream");
+    assert.equal(paramOf({ model: "m", prompt: "x", stream: true, stream_options: [] }), "stream_options");
   });
 });
 
@@ -120,5 +146,41 @@ describe("text completions answers", () => {
       () => parseCompletionResponse({ choices: "nope" }),
       (err: unknown) => err instanceof GatewayError && err.errorClass === llm.ErrorClass.UNAVAILABLE,
     );
+  });
+
+  it("reads stream chunks (finish_reason null until the last piece) and renders them as OpenAI streams them", () => {
+    const piece = parseCompletionResponse({
+      id: "cmpl-2",
+      object: "text_completion",
+      created: 1_700_000_001,
+      model: "gpt-3.5-turbo-instruct",
+      choices: [{ text: " wor", index: 0, logprobs: null, finish_reason: null }],
+      usage: null,
+    });
+    assert.equal(piece.choices[0]?.finishReason, "");
+    assert.equal(piece.usage, undefined);
+    assert.deepEqual(JSON.parse(renderCompletionChunk(piece)), {
+      id: "cmpl-2",
+      object: "text_completion",
+      created: 1_700_000_001,
+      model: "gpt-3.5-turbo-instruct",
+      choices: [{ text: " wor", index: 0, logprobs: null, finish_reason: null }],
+    });
+    const last = parseCompletionResponse({
+      id: "cmpl-2",
+      object: "text_completion",
+      created: 1_700_000_001,
+      model: "gpt-3.5-turbo-instruct",
+      choices: [],
+      usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 },
+    });
+    assert.deepEqual(JSON.parse(renderCompletionChunk(last)), {
+      id: "cmpl-2",
+      object: "text_completion",
+      created: 1_700_000_001,
+      model: "gpt-3.5-turbo-instruct",
+      choices: [],
+      usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 },
+    });
   });
 });

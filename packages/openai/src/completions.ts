@@ -16,7 +16,7 @@ import {
   restOf,
   toExtraJson,
 } from "./json.js";
-import { parseFallbacks, parseMetadata, parseSeed, parseStop } from "./request-parse.js";
+import { parseFallbacks, parseMetadata, parseSeed, parseStop, parseStreamOptions } from "./request-parse.js";
 
 /** The most prompts one request may carry (OpenAI documents no limit; this bounds the fan-out). */
 export const MAX_COMPLETION_PROMPTS = 2048;
@@ -42,6 +42,9 @@ const MODELLED: ReadonlySet<string> = new Set([
   "fallbacks",
 ]);
 
+/** Modelled fields never taken from extra_json; unknown `stream_options` keys travel there and merge back. */
+const NOT_FROM_EXTRA: ReadonlySet<string> = new Set([...MODELLED].filter((field) => field !== "stream_options"));
+
 /** Validates an OpenAI text completions request body; throws only GatewayError naming the field. */
 export function parseCompletionRequest(body: unknown): llm.CompletionRequest {
   try {
@@ -51,8 +54,8 @@ export function parseCompletionRequest(body: unknown): llm.CompletionRequest {
     const model = f.requiredString(body, "model", "");
     if (model === "") throw f.fail("model", "required");
     const stream = f.boolean(body, "stream", "") ?? false;
-    // Streamed text completions are not served yet: refuse them rather than answer in the wrong framing.
-    if (stream) throw f.fail("stream", "streaming is not supported for /v1/completions yet; send stream: false");
+    const rest = restOf(body, MODELLED) ?? {};
+    const includeUsage = parseStreamOptions(body, stream, rest);
     const seed = parseSeed(body);
     const suffix = f.string(body, "suffix", "");
     return create(llm.CompletionRequestSchema, {
@@ -69,9 +72,10 @@ export function parseCompletionRequest(body: unknown): llm.CompletionRequest {
       ...(seed !== undefined ? { seed } : {}),
       user: f.string(body, "user", "") ?? "",
       stream,
+      includeUsage,
       ...parseMetadata(body),
       fallbacks: parseFallbacks(body),
-      extraJson: toExtraJson(restOf(body, MODELLED)),
+      extraJson: toExtraJson(rest),
     });
   } catch (err) {
     if (err instanceof GatewayError) throw err;
@@ -124,6 +128,11 @@ export function promptJson(req: llm.CompletionRequest): string | string[] | numb
 /** The exact body sent to an OpenAI-compatible `/completions`, with the deployment's upstream model. */
 export function completionRequestToJson(req: llm.CompletionRequest, model: string): JsonObject {
   const body: JsonObject = { model, prompt: promptJson(req) };
+  if (req.stream) {
+    body.stream = true;
+    // Always asked for, so every stream is metered; the worker drops the usage chunk unless the client asked.
+    body.stream_options = { include_usage: true };
+  }
   if (req.suffix !== undefined) body.suffix = req.suffix;
   if (req.maxTokens !== undefined) body.max_tokens = req.maxTokens;
   if (req.temperature !== undefined) body.temperature = req.temperature;
@@ -134,13 +143,18 @@ export function completionRequestToJson(req: llm.CompletionRequest, model: strin
   if (req.logprobs !== undefined) body.logprobs = req.logprobs;
   if (req.seed !== undefined) body.seed = Number(req.seed);
   if (req.user) body.user = req.user;
-  mergeExtra(body, req.extraJson, MODELLED);
+  mergeExtra(body, req.extraJson, NOT_FROM_EXTRA);
+  // Unknown stream options from extra_json must not reach a non-streamed call: OpenAI rejects them.
+  if (!req.stream) delete body.stream_options;
   return body;
 }
 
 const FINISH_REASONS: ReadonlySet<string> = new Set(["stop", "length", "content_filter"]);
 
-/** Reads an upstream's OpenAI-shaped text completion; a malformed one is UNAVAILABLE (retryable). */
+/**
+ * Reads an upstream's OpenAI-shaped text completion, or one chunk of a streamed one (`finish_reason` null until a
+ * choice's last piece); a malformed one is UNAVAILABLE (retryable).
+ */
 export function parseCompletionResponse(json: unknown): llm.Completion {
   const body = u.item(json, "response");
   const choices = u.array(body, "choices", "") ?? [];
@@ -173,6 +187,36 @@ export function parseCompletionResponse(json: unknown): llm.Completion {
         }
       : {}),
   });
+}
+
+/**
+ * One chunk of a streamed answer, as OpenAI streams `text_completion` objects: each choice's piece of text with
+ * `finish_reason` null until its last piece, and `usage` only on the usage-only last chunk (choices empty).
+ */
+export function renderCompletionChunk(chunk: llm.Completion): string {
+  const out: JsonObject = {
+    id: chunk.id,
+    object: "text_completion",
+    created: chunk.created,
+    model: chunk.model,
+    choices: chunk.choices.map((c) => ({
+      text: c.text,
+      index: c.index,
+      logprobs: c.logprobsJson ? (parseObjectText(c.logprobsJson) ?? null) : null,
+      finish_reason: FINISH_REASONS.has(c.finishReason) ? c.finishReason : null,
+    })),
+  };
+  if (chunk.usage) {
+    const prompt = chunk.usage.promptTokens;
+    const completion = chunk.usage.completionTokens;
+    out.usage = {
+      prompt_tokens: prompt,
+      completion_tokens: completion,
+      total_tokens: chunk.usage.totalTokens || prompt + completion,
+    };
+  }
+  if (chunk.systemFingerprint !== undefined) out.system_fingerprint = chunk.systemFingerprint;
+  return JSON.stringify(out);
 }
 
 /** The client's answer, as OpenAI renders a `text_completion`. */

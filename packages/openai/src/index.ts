@@ -29,6 +29,7 @@ export {
   parseCompletionResponse,
   promptJson,
   renderCompletion,
+  renderCompletionChunk,
 } from "./completions.js";
 export {
   embeddingRequestToJson,

@@ -170,7 +170,7 @@ export function parseMetadata(body: JsonObject): { metadata?: Record<string, str
  * Reads stream_options.include_usage. OpenAI rejects stream_options without stream: true; the gateway
  * is lenient and ignores them. Unknown options (include_obfuscation) travel in extra_json.
  */
-function parseStreamOptions(body: JsonObject, stream: boolean, rest: JsonObject): boolean {
+export function parseStreamOptions(body: JsonObject, stream: boolean, rest: JsonObject): boolean {
   const options = f.object(body, "stream_options", "");
   if (options === undefined || !stream) return false;
   const unknown = restOf(options, STREAM_OPTION_KEYS);

@@ -3,7 +3,7 @@ import { fromBinary } from "@bufbuild/protobuf";
 import { renderChatChunk, renderChatCompletion, renderError } from "@switchyard/openai";
 import { formatUsd } from "@switchyard/pricing";
 import { llm, type metering, router } from "@switchyard/proto";
-import { drained, GatewayError } from "@switchyard/runtime";
+import { type connect, drained, type Encoded, GatewayError } from "@switchyard/runtime";
 import { sendError, sendJson } from "./http-io.js";
 import { RATE_LIMIT_HEADERS } from "./limits.js";
 import type { CallContext, RouterClient } from "./upstream.js";
@@ -54,13 +54,8 @@ export async function completeChat(
   }
 }
 
-/**
- * Serves a streamed chat completion as server-sent events. The HTTP status is chosen only once the
- * router commits to a deployment (its response headers), so failures before the first byte still get a
- * proper error status. A failure after that ends the stream with an error event and never `[DONE]`. The
- * cost is known only once the stream ends, so it travels as HTTP trailers (declared up front).
- */
-export async function streamChat(
+/** Serves a streamed chat completion as server-sent events (see `serveSse`). */
+export function streamChat(
   req: IncomingMessage,
   res: ServerResponse,
   routerClient: RouterClient,
@@ -68,9 +63,33 @@ export async function streamChat(
   ctx: CallContext,
   headers: Record<string, string>,
 ): Promise<void> {
+  return serveSse(req, res, routerClient.streamChat(request, ctx), headers, (bytes) => {
+    const { chunk, charge } = fromBinary(router.StreamChatResponseSchema, bytes);
+    return { data: chunk && renderChatChunk(chunk), charge };
+  });
+}
+
+/** One stream message as the client sees it: its `data:` JSON (none for the charge message) and the charge. */
+export interface SseMessage {
+  readonly data: string | undefined;
+  readonly charge: metering.Charge | undefined;
+}
+
+/**
+ * Serves a routed stream as OpenAI's server-sent events. The HTTP status is chosen only once the router commits to a
+ * deployment (its response headers), so failures before the first byte still get a proper error status. A failure
+ * after that ends the stream with an error event and never `[DONE]`. The cost is known only once the stream ends, so
+ * it travels as HTTP trailers (declared up front).
+ */
+export async function serveSse(
+  req: IncomingMessage,
+  res: ServerResponse,
+  stream: connect.ServerStream<Encoded>,
+  headers: Record<string, string>,
+  render: (bytes: Encoded) => SseMessage,
+): Promise<void> {
   // The router's call is cancelled through ctx.signal when the client goes away (see rest.ts).
   req.on("error", () => {});
-  const stream = routerClient.streamChat(request, ctx);
   let started = false;
   const start = () => {
     if (started) return;
@@ -87,10 +106,10 @@ export async function streamChat(
   try {
     for await (const bytes of stream) {
       start();
-      const { chunk, charge } = fromBinary(router.StreamChatResponseSchema, bytes);
+      const { data, charge } = render(bytes);
       if (charge) res.addTrailers(costHeaders(charge));
-      if (!chunk) continue;
-      if (!res.write(`data: ${renderChatChunk(chunk)}\n\n`)) await drained(res);
+      if (data === undefined) continue;
+      if (!res.write(`data: ${data}\n\n`)) await drained(res);
     }
     start();
     res.end("data: [DONE]\n\n");

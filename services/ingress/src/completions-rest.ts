@@ -1,11 +1,11 @@
-// `POST /v1/completions`, as OpenAI serves legacy text completions: one router call, one JSON body, the cost in
-// response headers. Streamed completions are refused by the parser (`stream`), so this path is unary only.
-import type { ServerResponse } from "node:http";
+// `POST /v1/completions`, as OpenAI serves legacy text completions: one router call and one JSON body with the cost
+// in response headers, or with `stream: true` server-sent `text_completion` chunks with the cost in trailers.
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { fromBinary } from "@bufbuild/protobuf";
-import { renderCompletion } from "@switchyard/openai";
+import { renderCompletion, renderCompletionChunk } from "@switchyard/openai";
 import { llm, router } from "@switchyard/proto";
 import { GatewayError } from "@switchyard/runtime";
-import { costHeaders, routeHeaders } from "./chat-rest.js";
+import { costHeaders, routeHeaders, serveSse } from "./chat-rest.js";
 import { sendError, sendJson } from "./http-io.js";
 import type { CallContext, RouterClient } from "./upstream.js";
 
@@ -28,4 +28,19 @@ export async function serveCompletion(
   } catch (err) {
     sendError(res, err, routeHeaders(err instanceof GatewayError ? err.meta : undefined, headers));
   }
+}
+
+/** Serves a streamed text completion as server-sent events (see `serveSse`). */
+export function streamCompletion(
+  req: IncomingMessage,
+  res: ServerResponse,
+  routerClient: RouterClient,
+  request: llm.CompletionRequest,
+  ctx: CallContext,
+  headers: Record<string, string>,
+): Promise<void> {
+  return serveSse(req, res, routerClient.streamComplete(request, ctx), headers, (bytes) => {
+    const { chunk, charge } = fromBinary(router.StreamCompleteResponseSchema, bytes);
+    return { data: chunk && renderCompletionChunk(chunk), charge };
+  });
 }

@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { gateway } from "@switchyard/proto";
-import { addService, drained, type Encoded, GatewayError, type Logger } from "@switchyard/runtime";
+import { addService, type connect, drained, type Encoded, GatewayError, type Logger } from "@switchyard/runtime";
 import { noteCaller } from "./access.js";
 import { type Authenticator, authorizeFallbacks, bearer, type Principal } from "./auth.js";
 import { RATE_LIMIT_HEADERS } from "./limits.js";
@@ -96,6 +96,35 @@ async function unaryModelCall<R extends { model: string; fallbacks: readonly str
   }
 }
 
+/**
+ * Runs a streamed model call like `unaryModelCall`, writing the router's messages as they come (each shares its wire
+ * layout with the gateway's stream message); the response metadata goes out with the first message.
+ */
+async function streamModelCall<R extends { model: string; fallbacks: readonly string[] }>(
+  deps: GrpcApiDeps,
+  call: grpc.ServerWritableStream<unknown, unknown>,
+  validate: () => R,
+  open: (request: R, ctx: CallContext) => connect.ServerStream<Encoded>,
+): Promise<void> {
+  let requestId = "";
+  try {
+    const request = validate();
+    const ctx = await admit(deps, call, request);
+    requestId = ctx.requestId;
+    const stream = open(request, ctx);
+    let started = false;
+    for await (const bytes of stream) {
+      if (!started) call.sendMetadata(responseMetadata(stream.headers, requestId));
+      started = true;
+      if (!call.write(bytes)) await drained(call, "cancelled");
+    }
+    if (!started) call.sendMetadata(responseMetadata(stream.headers, requestId));
+    call.end();
+  } catch (err) {
+    call.emit("error", statusOf(err, requestId));
+  }
+}
+
 function statusOf(err: unknown, requestId = ""): Partial<grpc.StatusObject> {
   const error = GatewayError.from(err);
   return error.toStatus(responseMetadata(error.meta, requestId));
@@ -117,26 +146,28 @@ export function registerGatewayApi(server: grpc.Server, deps: GrpcApiDeps): void
         },
         (request, ctx) => deps.router.chat(request, ctx),
       ),
-    async streamChatCompletion(call) {
-      let requestId = "";
-      try {
-        const request = validateChatRequest(call.request.request);
-        request.stream = true;
-        const ctx = await admit(deps, call, request);
-        requestId = ctx.requestId;
-        const stream = deps.router.streamChat(request, ctx);
-        let started = false;
-        for await (const bytes of stream) {
-          if (!started) call.sendMetadata(responseMetadata(stream.headers, requestId));
-          started = true;
-          if (!call.write(bytes)) await drained(call, "cancelled");
-        }
-        if (!started) call.sendMetadata(responseMetadata(stream.headers, requestId));
-        call.end();
-      } catch (err) {
-        call.emit("error", statusOf(err, requestId));
-      }
-    },
+    streamChatCompletion: (call) =>
+      streamModelCall(
+        deps,
+        call,
+        () => {
+          const request = validateChatRequest(call.request.request);
+          request.stream = true;
+          return request;
+        },
+        (request, ctx) => deps.router.streamChat(request, ctx),
+      ),
+    streamCompletion: (call) =>
+      streamModelCall(
+        deps,
+        call,
+        () => {
+          const request = validateCompletionRequest(call.request.request);
+          request.stream = true;
+          return request;
+        },
+        (request, ctx) => deps.router.streamComplete(request, ctx),
+      ),
     createEmbedding: (call, callback) =>
       unaryModelCall(
         deps,
@@ -150,7 +181,11 @@ export function registerGatewayApi(server: grpc.Server, deps: GrpcApiDeps): void
         deps,
         call,
         callback,
-        () => validateCompletionRequest(call.request.request),
+        () => {
+          const request = validateCompletionRequest(call.request.request);
+          request.stream = false;
+          return request;
+        },
         (request, ctx) => deps.router.complete(request, ctx),
       ),
     rerank: (call, callback) =>

@@ -48,6 +48,7 @@ function routerWith(
     streamChat,
     embed: chat,
     complete: chat,
+    streamComplete: streamChat,
     rerank: chat,
     transcribe: chat,
     speak: chat,

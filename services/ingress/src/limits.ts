@@ -5,7 +5,7 @@
 
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { estimatePromptTokens, estimateTextTokens } from "@switchyard/openai";
-import { llm, type metering, policy, readCharge } from "@switchyard/proto";
+import { llm, mayHoldCharge, type metering, policy, readCharge } from "@switchyard/proto";
 import {
   Counter,
   connect,
@@ -99,7 +99,7 @@ export function mediaShape(request: { model: string; user: string }): AdmitShape
 /** Admits a unary call of any kind, settles its ticket with the charge or the error, and adds the ticket's headers. */
 async function admitUnary(
   limiter: Limiter,
-  shape: AdmitShape,
+  shape: llm.ChatCompletionRequest | AdmitShape,
   ctx: CallContext,
   call: () => Promise<connect.UnaryResult<Encoded>>,
 ): Promise<connect.UnaryResult<Encoded>> {
@@ -484,87 +484,75 @@ export function limitRouter(inner: RouterClient, limiter: Limiter): RouterClient
     generateImages: (request, ctx) =>
       admitUnary(limiter, mediaShape(request), ctx, () => inner.generateImages(request, ctx)),
     varyImage: (request, ctx) => admitUnary(limiter, mediaShape(request), ctx, () => inner.varyImage(request, ctx)),
-    async embed(request, ctx) {
-      const ticket = await limiter.admit(embeddingShape(request), ctx);
-      if (!ticket) return inner.embed(request, ctx);
-      let result: connect.UnaryResult<Encoded>;
-      try {
-        result = await inner.embed(request, ctx);
-      } catch (err) {
-        const error = GatewayError.from(err);
-        ticket.settle({ error });
-        throw withHeaders(error, ticket.headers);
+    embed: (request, ctx) => admitUnary(limiter, embeddingShape(request), ctx, () => inner.embed(request, ctx)),
+    chat: (request, ctx) => admitUnary(limiter, request, ctx, () => inner.chat(request, ctx)),
+    streamChat: (request, ctx) => admitStream(limiter, request, ctx, () => inner.streamChat(request, ctx)),
+    streamComplete: (request, ctx) =>
+      admitStream(limiter, completionShape(request), ctx, () => inner.streamComplete(request, ctx)),
+  };
+}
+
+/**
+ * Admits a streamed call: the stream opens once admitted, and its ticket is settled with the charge message the
+ * stream ends with, or with what may have been generated when it fails or the consumer stops reading.
+ */
+function admitStream(
+  limiter: Limiter,
+  shape: llm.ChatCompletionRequest | AdmitShape,
+  ctx: CallContext,
+  open: () => connect.ServerStream<Encoded>,
+): connect.ServerStream<Encoded> {
+  let stream: connect.ServerStream<Encoded> | undefined;
+  let ticket: Ticket | undefined;
+  let cancelled = false;
+  async function* iterate(): AsyncGenerator<Encoded> {
+    ticket = await limiter.admit(shape, ctx);
+    if (cancelled) throw new GatewayError({ class: llm.ErrorClass.CANCELLED, message: "cancelled" });
+    stream = open();
+    if (!ticket) {
+      yield* stream;
+      return;
+    }
+    let charge: metering.Charge | undefined;
+    let started = false;
+    let ended = false;
+    try {
+      for await (const bytes of stream) {
+        started = true;
+        // Only the message after the last chunk holds the charge; its first byte tells it apart without a decode.
+        if (mayHoldCharge(bytes)) charge = readCharge(bytes) ?? charge;
+        yield bytes;
       }
-      ticket.settle({ charge: readCharge(result.value) });
-      return { ...result, headers: { ...result.headers, ...ticket.headers } };
+      ended = true;
+      ticket.settle({ charge });
+    } catch (err) {
+      ended = true;
+      const error = GatewayError.from(err);
+      ticket.settle({ charge, error, started });
+      throw withHeaders(error, ticket.headers);
+    } finally {
+      // The consumer stopped reading (the client went away): bill what may have been generated.
+      if (!ended) {
+        ticket.settle({
+          charge,
+          error: new GatewayError({ class: llm.ErrorClass.CANCELLED, message: "cancelled" }),
+          started,
+        });
+      }
+    }
+  }
+  const iterator = iterate();
+  return {
+    [Symbol.asyncIterator]: () => iterator,
+    get headers() {
+      return { ...stream?.headers, ...ticket?.headers };
     },
-    async chat(request, ctx) {
-      const ticket = await limiter.admit(request, ctx);
-      if (!ticket) return inner.chat(request, ctx);
-      let result: connect.UnaryResult<Encoded>;
-      try {
-        result = await inner.chat(request, ctx);
-      } catch (err) {
-        const error = GatewayError.from(err);
-        ticket.settle({ error });
-        throw withHeaders(error, ticket.headers);
-      }
-      ticket.settle({ charge: readCharge(result.value) });
-      return { ...result, headers: { ...result.headers, ...ticket.headers } };
+    get trailers() {
+      return stream?.trailers ?? {};
     },
-    streamChat(request, ctx) {
-      let stream: connect.ServerStream<Encoded> | undefined;
-      let ticket: Ticket | undefined;
-      let cancelled = false;
-      async function* iterate(): AsyncGenerator<Encoded> {
-        ticket = await limiter.admit(request, ctx);
-        if (cancelled) throw new GatewayError({ class: llm.ErrorClass.CANCELLED, message: "cancelled" });
-        stream = inner.streamChat(request, ctx);
-        if (!ticket) {
-          yield* stream;
-          return;
-        }
-        let charge: metering.Charge | undefined;
-        let started = false;
-        let ended = false;
-        try {
-          for await (const bytes of stream) {
-            started = true;
-            charge = readCharge(bytes) ?? charge;
-            yield bytes;
-          }
-          ended = true;
-          ticket.settle({ charge });
-        } catch (err) {
-          ended = true;
-          const error = GatewayError.from(err);
-          ticket.settle({ charge, error, started });
-          throw withHeaders(error, ticket.headers);
-        } finally {
-          // The consumer stopped reading (the client went away): bill what may have been generated.
-          if (!ended) {
-            ticket.settle({
-              charge,
-              error: new GatewayError({ class: llm.ErrorClass.CANCELLED, message: "cancelled" }),
-              started,
-            });
-          }
-        }
-      }
-      const iterator = iterate();
-      return {
-        [Symbol.asyncIterator]: () => iterator,
-        get headers() {
-          return { ...stream?.headers, ...ticket?.headers };
-        },
-        get trailers() {
-          return stream?.trailers ?? {};
-        },
-        cancel() {
-          cancelled = true;
-          stream?.cancel();
-        },
-      };
+    cancel() {
+      cancelled = true;
+      stream?.cancel();
     },
   };
 }

@@ -85,6 +85,8 @@ export function modelLabels(deployments: readonly Deployment[]): ModelLabels {
 
 const DEPLOYMENT_HEADER = "x-switchyard-deployment";
 const CHAT = "chat";
+/** GenAI semantic conventions' name for legacy text completions. */
+const TEXT_COMPLETION = "text_completion";
 
 /** Records one finished request. */
 function observe(
@@ -138,17 +140,22 @@ export function measureRouter(inner: RouterClient, metrics: IngressMetrics, labe
     ...inner,
     chat: unary<llm.ChatCompletionRequest>(CHAT, (request, ctx) => inner.chat(request, ctx)),
     embed: unary<llm.EmbeddingRequest>("embeddings", (request, ctx) => inner.embed(request, ctx)),
+    complete: unary<llm.CompletionRequest>(TEXT_COMPLETION, (request, ctx) => inner.complete(request, ctx)),
+    rerank: unary<llm.RerankRequest>("rerank", (request, ctx) => inner.rerank(request, ctx)),
     transcribe: unary<llm.TranscriptionRequest>("audio.transcriptions", (r, ctx) => inner.transcribe(r, ctx)),
     speak: unary<llm.SpeechRequest>("audio.speech", (r, ctx) => inner.speak(r, ctx)),
     generateImages: unary<llm.ImageGenerationRequest>("images.generations", (r, ctx) => inner.generateImages(r, ctx)),
     varyImage: unary<llm.ImageVariationRequest>("images.variations", (r, ctx) => inner.varyImage(r, ctx)),
-    streamChat: (request, ctx) => measuredStream(inner.streamChat(request, ctx), request.model, metrics, labels),
+    streamChat: (request, ctx) => measuredStream(CHAT, inner.streamChat(request, ctx), request.model, metrics, labels),
+    streamComplete: (request, ctx) =>
+      measuredStream(TEXT_COMPLETION, inner.streamComplete(request, ctx), request.model, metrics, labels),
   };
 }
 
 type Unary = connect.UnaryResult<Encoded>;
 
 function measuredStream(
+  operation: string,
   stream: connect.ServerStream<Encoded>,
   model: string,
   metrics: IngressMetrics,
@@ -175,7 +182,7 @@ function measuredStream(
             deployment = stream.headers[DEPLOYMENT_HEADER];
             const dep = labels.deployment(deployment);
             metrics.ttft.observe(
-              { gen_ai_operation_name: CHAT, gen_ai_request_model: labels.group(model, dep), deployment: dep },
+              { gen_ai_operation_name: operation, gen_ai_request_model: labels.group(model, dep), deployment: dep },
               (performance.now() - startedAt) / 1000,
             );
           }
@@ -193,7 +200,7 @@ function measuredStream(
           status = 499;
           deployment ??= stream.headers[DEPLOYMENT_HEADER];
         }
-        observe(metrics, labels, CHAT, model, deployment, status, true, startedAt);
+        observe(metrics, labels, operation, model, deployment, status, true, startedAt);
       }
     },
   };

@@ -17,7 +17,7 @@ import { matchAdmin, serveAdmin } from "./admin.js";
 import { matchAudit, serveAudit } from "./audit.js";
 import { type Authenticator, authorizeFallbacks, bearer } from "./auth.js";
 import { completeChat, streamChat } from "./chat-rest.js";
-import { serveCompletion } from "./completions-rest.js";
+import { serveCompletion, streamCompletion } from "./completions-rest.js";
 import { serveEmbeddings } from "./embeddings-rest.js";
 import { BREAKER_NAMES, renderHealth, renderHealthCheck } from "./health.js";
 import { parseJson, readBody, sendError, sendJson } from "./http-io.js";
@@ -85,6 +85,7 @@ async function handle(
       return messages(deps, req, res, requestId, headers, route === "POST /messages/count_tokens");
     case "POST /completions": {
       const [request, ctx] = await modelCall(deps, req, res, requestId, parseCompletionRequest);
+      if (request.stream) return streamCompletion(req, res, deps.router, request, ctx, headers);
       return serveCompletion(res, deps.router, request, ctx, headers);
     }
     case "POST /audio/transcriptions":

@@ -10,6 +10,7 @@ export interface RouterClient {
   streamChat(request: llm.ChatCompletionRequest, ctx: CallContext): connect.ServerStream<Encoded>;
   embed(request: llm.EmbeddingRequest, ctx: CallContext): Promise<connect.UnaryResult<Encoded>>;
   complete(request: llm.CompletionRequest, ctx: CallContext): Promise<connect.UnaryResult<Encoded>>;
+  streamComplete(request: llm.CompletionRequest, ctx: CallContext): connect.ServerStream<Encoded>;
   rerank(request: llm.RerankRequest, ctx: CallContext): Promise<connect.UnaryResult<Encoded>>;
   transcribe(request: llm.TranscriptionRequest, ctx: CallContext): Promise<connect.UnaryResult<Encoded>>;
   speak(request: llm.SpeechRequest, ctx: CallContext): Promise<connect.UnaryResult<Encoded>>;
@@ -89,6 +90,14 @@ export function createRouterClient(client: connect.ConnectClient, settings: Rout
     },
     embed: routed(method.embed),
     complete: routed(method.complete),
+    streamComplete(request, ctx) {
+      return connect.callStreamRaw(
+        client,
+        method.streamComplete,
+        create(router.StreamCompleteRequestSchema, { request, requestId: ctx.requestId, caller: caller(ctx) }),
+        options(request, ctx),
+      );
+    },
     rerank: routed(method.rerank),
     transcribe: routed(method.transcribe),
     speak: routed(method.speak),

@@ -112,7 +112,7 @@ export function validateEmbeddingRequest(
 
 /**
  * Checks a gRPC text completion request against the rules the OpenAI parser applies to REST bodies: a model, prompts
- * as texts or token ids (not both), sane sampling values, and no `stream` (streamed completions are not served yet).
+ * as texts or token ids (not both) and sane sampling values. `stream` is set by the call (StreamCompletion or not).
  */
 export function validateCompletionRequest(
   req: llm.CompletionRequest | undefined,
@@ -146,12 +146,6 @@ export function validateCompletionRequest(
   range(req.topP, 0, 1, `${prefix}top_p`);
   range(req.n, 1, 128, `${prefix}n`);
   range(req.logprobs, 0, 5, `${prefix}logprobs`);
-  if (req.stream) {
-    throw invalidRequest(
-      `${prefix}stream: streamed completions are not supported yet; leave stream false`,
-      `${prefix}stream`,
-    );
-  }
   extraJsonObject(req.extraJson, `${prefix}extra_json`);
   return req;
 }

@@ -1,4 +1,4 @@
-import { create } from "@bufbuild/protobuf";
+import { create, type Message } from "@bufbuild/protobuf";
 import { type RouterSettings, timeoutsFor } from "@switchyard/config";
 import { llm, type metering, worker } from "@switchyard/proto";
 import { connect, GatewayError, type Logger } from "@switchyard/runtime";
@@ -66,6 +66,7 @@ export function workerRoutes(deps: WorkerDeps, routes: connect.Routes = new Map(
     | worker.StreamChatRequest
     | worker.EmbedRequest
     | worker.CompleteRequest
+    | worker.StreamCompleteRequest
     | worker.RerankRequest
     | MediaRequest;
   const attemptContext = (
@@ -86,7 +87,11 @@ export function workerRoutes(deps: WorkerDeps, routes: connect.Routes = new Map(
   /** The attempt's limits: as the router sent them, else from this worker's configuration. */
   const limits = (req: AnyRequest, target: Target) => {
     const own = timeoutsFor(deps.router, req.modelGroup || req.request?.model || "", target.deployment);
-    const sent = req.$typeName === "switchyard.worker.v1.StreamChatRequest" ? req : undefined;
+    const sent =
+      req.$typeName === "switchyard.worker.v1.StreamChatRequest" ||
+      req.$typeName === "switchyard.worker.v1.StreamCompleteRequest"
+        ? req
+        : undefined;
     return {
       connectMs: req.connectTimeoutMs || own.connectMs,
       attemptMs: own.attemptMs,
@@ -115,7 +120,7 @@ export function workerRoutes(deps: WorkerDeps, routes: connect.Routes = new Map(
    * configured timeout only matters to a caller that sent none.
    */
   const unaryAttempt = async <R extends object>(
-    req: Exclude<AnyRequest, worker.StreamChatRequest>,
+    req: Exclude<AnyRequest, worker.StreamChatRequest | worker.StreamCompleteRequest>,
     signal: AbortSignal,
     what: string,
     info: Pick<AttemptInfo, "operation" | "user" | "tags" | "metadata" | "estimatePrompt">,
@@ -128,15 +133,7 @@ export function workerRoutes(deps: WorkerDeps, routes: connect.Routes = new Map(
       const attempt = attemptContext(req, target, signal, limits(req, target));
       const model = req.request?.model ?? "";
       const run = pick(target.adapter);
-      if (!run) {
-        throw new GatewayError({
-          class: llm.ErrorClass.INVALID_REQUEST,
-          message: `${target.deployment.provider} does not support ${what} (model "${model}")`,
-          param: "model",
-          code: "unsupported_operation",
-          deploymentId: req.deploymentId,
-        });
-      }
+      if (!run) throw unsupported(target, what, model, req.deploymentId);
       metered = new AttemptMeter({ ...attemptInfo(req, attempt), ...info, stream: false }, deps.pricer, deps.usage);
       const response = await run(attempt);
       const usage = (response as { usage?: llm.Usage }).usage;
@@ -150,7 +147,7 @@ export function workerRoutes(deps: WorkerDeps, routes: connect.Routes = new Map(
     }
   };
 
-  return connect.addConnectService(routes, worker.ProviderWorkerService, {
+  connect.addConnectService(routes, worker.ProviderWorkerService, {
     async transcribe(req, ctx) {
       const request = req.request ?? create(llm.TranscriptionRequestSchema);
       const [response, charge] = await unaryAttempt(
@@ -244,72 +241,133 @@ export function workerRoutes(deps: WorkerDeps, routes: connect.Routes = new Map(
       );
       return create(worker.ChatResponseSchema, { completion, charge });
     },
-    async streamChat(req, ctx, sink) {
-      let metered: AttemptMeter | undefined;
-      let pacer: Pacer | undefined;
-      // The last chunk sent, and whether a usage chunk was among those sent.
-      const sent: { last?: llm.ChatCompletionChunk; usage: boolean } = { usage: false };
-      let includeUsage = false;
-      try {
-        const target = deps.targets.get(req.deploymentId);
-        const pace = limits(req, target);
-        pacer = new Pacer(ctx.signal, { ...pace, deadline: ctx.deadline });
-        const attempt = attemptContext(req, target, pacer.signal, pace);
-        const request = req.request ?? create(llm.ChatCompletionRequestSchema);
-        includeUsage = request.includeUsage;
-        metered = new AttemptMeter(
-          { ...attemptInfo(req, attempt), ...chatRequestInfo(request), stream: true },
-          deps.pricer,
-          deps.usage,
-        );
-        const chunks = target.adapter.streamChat(request, attempt);
-        for await (const chunk of chunks) {
-          pacer.signal.throwIfAborted();
-          pacer.chunk();
-          metered.chunk(chunk);
-          // The usage-only chunk reaches the client only when it asked for it (stream_options.include_usage).
-          if (chunk.usage && chunk.choices.length === 0 && !includeUsage) continue;
-          await sink.write(create(worker.StreamChatResponseSchema, { chunk }));
-          sent.last = chunk;
-          sent.usage ||= chunk.usage !== undefined;
-        }
+    streamChat: (req, ctx, sink) => {
+      const request = req.request ?? create(llm.ChatCompletionRequestSchema);
+      return streamAttempt(req, ctx, sink, {
+        what: "chat completions",
+        info: chatRequestInfo(request),
+        includeUsage: request.includeUsage,
+        open: (adapter, attempt) => adapter.streamChat(request, attempt),
+        record: (meter, chunk) => meter.chunk(chunk),
+        message: (init) => create(worker.StreamChatResponseSchema, init),
+        usageChunk: (last, usage) =>
+          create(llm.ChatCompletionChunkSchema, { id: last.id, created: last.created, model: last.model, usage }),
+      });
+    },
+    streamComplete: (req, ctx, sink) => {
+      const request = req.request ?? create(llm.CompletionRequestSchema);
+      return streamAttempt(req, ctx, sink, {
+        what: "streamed text completions",
+        info: completionRequestInfo(request),
+        includeUsage: request.includeUsage,
+        open: (adapter, attempt) => adapter.streamComplete?.(request, attempt),
+        record: (meter, chunk) => meter.textChunk(chunk),
+        message: (init) => create(worker.StreamCompleteResponseSchema, init),
+        usageChunk: (last, usage) =>
+          create(llm.CompletionSchema, { id: last.id, created: last.created, model: last.model, usage }),
+      });
+    },
+  });
+  return routes;
+
+  /**
+   * Runs one metered streamed attempt and writes its chunks to the caller, paced by the attempt's first-token, idle
+   * and total limits. The upstream's usage-only chunk reaches the caller only when it asked for usage; after the last
+   * chunk, one message without a chunk carries what the attempt cost. A stream cut after its first chunk, with the
+   * caller still listening, learns before the error what the attempt used (when it asked for usage) and cost.
+   */
+  async function streamAttempt<Chunk extends StreamedChunk, Res extends Message>(
+    req: worker.StreamChatRequest | worker.StreamCompleteRequest,
+    ctx: connect.HandlerContext,
+    sink: connect.StreamSink<Res>,
+    kind: StreamKind<Chunk, Res>,
+  ): Promise<void> {
+    let metered: AttemptMeter | undefined;
+    let pacer: Pacer | undefined;
+    // The last chunk sent, and whether a usage chunk was among those sent.
+    const sent: { last?: Chunk; usage: boolean } = { usage: false };
+    try {
+      const target = deps.targets.get(req.deploymentId);
+      const pace = limits(req, target);
+      pacer = new Pacer(ctx.signal, { ...pace, deadline: ctx.deadline });
+      const attempt = attemptContext(req, target, pacer.signal, pace);
+      const chunks = kind.open(target.adapter, attempt);
+      if (!chunks) throw unsupported(target, kind.what, req.request?.model ?? "", req.deploymentId);
+      metered = new AttemptMeter({ ...attemptInfo(req, attempt), ...kind.info, stream: true }, deps.pricer, deps.usage);
+      for await (const chunk of chunks) {
         pacer.signal.throwIfAborted();
-        const charge = await metered.finish({ status: "ok" });
-        // After the last chunk, one message without a chunk carries what the attempt cost.
-        await sink.write(create(worker.StreamChatResponseSchema, { charge }));
-      } catch (err) {
-        const error = pacer?.reason ?? failure(err, ctx.signal, req.deploymentId);
-        if (!error.detail.deploymentId) error.detail.deploymentId = req.deploymentId;
-        if (error.errorClass !== llm.ErrorClass.CANCELLED) logFailure(deps.log, error, req.requestId);
-        if (metered && !metered.isFinished) {
-          const charge = await metered.finish({ status: "error", error });
-          // A stream cut after its first chunk, with the caller still listening: before the error, it learns what
-          // the attempt used (when it asked for usage) and what it cost.
-          if (sent.last && !ctx.signal.aborted) {
-            try {
-              if (includeUsage && !sent.usage) await sink.write(usageChunk(sent.last, charge));
-              await sink.write(create(worker.StreamChatResponseSchema, { charge }));
-            } catch {
-              // The caller went away meanwhile: the usage event has the numbers.
+        pacer.chunk();
+        kind.record(metered, chunk);
+        if (chunk.usage && chunk.choices.length === 0 && !kind.includeUsage) continue;
+        await sink.write(kind.message({ chunk }));
+        sent.last = chunk;
+        sent.usage ||= chunk.usage !== undefined;
+      }
+      pacer.signal.throwIfAborted();
+      const charge = await metered.finish({ status: "ok" });
+      await sink.write(kind.message({ charge }));
+    } catch (err) {
+      const error = pacer?.reason ?? failure(err, ctx.signal, req.deploymentId);
+      if (!error.detail.deploymentId) error.detail.deploymentId = req.deploymentId;
+      if (error.errorClass !== llm.ErrorClass.CANCELLED) logFailure(deps.log, error, req.requestId);
+      if (metered && !metered.isFinished) {
+        const charge = await metered.finish({ status: "error", error });
+        if (sent.last && !ctx.signal.aborted) {
+          try {
+            if (kind.includeUsage && !sent.usage) {
+              await sink.write(kind.message({ chunk: kind.usageChunk(sent.last, usageOf(charge)) }));
             }
+            await sink.write(kind.message({ charge }));
+          } catch {
+            // The caller went away meanwhile: the usage event has the numbers.
           }
         }
-        throw error;
-      } finally {
-        pacer?.close();
       }
-    },
+      throw error;
+    } finally {
+      pacer?.close();
+    }
+  }
+}
+
+/** What a streamed chunk has that the stream loop reads. */
+interface StreamedChunk {
+  readonly usage?: llm.Usage;
+  readonly choices: readonly unknown[];
+}
+
+/** How one streamed operation opens, meters and wraps its chunks. */
+interface StreamKind<Chunk, Res> {
+  /** The operation, for the refusal of a provider without it. */
+  readonly what: string;
+  readonly info: Pick<AttemptInfo, "operation" | "user" | "tags" | "metadata" | "estimatePrompt">;
+  /** The client asked for the usage chunk (`stream_options.include_usage`). */
+  readonly includeUsage: boolean;
+  /** The adapter's chunks; undefined when the provider does not offer the operation. */
+  open(adapter: ProviderAdapter, attempt: AttemptContext): AsyncIterable<Chunk> | undefined;
+  record(meter: AttemptMeter, chunk: Chunk): void;
+  message(init: { chunk?: Chunk; charge?: metering.Charge }): Res;
+  /** A usage-only chunk after `last`. */
+  usageChunk(last: Chunk, usage: llm.Usage): Chunk;
+}
+
+/** A provider without the operation: a 400 naming the provider and the operation. */
+function unsupported(target: Target, what: string, model: string, deploymentId: string): GatewayError {
+  return new GatewayError({
+    class: llm.ErrorClass.INVALID_REQUEST,
+    message: `${target.deployment.provider} does not support ${what} (model "${model}")`,
+    param: "model",
+    code: "unsupported_operation",
+    deploymentId,
   });
 }
 
-/** A usage-only chunk for a stream cut short: the tokens counted so far (estimated when the upstream sent none). */
-function usageChunk(last: llm.ChatCompletionChunk, charge: metering.Charge): worker.StreamChatResponse {
-  const usage = create(llm.UsageSchema, {
+/** The tokens counted so far of a stream cut short (estimated when the upstream sent none). */
+function usageOf(charge: metering.Charge): llm.Usage {
+  return create(llm.UsageSchema, {
     promptTokens: charge.promptTokens,
     completionTokens: charge.completionTokens,
     totalTokens: charge.promptTokens + charge.completionTokens,
     estimated: charge.estimated,
   });
-  const chunk = create(llm.ChatCompletionChunkSchema, { id: last.id, created: last.created, model: last.model, usage });
-  return create(worker.StreamChatResponseSchema, { chunk });
 }

@@ -272,6 +272,9 @@ describe("probes through the worker pool", () => {
       async complete() {
         throw new Error("a probe never completes text");
       },
+      async streamComplete() {
+        throw new Error("a probe never streams text");
+      },
       async rerank() {
         throw new Error("a probe never reranks");
       },

@@ -33,6 +33,7 @@ type RoutedRequest =
   | router.StreamChatRequest
   | router.EmbedRequest
   | router.CompleteRequest
+  | router.StreamCompleteRequest
   | router.RerankRequest
   | router.TranscribeRequest
   | router.SpeakRequest
@@ -94,7 +95,7 @@ function setRouteHeaders(ctx: connect.HandlerContext, deploymentId: string, atte
  */
 async function routeUnary<M extends DescMethodUnary>(
   deps: RouterDeps,
-  req: Exclude<RoutedRequest, router.StreamChatRequest>,
+  req: Exclude<RoutedRequest, StreamedRequest>,
   ctx: connect.HandlerContext,
   method: M,
 ): Promise<Encoded> {
@@ -152,7 +153,7 @@ interface Opened {
  */
 function openStream(
   deps: RouterDeps,
-  request: router.StreamChatRequest,
+  request: StreamedRequest,
   attempt: Attempt,
   ctx: connect.HandlerContext,
 ): Promise<Opened> {
@@ -160,11 +161,14 @@ function openStream(
   return failover.run((conn, keep) => openStreamOn(workers, conn, keep, request, attempt, ctx), ctx.signal);
 }
 
+/** The streamed requests; each has its worker method, whose request is the attempt's context plus the caller's. */
+type StreamedRequest = router.StreamChatRequest | router.StreamCompleteRequest;
+
 async function openStreamOn(
   workers: WorkerPool,
   conn: WorkerConn,
   keep: () => void,
-  request: router.StreamChatRequest,
+  request: StreamedRequest,
   attempt: Attempt,
   ctx: connect.HandlerContext,
 ): Promise<Opened> {
@@ -173,18 +177,27 @@ async function openStreamOn(
     if (!released) workers.release(conn);
     released = true;
   };
-  const stream = connect.callStreamRaw(
-    conn.client,
-    worker.ProviderWorkerService.method.streamChat,
-    create(worker.StreamChatRequestSchema, {
-      ...attemptContext(request, attempt),
-      request: request.request,
-      firstTokenTimeoutMs: attempt.firstTokenMs,
-      idleTimeoutMs: attempt.idleMs,
-    }),
-    // The request's deadline travels on as the Connect deadline: the worker ends the stream just before it.
-    { signal: ctx.signal, ...(ctx.deadline === undefined ? {} : { deadline: ctx.deadline }) },
-  );
+  const limits = {
+    ...attemptContext(request, attempt),
+    firstTokenTimeoutMs: attempt.firstTokenMs,
+    idleTimeoutMs: attempt.idleMs,
+  };
+  // The request's deadline travels on as the Connect deadline: the worker ends the stream just before it.
+  const options = { signal: ctx.signal, ...(ctx.deadline === undefined ? {} : { deadline: ctx.deadline }) };
+  const stream =
+    request.$typeName === "switchyard.router.v1.StreamChatRequest"
+      ? connect.callStreamRaw(
+          conn.client,
+          toWorker.streamChat,
+          create(worker.StreamChatRequestSchema, { ...limits, request: request.request }),
+          options,
+        )
+      : connect.callStreamRaw(
+          conn.client,
+          toWorker.streamComplete,
+          create(worker.StreamCompleteRequestSchema, { ...limits, request: request.request }),
+          options,
+        );
   const rest = stream[Symbol.asyncIterator]();
   // Time to first chunk is bounded by first_token_timeout; after the first chunk the stream is committed.
   let timer: NodeJS.Timeout | undefined;
@@ -231,7 +244,7 @@ async function nextWithin(opened: Opened): Promise<IteratorResult<Encoded>> {
  * longer than its idle timeout is cut with a TIMEOUT, which the ingress turns into an error event (never `[DONE]`).
  */
 async function pipe(
-  sink: connect.StreamSink<router.StreamChatResponse>,
+  sink: connect.StreamSink<router.StreamChatResponse> | connect.StreamSink<router.StreamCompleteResponse>,
   opened: Opened,
   onTokens: (tokens: number) => void,
 ): Promise<void> {
@@ -248,20 +261,29 @@ async function pipe(
   }
 }
 
+/** Routes a streamed request: retries and fallbacks until the first chunk, then the stream is piped to the caller. */
+async function routeStream(
+  deps: RouterDeps,
+  req: StreamedRequest,
+  ctx: connect.HandlerContext,
+  sink: connect.StreamSink<router.StreamChatResponse> | connect.StreamSink<router.StreamCompleteResponse>,
+): Promise<void> {
+  try {
+    const open = (attempt: Attempt) => openStream(deps, req, attempt, ctx);
+    const routed = await route(req.request?.model ?? "", deps, open, routeOptions(req, ctx));
+    setRouteHeaders(ctx, routed.deployment.id, routed.attempts);
+    await pipe(sink, routed.value, (tokens) => deps.stats?.tokens(routed.deployment.id, tokens));
+  } catch (err) {
+    throw failure(err, deps, req.requestId, ctx);
+  }
+}
+
 /** The router's RouterService routes, served over Connect. */
 export function routerRoutes(deps: RouterDeps, routes: connect.Routes = new Map()): connect.Routes {
   return connect.addConnectService(routes, router.RouterService, {
     chat: (req, ctx) => routeUnary(deps, req, ctx, toWorker.chat),
-    async streamChat(req, ctx, sink) {
-      try {
-        const open = (attempt: Attempt) => openStream(deps, req, attempt, ctx);
-        const routed = await route(req.request?.model ?? "", deps, open, routeOptions(req, ctx));
-        setRouteHeaders(ctx, routed.deployment.id, routed.attempts);
-        await pipe(sink, routed.value, (tokens) => deps.stats?.tokens(routed.deployment.id, tokens));
-      } catch (err) {
-        throw failure(err, deps, req.requestId, ctx);
-      }
-    },
+    streamChat: (req, ctx, sink) => routeStream(deps, req, ctx, sink),
+    streamComplete: (req, ctx, sink) => routeStream(deps, req, ctx, sink),
     embed: (req, ctx) => routeUnary(deps, req, ctx, toWorker.embed),
     complete: (req, ctx) => routeUnary(deps, req, ctx, toWorker.complete),
     rerank: (req, ctx) => routeUnary(deps, req, ctx, toWorker.rerank),

@@ -10,9 +10,10 @@ import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { type Mesh, startMesh } from "@switchyard/launcher";
 import { gateway } from "@switchyard/proto";
-import { callUnary, createClient, GatewayError } from "@switchyard/runtime";
+import { callStream, callUnary, createClient } from "@switchyard/runtime";
 import OpenAI from "openai";
-import { assertErrorResponse, assertSchema } from "../conformance.js";
+import { request } from "undici";
+import { assertCompletionChunk, assertErrorResponse, assertSchema } from "../conformance.js";
 import { FAKE_CODESTRAL_KEY, type FakeUpstream, startFakeCodestral, startFakeOpenAI } from "../fakes/index.js";
 import { MASTER_KEY, OPENAI_KEY } from "./setup.js";
 
@@ -151,13 +152,13 @@ describe("text completions through the mesh", () => {
     assert.equal(res.headers.get("x-switchyard-attempts"), "2");
   });
 
-  it("refuses bad fields, stream: true and providers without completions with a 400 naming them", async () => {
+  it("refuses bad fields and providers without completions with a 400 naming them", async () => {
     const cases: Array<[unknown, string]> = [
       [{ prompt: "x" }, "model"],
       [{ model: "instruct" }, "prompt"],
       [{ model: "instruct", prompt: "x", temperature: 9 }, "temperature"],
       [{ model: "instruct", prompt: ["a", 1] }, "prompt[1]"],
-      [{ model: "instruct", prompt: "x", stream: true }, "stream"],
+      [{ model: "instruct", prompt: "x", stream: "yes" }, "stream"],
       [{ model: "fim", prompt: ["a", "b"] }, "prompt"],
       [{ model: "fim", prompt: "a", echo: true }, "echo"],
     ];
@@ -194,20 +195,143 @@ describe("text completions through the mesh", () => {
       assert.equal(res.value.completion?.choices.length, 1);
       assert.ok((res.value.charge?.costNanos ?? 0n) > 0n);
       assert.equal(res.headers.get("x-switchyard-deployment")[0], "oai-instruct");
-      await assert.rejects(
-        callUnary(
-          grpcClient,
-          gateway.GatewayService.method.createCompletion,
-          create(gateway.CreateCompletionRequestSchema, {
-            request: { model: "instruct", prompts: ["hi"], stream: true },
-          }),
-          { metadata: md },
-        ),
-        (err: unknown) => {
-          assert.match(GatewayError.from(err).message, /request\.stream: /);
-          return true;
-        },
+      // The call decides streaming: CreateCompletion answers in one piece even when the request says stream.
+      const unary = await callUnary(
+        grpcClient,
+        gateway.GatewayService.method.createCompletion,
+        create(gateway.CreateCompletionRequestSchema, {
+          request: { model: "instruct", prompts: ["hi"], stream: true },
+        }),
+        { metadata: md },
       );
+      assert.equal(unary.value.completion?.choices.length, 1);
+      assert.equal((upstream.requests.at(-1)!.body as { stream?: unknown }).stream, undefined);
+    } finally {
+      grpcClient.close();
+    }
+  });
+
+  it("streams text_completion chunks to the OpenAI SDK, usage last when asked, cost in the trailer", async () => {
+    const stream = await client.completions.create({
+      model: "instruct",
+      prompt: "Say this is a test",
+      max_tokens: 50,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    const chunks: unknown[] = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    for (const chunk of chunks) assertCompletionChunk(chunk);
+    const typed = chunks as Array<{ choices: Array<{ text: string; finish_reason: string | null }>; usage?: unknown }>;
+    const text = typed.map((c) => c.choices.map((x) => x.text).join("")).join("");
+    assert.equal(text, "completion 0 of Say this is a test");
+    assert.equal(typed.at(-2)?.choices[0]?.finish_reason, "stop");
+    assert.ok(typed.slice(0, -2).every((c) => c.choices[0]?.finish_reason === null));
+    assert.equal(typed.at(-1)?.choices.length, 0);
+    assert.deepEqual(Object.keys((typed.at(-1)?.usage ?? {}) as object).sort(), [
+      "completion_tokens",
+      "prompt_tokens",
+      "total_tokens",
+    ]);
+    const sent = upstream.requests.at(-1)!;
+    assert.equal(sent.path, "/v1/completions");
+    assert.deepEqual(sent.body, {
+      model: "gpt-3.5-turbo-instruct",
+      prompt: "Say this is a test",
+      max_tokens: 50,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    // Over plain HTTP: SSE framing, [DONE], the route headers, and the cost in the trailer.
+    const res = await request(`${mesh.restUrl}/v1/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "instruct", prompt: ["a b", "c d"], n: 2, stream: true }),
+    });
+    const body = await res.body.text();
+    assert.equal(res.statusCode, 200);
+    assert.match(String(res.headers["content-type"]), /^text\/event-stream/);
+    assert.equal(res.headers["x-switchyard-deployment"], "oai-instruct");
+    assert.ok(Number(res.trailers["x-switchyard-response-cost"]) > 0, "the cost travels in the trailer");
+    const events = body.split("\n\n").filter(Boolean);
+    assert.equal(events.at(-1), "data: [DONE]");
+    const data = events.slice(0, -1).map((e) => JSON.parse(e.replace(/^data: /, "")));
+    for (const chunk of data) assertCompletionChunk(chunk);
+    assert.ok(
+      data.every((c) => c.usage === undefined),
+      "no usage chunk unless stream_options.include_usage",
+    );
+    assert.deepEqual(
+      [...new Set(data.flatMap((c) => c.choices.map((x: { index: number }) => x.index)))].sort(),
+      [0, 1, 2, 3],
+      "two prompts times n = 2 choices",
+    );
+  });
+
+  it("streams Codestral fill-in-the-middle, and falls back before the first chunk", async () => {
+    const res = await request(`${mesh.restUrl}/v1/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        model: "fim",
+        prompt: "def add(a, b):\n",
+        suffix: "\nprint(add(1, 2))",
+        stream: true,
+        stream_options: { include_usage: true },
+      }),
+    });
+    const body = await res.body.text();
+    assert.equal(res.statusCode, 200, body);
+    const data = body
+      .split("\n\n")
+      .filter((e) => e && e !== "data: [DONE]")
+      .map((e) => JSON.parse(e.replace(/^data: /, "")));
+    for (const chunk of data) assertCompletionChunk(chunk);
+    assert.match(data.map((c) => c.choices.map((x: { text: string }) => x.text).join("")).join(""), /return a \+ b/);
+    assert.ok(data.at(-1).usage.completion_tokens > 0);
+    assert.equal((codestral.requests.at(-1)!.body as { stream?: unknown }).stream, true);
+    assert.ok(Number(res.trailers["x-switchyard-response-cost"]) > 0, "codestral-latest is priced");
+
+    const failover = await request(`${mesh.restUrl}/v1/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "flaky-instruct", prompt: "hello", stream: true }),
+    });
+    await failover.body.text();
+    assert.equal(failover.statusCode, 200);
+    assert.equal(failover.headers["x-switchyard-deployment"], "oai-instruct");
+    assert.equal(failover.headers["x-switchyard-attempts"], "2");
+    const groq = await post({ model: "groq-chat", prompt: "x", stream: true });
+    assert.equal(groq.status, 400);
+    assert.match((groq.json as { error: { message: string } }).error.message, /groq does not support streamed text/);
+  });
+
+  it("serves GatewayService.StreamCompletion to a plain gRPC client, the charge after the last chunk", async () => {
+    const grpcClient = createClient(mesh.grpcAddress);
+    try {
+      const md = new grpc.Metadata();
+      md.set("authorization", `Bearer ${MASTER_KEY}`);
+      const stream = callStream(
+        grpcClient,
+        gateway.GatewayService.method.streamCompletion,
+        create(gateway.StreamCompletionRequestSchema, { request: { model: "instruct", prompts: ["hi there"] } }),
+        { metadata: md },
+      );
+      let text = "";
+      const charges: bigint[] = [];
+      for await (const msg of stream as AsyncIterable<gateway.StreamCompletionResponse>) {
+        if (msg.charge) {
+          assert.equal(msg.chunk, undefined, "the charge comes in its own message");
+          charges.push(msg.charge.costNanos);
+          continue;
+        }
+        assert.equal(charges.length, 0, "the charge comes after the last chunk");
+        text += msg.chunk?.choices.map((c) => c.text).join("") ?? "";
+      }
+      assert.equal(text, "completion 0 of hi there");
+      assert.equal(charges.length, 1);
+      assert.ok(charges[0]! > 0n);
+      assert.equal((upstream.requests.at(-1)!.body as { stream?: unknown }).stream, true);
     } finally {
       grpcClient.close();
     }

@@ -1,6 +1,6 @@
 // A fake Mistral Codestral fill-in-the-middle API (https://docs.mistral.ai/api/#tag/fim): `POST /v1/fim/completions`
-// with `{model, prompt, suffix?, max_tokens?, ...}`, Bearer auth, Mistral's error bodies, answered in Mistral's
-// chat shape (`choices[].message.content`) with usage.
+// with `{model, prompt, suffix?, max_tokens?, stream?, ...}`, Bearer auth, Mistral's error bodies, answered in
+// Mistral's chat shape (`choices[].message.content`) with usage, or streamed as `CompletionChunk` frames.
 import {
   type FakeOptions,
   type FakeProvider,
@@ -9,6 +9,7 @@ import {
   type RecordedRequest,
   startFake,
   tokens,
+  words,
 } from "./fake-server.js";
 
 /** The key the fake Codestral accepts unless told otherwise. */
@@ -45,6 +46,35 @@ function answer(body: Body, n: number): unknown {
   };
 }
 
+/**
+ * The streamed FIM answer (`stream: true`) in Mistral's `CompletionChunk` frames: the content word by word as
+ * `choices[].delta.content`, the finish reason and usage on the last frame, then `data: [DONE]`.
+ */
+function fimStream(body: Body, n: number): string[] {
+  const whole = answer(body, n) as {
+    id: string;
+    model: string;
+    created: number;
+    choices: Array<{ message: { content: string }; finish_reason: string }>;
+    usage: unknown;
+  };
+  const choice = whole.choices[0]!;
+  const base = { id: whole.id, object: "chat.completion.chunk", created: whole.created, model: whole.model };
+  const pieces = words(choice.message.content);
+  const frames: unknown[] = [
+    { ...base, choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }] },
+  ];
+  pieces.forEach((content, i) => {
+    const last = i === pieces.length - 1;
+    frames.push({
+      ...base,
+      choices: [{ index: 0, delta: { content }, finish_reason: last ? choice.finish_reason : null }],
+      ...(last ? { usage: whole.usage } : {}),
+    });
+  });
+  return [...frames.map((f) => `data: ${JSON.stringify(f)}\n\n`), "data: [DONE]\n\n"];
+}
+
 function check(apiKey: string, req: RecordedRequest): JsonReply | undefined {
   if (req.headers.authorization !== `Bearer ${apiKey}`) return error(401, "Unauthorized", "invalid_request_error");
   const b = req.body as Body | null;
@@ -63,9 +93,7 @@ export function startFakeCodestral(options: FakeOptions = {}): Promise<FakeUpstr
     check: (req) => check(apiKey, req),
     notFound: () => error(404, "Not Found", "invalid_request_error"),
     answer,
-    stream: () => {
-      throw new Error("the fake serves non-streamed FIM only");
-    },
+    stream: fimStream,
   };
   return startFake(provider);
 }

@@ -83,7 +83,7 @@ function toolCall(name: string) {
  * OpenAI's embeddings answer (https://platform.openai.com/docs/api-reference/embeddings/object): one deterministic
  * 3-number vector per input, `dimensions` long when asked, with prompt_tokens counted like the chat answers'.
  */
-function embeddings(body: Body): unknown {
+export function embeddings(body: Body): unknown {
   const raw = body.input;
   const inputs: unknown[] = Array.isArray(raw) ? (raw.every((x) => typeof x === "number") ? [raw] : raw) : [raw];
   const size = typeof body.dimensions === "number" ? body.dimensions : 3;
@@ -161,7 +161,39 @@ function answer(body: Body, n: number): unknown {
   };
 }
 
+/**
+ * A streamed legacy text completion as OpenAI sends it: each choice's text word by word with `finish_reason` null
+ * until its last piece, `usage: null` on every chunk when usage was asked for, then a usage-only chunk.
+ */
+function textCompletionStream(body: Body, n: number): string[] {
+  const whole = textCompletion(body, n) as {
+    id: string;
+    created: number;
+    model: string;
+    choices: Array<{ text: string; index: number; finish_reason: string }>;
+    usage: unknown;
+  };
+  const withUsage = (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
+  const base = { id: whole.id, object: "text_completion", created: whole.created, model: whole.model };
+  const chunks: unknown[] = [];
+  for (const choice of whole.choices) {
+    const split = words(choice.text);
+    const pieces = split.length > 0 ? split : [""];
+    pieces.forEach((text, i) => {
+      const finish = i === pieces.length - 1 ? choice.finish_reason : null;
+      chunks.push({
+        ...base,
+        choices: [{ text, index: choice.index, logprobs: null, finish_reason: finish }],
+        ...(withUsage ? { usage: null } : {}),
+      });
+    });
+  }
+  if (withUsage) chunks.push({ ...base, choices: [], usage: whole.usage });
+  return [...chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`), "data: [DONE]\n\n"];
+}
+
 function stream(body: Body, n: number): string[] {
+  if ("prompt" in body && !("messages" in body)) return textCompletionStream(body, n); // only /v1/completions
   const a = compute(body);
   const withUsage = (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
   const base = { ...header(body, n, "chat.completion.chunk"), service_tier: "default", system_fingerprint: "fp_fake" };

@@ -176,6 +176,13 @@ export class AttemptMeter {
     }
   }
 
+  /** Records a streamed text completion chunk: time to first chunk, the usage when it carries one, else its text. */
+  textChunk(chunk: llm.Completion): void {
+    if (this.firstChunkAt === 0) this.firstChunkAt = Date.now();
+    if (chunk.usage) this.usage = chunk.usage;
+    for (const choice of chunk.choices) if (choice.text) this.generated.push(choice.text);
+  }
+
   /**
    * Ends the attempt: builds its usage event, publishes it and returns the charge. An answer without
    * usage, and an attempt cut off by the client or a deadline, are counted with the tokenizer (the

@@ -86,6 +86,11 @@ export interface ProviderAdapter {
   varyImage?(request: llm.ImageVariationRequest, ctx: AttemptContext): Promise<llm.ImagesResponse>;
   /** Completes the request's text prompts (OpenAI's legacy `/completions`); absent when the provider has none. */
   complete?(request: llm.CompletionRequest, ctx: AttemptContext): Promise<llm.Completion>;
+  /**
+   * Streams a text completion, chunks in OpenAI's `text_completion` stream order; like `streamChat`, the last chunk
+   * carries usage and no choices whatever `includeUsage` says. Absent when the provider has no streamed completions.
+   */
+  streamComplete?(request: llm.CompletionRequest, ctx: AttemptContext): AsyncIterable<llm.Completion>;
   /** Ranks the request's documents by relevance to its query, most relevant first; absent when not offered. */
   rerank?(request: llm.RerankRequest, ctx: AttemptContext): Promise<llm.RerankResponse>;
 }

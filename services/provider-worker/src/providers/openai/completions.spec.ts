@@ -4,6 +4,7 @@ import { create } from "@bufbuild/protobuf";
 import { llm } from "@switchyard/proto";
 import { compatibleAdapters } from "../openai-compatible/index.js";
 import {
+  collect,
   fixture,
   isErrorClass,
   type LocalUpstream,
@@ -11,6 +12,7 @@ import {
   testContext,
   testDeployment,
   testDispatcher,
+  writeSlowly,
 } from "../testkit.js";
 import { openaiAdapter } from "./index.js";
 
@@ -90,5 +92,76 @@ describe("openai legacy completions over HTTP", () => {
       isErrorClass(llm.ErrorClass.RATE_LIMITED, KEY),
     );
     assert.deepEqual(JSON.parse(upstream.seen.at(-1)!.body).prompt, [1, 2, 3]);
+  });
+
+  it("streams text_completion chunks split anywhere, keep-alives skipped, usage always asked for and yielded last", async () => {
+    upstream.handle(async (_req, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      await writeSlowly(res, fixture(import.meta.url, "completions-stream.sse"));
+      res.end();
+    });
+    const dep = testDeployment("openai", { model: "gpt-3.5-turbo-instruct", apiBase: `${upstream.url}/v1` });
+    const request = create(llm.CompletionRequestSchema, {
+      model: "instruct",
+      prompts: ["Say this is a test"],
+      maxTokens: 7,
+      stream: true,
+      extraJson: '{"stream_options":{"include_obfuscation":false}}',
+    });
+    const chunks = await collect(openaiAdapter.streamComplete!(request, testContext(dep, dispatcher, { apiKey: KEY })));
+    const seen = upstream.seen.at(-1)!;
+    assert.equal(seen.url, "/v1/completions");
+    assert.equal(seen.headers.authorization, `Bearer ${KEY}`);
+    assert.deepEqual(JSON.parse(seen.body), {
+      model: "gpt-3.5-turbo-instruct",
+      prompt: "Say this is a test",
+      max_tokens: 7,
+      stream: true,
+      stream_options: { include_usage: true, include_obfuscation: false },
+    });
+    assert.equal(chunks.map((c) => c.choices.map((x) => x.text).join("")).join(""), "\n\nThis is a test");
+    assert.deepEqual(
+      chunks.map((c) => c.choices[0]?.finishReason ?? "-"),
+      ["", "", "", "length", "-"],
+    );
+    const last = chunks.at(-1)!;
+    assert.equal(last.choices.length, 0);
+    assert.deepEqual([last.usage?.promptTokens, last.usage?.completionTokens, last.usage?.totalTokens], [5, 7, 12]);
+  });
+
+  it("streams even a request not flagged stream, and fails a stream cut before [DONE] or an error frame", async () => {
+    const dep = testDeployment("openai", { model: "gpt-3.5-turbo-instruct", apiBase: `${upstream.url}/v1` });
+    const request = create(llm.CompletionRequestSchema, { model: "instruct", prompts: ["x"] });
+    const ctx = testContext(dep, dispatcher, { apiKey: KEY });
+    const cut = fixture(import.meta.url, "completions-stream.sse")
+      .split("\n\n")
+      .slice(0, 2)
+      .join("\n\n");
+    upstream.handle((_req, res) => res.writeHead(200, { "content-type": "text/event-stream" }).end(`${cut}\n\n`));
+    await assert.rejects(
+      collect(openaiAdapter.streamComplete!(request, ctx)),
+      isErrorClass(llm.ErrorClass.UNAVAILABLE),
+    );
+    assert.equal(JSON.parse(upstream.seen.at(-1)!.body).stream, true);
+    upstream.handle((_req, res) =>
+      res
+        .writeHead(200, { "content-type": "text/event-stream" })
+        .end(`${cut}\n\ndata: {"error":{"message":"The server had an error","type":"server_error"}}\n\n`),
+    );
+    await assert.rejects(
+      collect(openaiAdapter.streamComplete!(request, ctx)),
+      isErrorClass(llm.ErrorClass.UNAVAILABLE),
+    );
+    upstream.handle((_req, res) =>
+      res
+        .writeHead(429, { "content-type": "application/json" })
+        .end('{"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded"}}'),
+    );
+    await assert.rejects(
+      collect(openaiAdapter.streamComplete!(request, ctx)),
+      isErrorClass(llm.ErrorClass.RATE_LIMITED, KEY),
+    );
+    assert.equal(compatibleAdapters.groq.streamComplete, undefined);
+    assert.equal(typeof compatibleAdapters.together_ai.streamComplete, "function");
   });
 });

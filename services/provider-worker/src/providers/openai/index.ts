@@ -1,5 +1,6 @@
 // The OpenAI adapter, for api.openai.com and every OpenAI-compatible server (vLLM, Ollama, Groq...).
 
+import { create } from "@bufbuild/protobuf";
 import {
   completionRequestToJson,
   embeddingRequestToJson,
@@ -125,6 +126,39 @@ export function createOpenAIAdapter(provider: OpenAICompatible): ProviderAdapter
     return parseCompletionResponse(await postJson(ctx, prepared));
   };
 
+  /**
+   * `POST {api_base}/completions` with `stream: true`: OpenAI's `text_completion` chunks until `data: [DONE]`, the
+   * usage chunk (always asked for) last. Ending without `[DONE]` is accepted only after a finish_reason, as for chat.
+   */
+  async function* streamComplete(request: llm.CompletionRequest, ctx: AttemptContext): AsyncGenerator<llm.Completion> {
+    requireBase(ctx);
+    const streamed = request.stream ? request : create(llm.CompletionRequestSchema, { ...request, stream: true });
+    const body = withoutUnsupported(completionRequestToJson(streamed, ctx.deployment.model), provider, ctx);
+    const base: UpstreamPost = {
+      url: completionsUrl(ctx.deployment, provider.baseUrl),
+      headers: openaiHeaders(ctx.deployment, ctx.apiKey, provider.keyHeader),
+      body,
+      classify: classifyOpenAIError,
+    };
+    const upstream = await postStream(ctx, provider.prepare ? await provider.prepare(base, ctx, "completions") : base);
+    const events = readSse(upstream.body, {
+      fail: upstream.fail,
+      errorEvent: (data) => openAIStreamError(asObject(tryParse(data)) ?? {}, ctx.deployment),
+      tooLarge: () => malformedUpstream(ctx.deployment, "stream event too large"),
+    });
+    let finished = false;
+    for await (const event of events) {
+      if (event.data === DONE) return;
+      const frame = asObject(tryParse(event.data));
+      if (!frame) throw malformedUpstream(ctx.deployment, "stream frame is not a JSON object");
+      if (frame.error !== undefined && frame.error !== null) throw openAIStreamError(frame, ctx.deployment);
+      const chunk = parseCompletionResponse(frame);
+      finished ||= chunk.choices.some((c) => !!c.finishReason);
+      yield chunk;
+    }
+    if (!finished) throw malformedUpstream(ctx.deployment, "stream ended before [DONE]");
+  }
+
   const chat = async (request: llm.ChatCompletionRequest, ctx: AttemptContext): Promise<llm.ChatCompletion> =>
     parseChatCompletion(await postJson(ctx, await send(request, ctx, false)));
 
@@ -167,7 +201,7 @@ export function createOpenAIAdapter(provider: OpenAICompatible): ProviderAdapter
     chat,
     streamChat,
     ...(provider.embeddings ? { embed } : {}),
-    ...(provider.completions ? { complete } : {}),
+    ...(provider.completions ? { complete, streamComplete } : {}),
     ...openAIMediaMethods(provider, provider.baseUrl, provider.keyHeader),
   });
 }

@@ -3,6 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { create } from "@bufbuild/protobuf";
 import { llm } from "@switchyard/proto";
 import {
+  collect,
   fixture,
   isErrorClass,
   type LocalUpstream,
@@ -10,12 +11,13 @@ import {
   testContext,
   testDeployment,
   testDispatcher,
+  writeSlowly,
 } from "../testkit.js";
 import { codestralFimAdapter } from "./index.js";
 
 const KEY = "codestral-test-key-0123456789";
 
-const fim = (extra: { prompts?: string[]; echo?: boolean; n?: number } = {}) =>
+const fim = (extra: { prompts?: string[]; echo?: boolean; n?: number; stream?: boolean } = {}) =>
   create(llm.CompletionRequestSchema, {
     model: "codestral",
     prompts: ["def add(a, b):\n"],
@@ -79,5 +81,49 @@ describe("text-completion-codestral adapter over HTTP", () => {
       res.writeHead(401, { "content-type": "application/json" }).end('{"message":"Unauthorized","request_id":"x"}'),
     );
     await assert.rejects(codestralFimAdapter.complete!(fim(), ctx()), isErrorClass(llm.ErrorClass.AUTH, KEY));
+  });
+
+  it("streams FIM pieces as text completion chunks, split anywhere, with Mistral's usage yielded alone last", async () => {
+    upstream.handle(async (_req, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      await writeSlowly(res, fixture(import.meta.url, "fim-stream.sse"));
+      res.end();
+    });
+    const chunks = await collect(codestralFimAdapter.streamComplete!(fim({ stream: true }), ctx()));
+    const seen = upstream.seen.at(-1)!;
+    assert.equal(seen.url, "/v1/fim/completions");
+    assert.deepEqual(JSON.parse(seen.body), {
+      ...JSON.parse(fixture(import.meta.url, "fim-request.json")),
+      stream: true,
+    });
+    assert.equal(chunks.map((c) => c.choices.map((x) => x.text).join("")).join(""), "    return a + b");
+    assert.deepEqual(
+      chunks.map((c) => c.choices[0]?.finishReason ?? "-"),
+      ["", "", "stop", "-"],
+    );
+    assert.equal(chunks.at(-2)?.usage, undefined, "usage travels alone in the last chunk");
+    assert.deepEqual([chunks.at(-1)?.usage?.promptTokens, chunks.at(-1)?.usage?.completionTokens], [14, 8]);
+    assert.equal(chunks.at(-1)?.model, "codestral-2508");
+  });
+
+  it("fails a FIM stream cut before its finish_reason, and classifies an error frame", async () => {
+    const cut = fixture(import.meta.url, "fim-stream.sse")
+      .split("\n\n")
+      .slice(0, 2)
+      .join("\n\n");
+    upstream.handle((_req, res) => res.writeHead(200, { "content-type": "text/event-stream" }).end(`${cut}\n\n`));
+    await assert.rejects(
+      collect(codestralFimAdapter.streamComplete!(fim(), ctx())),
+      isErrorClass(llm.ErrorClass.UNAVAILABLE),
+    );
+    upstream.handle((_req, res) =>
+      res
+        .writeHead(200, { "content-type": "text/event-stream" })
+        .end(`${cut}\n\ndata: {"object":"error","message":"Service unavailable","type":"internal_server_error"}\n\n`),
+    );
+    await assert.rejects(
+      collect(codestralFimAdapter.streamComplete!(fim(), ctx())),
+      isErrorClass(llm.ErrorClass.UNAVAILABLE),
+    );
   });
 });

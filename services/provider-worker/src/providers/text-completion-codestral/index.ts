@@ -5,10 +5,11 @@
 import { create } from "@bufbuild/protobuf";
 import { llm } from "@switchyard/proto";
 import { malformedUpstream, unsupportedParam } from "../errors.js";
-import { postJson } from "../http.js";
-import { asArray, asNumber, asObject, asString, type JsonObject } from "../json.js";
-import { classifyOpenAIError } from "../openai/errors.js";
+import { postJson, postStream } from "../http.js";
+import { asArray, asNumber, asObject, asString, type JsonObject, tryParse } from "../json.js";
+import { classifyOpenAIError, openAIStreamError } from "../openai/errors.js";
 import { baseOf, bearerHeaders, refusingChat, withExtra } from "../rerank.js";
+import { readSse } from "../sse.js";
 import type { AttemptContext, ProviderAdapter, ProviderInfo } from "../types.js";
 
 /** Codestral's own endpoint (keys from console.mistral.ai's Codestral page); `api_base` overrides it. */
@@ -84,6 +85,72 @@ async function complete(request: llm.CompletionRequest, ctx: AttemptContext): Pr
   return fromFimResponse(json, ctx);
 }
 
+/** One streamed FIM frame (Mistral's `CompletionChunk`: `choices[].delta.content`) as a text completion chunk. */
+export function fromFimChunk(frame: JsonObject, ctx: AttemptContext): llm.Completion {
+  return create(llm.CompletionSchema, {
+    id: asString(frame.id) ?? "",
+    created: asNumber(frame.created) ?? Math.floor(Date.now() / 1000),
+    model: asString(frame.model) ?? ctx.deployment.model,
+    choices: asArray(frame.choices).map((raw, i) => {
+      const choice = asObject(raw);
+      const content = asObject(choice?.delta)?.content;
+      const reason = asString(choice?.finish_reason);
+      return create(llm.CompletionChoiceSchema, {
+        index: asNumber(choice?.index) ?? i,
+        text: typeof content === "string" ? content : "",
+        finishReason: reason ? (FINISH[reason] ?? "stop") : "",
+      });
+    }),
+  });
+}
+
+/**
+ * The FIM stream (`stream: true`): Mistral's `CompletionChunk` frames until `data: [DONE]`, usage on the frame that
+ * finishes. Yields each piece as a text completion chunk, then the usage alone as the last chunk (the adapter
+ * contract). A stream that ends before a finish_reason is UNAVAILABLE.
+ */
+async function* streamComplete(request: llm.CompletionRequest, ctx: AttemptContext): AsyncGenerator<llm.Completion> {
+  const upstream = await postStream(ctx, {
+    url: `${baseOf(ctx, DEFAULT_BASE_URL)}/fim/completions`,
+    headers: bearerHeaders(ctx.apiKey),
+    body: { ...toFimRequest(request, ctx), stream: true },
+    classify: classifyOpenAIError,
+  });
+  const events = readSse(upstream.body, {
+    fail: upstream.fail,
+    errorEvent: (data) => openAIStreamError(asObject(tryParse(data)) ?? {}, ctx.deployment),
+    tooLarge: () => malformedUpstream(ctx.deployment, "stream event too large"),
+  });
+  let finished = false;
+  let usage: llm.Usage | undefined;
+  let last: llm.Completion | undefined;
+  for await (const event of events) {
+    if (event.data === "[DONE]") break;
+    const frame = asObject(tryParse(event.data));
+    if (!frame) throw malformedUpstream(ctx.deployment, "stream frame is not a JSON object");
+    if (frame.object === "error" || (frame.error !== undefined && frame.error !== null)) {
+      throw openAIStreamError(frame, ctx.deployment);
+    }
+    const chunk = fromFimChunk(frame, ctx);
+    const counted = asObject(frame.usage);
+    if (counted) {
+      const prompt = asNumber(counted.prompt_tokens) ?? 0;
+      const completion = asNumber(counted.completion_tokens) ?? 0;
+      usage = create(llm.UsageSchema, {
+        promptTokens: prompt,
+        completionTokens: completion,
+        totalTokens: asNumber(counted.total_tokens) ?? prompt + completion,
+      });
+    }
+    finished ||= chunk.choices.some((c) => c.finishReason !== "");
+    last = chunk;
+    if (chunk.choices.length > 0) yield chunk;
+  }
+  if (!finished) throw malformedUpstream(ctx.deployment, "stream ended before a finish_reason");
+  if (usage && last)
+    yield create(llm.CompletionSchema, { id: last.id, created: last.created, model: last.model, usage });
+}
+
 /** Calls Codestral's fill-in-the-middle endpoint for text completions; chat is refused (use `codestral/`). */
 export const codestralFimAdapter: ProviderAdapter = Object.freeze({
   info: Object.freeze<ProviderInfo>({
@@ -95,4 +162,5 @@ export const codestralFimAdapter: ProviderAdapter = Object.freeze({
   env: { apiKey: ["CODESTRAL_API_KEY"], apiBase: ["CODESTRAL_API_BASE"] },
   ...refusingChat("use codestral/ for chat"),
   complete,
+  streamComplete,
 });

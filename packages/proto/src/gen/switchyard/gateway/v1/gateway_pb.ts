@@ -22,7 +22,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/gateway/v1/gateway.proto.
  */
 export const file_switchyard_gateway_v1_gateway: GenFile = /*@__PURE__*/
-  fileDesc("CiNzd2l0Y2h5YXJkL2dhdGV3YXkvdjEvZ2F0ZXdheS5wcm90bxIVc3dpdGNoeWFyZC5nYXRld2F5LnYxIlgKG0NyZWF0ZUNoYXRDb21wbGV0aW9uUmVxdWVzdBI5CgdyZXF1ZXN0GAEgASgLMiguc3dpdGNoeWFyZC5sbG0udjEuQ2hhdENvbXBsZXRpb25SZXF1ZXN0IoUBChxDcmVhdGVDaGF0Q29tcGxldGlvblJlc3BvbnNlEjUKCmNvbXBsZXRpb24YASABKAsyIS5zd2l0Y2h5YXJkLmxsbS52MS5DaGF0Q29tcGxldGlvbhIuCgZjaGFyZ2UYAiABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNoYXJnZSJYChtTdHJlYW1DaGF0Q29tcGxldGlvblJlcXVlc3QSOQoHcmVxdWVzdBgBIAEoCzIoLnN3aXRjaHlhcmQubGxtLnYxLkNoYXRDb21wbGV0aW9uUmVxdWVzdCKFAQocU3RyZWFtQ2hhdENvbXBsZXRpb25SZXNwb25zZRI1CgVjaHVuaxgBIAEoCzImLnN3aXRjaHlhcmQubGxtLnYxLkNoYXRDb21wbGV0aW9uQ2h1bmsSLgoGY2hhcmdlGAIgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DaGFyZ2UiEwoRTGlzdE1vZGVsc1JlcXVlc3QiPgoSTGlzdE1vZGVsc1Jlc3BvbnNlEigKBm1vZGVscxgBIAMoCzIYLnN3aXRjaHlhcmQubGxtLnYxLk1vZGVsIk4KFkNyZWF0ZUVtYmVkZGluZ1JlcXVlc3QSNAoHcmVxdWVzdBgBIAEoCzIjLnN3aXRjaHlhcmQubGxtLnYxLkVtYmVkZGluZ1JlcXVlc3QigQEKF0NyZWF0ZUVtYmVkZGluZ1Jlc3BvbnNlEjYKCHJlc3BvbnNlGAEgASgLMiQuc3dpdGNoeWFyZC5sbG0udjEuRW1iZWRkaW5nUmVzcG9uc2USLgoGY2hhcmdlGAIgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DaGFyZ2UiUAoXQ3JlYXRlQ29tcGxldGlvblJlcXVlc3QSNQoHcmVxdWVzdBgBIAEoCzIkLnN3aXRjaHlhcmQubGxtLnYxLkNvbXBsZXRpb25SZXF1ZXN0In0KGENyZWF0ZUNvbXBsZXRpb25SZXNwb25zZRIxCgpjb21wbGV0aW9uGAEgASgLMh0uc3dpdGNoeWFyZC5sbG0udjEuQ29tcGxldGlvbhIuCgZjaGFyZ2UYAiABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNoYXJnZSJCCg1SZXJhbmtSZXF1ZXN0EjEKB3JlcXVlc3QYASABKAsyIC5zd2l0Y2h5YXJkLmxsbS52MS5SZXJhbmtSZXF1ZXN0InUKDlJlcmFua1Jlc3BvbnNlEjMKCHJlc3BvbnNlGAEgASgLMiEuc3dpdGNoeWFyZC5sbG0udjEuUmVyYW5rUmVzcG9uc2USLgoGY2hhcmdlGAIgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DaGFyZ2UiVgoaQ3JlYXRlVHJhbnNjcmlwdGlvblJlcXVlc3QSOAoHcmVxdWVzdBgBIAEoCzInLnN3aXRjaHlhcmQubGxtLnYxLlRyYW5zY3JpcHRpb25SZXF1ZXN0IokBChtDcmVhdGVUcmFuc2NyaXB0aW9uUmVzcG9uc2USOgoIcmVzcG9uc2UYASABKAsyKC5zd2l0Y2h5YXJkLmxsbS52MS5UcmFuc2NyaXB0aW9uUmVzcG9uc2USLgoGY2hhcmdlGAIgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DaGFyZ2UiSAoTQ3JlYXRlU3BlZWNoUmVxdWVzdBIxCgdyZXF1ZXN0GAEgASgLMiAuc3dpdGNoeWFyZC5sbG0udjEuU3BlZWNoUmVxdWVzdCJ7ChRDcmVhdGVTcGVlY2hSZXNwb25zZRIzCghyZXNwb25zZRgBIAEoCzIhLnN3aXRjaHlhcmQubGxtLnYxLlNwZWVjaFJlc3BvbnNlEi4KBmNoYXJnZRgCIAEoCzIeLnN3aXRjaHlhcmQubWV0ZXJpbmcudjEuQ2hhcmdlIlAKEkNyZWF0ZUltYWdlUmVxdWVzdBI6CgdyZXF1ZXN0GAEgASgLMikuc3dpdGNoeWFyZC5sbG0udjEuSW1hZ2VHZW5lcmF0aW9uUmVxdWVzdCJ6ChNDcmVhdGVJbWFnZVJlc3BvbnNlEjMKCHJlc3BvbnNlGAEgASgLMiEuc3dpdGNoeWFyZC5sbG0udjEuSW1hZ2VzUmVzcG9uc2USLgoGY2hhcmdlGAIgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DaGFyZ2UiWAobQ3JlYXRlSW1hZ2VWYXJpYXRpb25SZXF1ZXN0EjkKB3JlcXVlc3QYASABKAsyKC5zd2l0Y2h5YXJkLmxsbS52MS5JbWFnZVZhcmlhdGlvblJlcXVlc3QigwEKHENyZWF0ZUltYWdlVmFyaWF0aW9uUmVzcG9uc2USMwoIcmVzcG9uc2UYASABKAsyIS5zd2l0Y2h5YXJkLmxsbS52MS5JbWFnZXNSZXNwb25zZRIuCgZjaGFyZ2UYAiABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNoYXJnZTKECQoOR2F0ZXdheVNlcnZpY2USfwoUQ3JlYXRlQ2hhdENvbXBsZXRpb24SMi5zd2l0Y2h5YXJkLmdhdGV3YXkudjEuQ3JlYXRlQ2hhdENvbXBsZXRpb25SZXF1ZXN0GjMuc3dpdGNoeWFyZC5nYXRld2F5LnYxLkNyZWF0ZUNoYXRDb21wbGV0aW9uUmVzcG9uc2USgQEKFFN0cmVhbUNoYXRDb21wbGV0aW9uEjIuc3dpdGNoeWFyZC5nYXRld2F5LnYxLlN0cmVhbUNoYXRDb21wbGV0aW9uUmVxdWVzdBozLnN3aXRjaHlhcmQuZ2F0ZXdheS52MS5TdHJlYW1DaGF0Q29tcGxldGlvblJlc3BvbnNlMAEScAoPQ3JlYXRlRW1iZWRkaW5nEi0uc3dpdGNoeWFyZC5nYXRld2F5LnYxLkNyZWF0ZUVtYmVkZGluZ1JlcXVlc3QaLi5zd2l0Y2h5YXJkLmdhdGV3YXkudjEuQ3JlYXRlRW1iZWRkaW5nUmVzcG9uc2USfAoTQ3JlYXRlVHJhbnNjcmlwdGlvbhIxLnN3aXRjaHlhcmQuZ2F0ZXdheS52MS5DcmVhdGVUcmFuc2NyaXB0aW9uUmVxdWVzdBoyLnN3aXRjaHlhcmQuZ2F0ZXdheS52MS5DcmVhdGVUcmFuc2NyaXB0aW9uUmVzcG9uc2USZwoMQ3JlYXRlU3BlZWNoEiouc3dpdGNoeWFyZC5nYXRld2F5LnYxLkNyZWF0ZVNwZWVjaFJlcXVlc3QaKy5zd2l0Y2h5YXJkLmdhdGV3YXkudjEuQ3JlYXRlU3BlZWNoUmVzcG9uc2USZAoLQ3JlYXRlSW1hZ2USKS5zd2l0Y2h5YXJkLmdhdGV3YXkudjEuQ3JlYXRlSW1hZ2VSZXF1ZXN0Giouc3dpdGNoeWFyZC5nYXRld2F5LnYxLkNyZWF0ZUltYWdlUmVzcG9uc2USfwoUQ3JlYXRlSW1hZ2VWYXJpYXRpb24SMi5zd2l0Y2h5YXJkLmdhdGV3YXkudjEuQ3JlYXRlSW1hZ2VWYXJpYXRpb25SZXF1ZXN0GjMuc3dpdGNoeWFyZC5nYXRld2F5LnYxLkNyZWF0ZUltYWdlVmFyaWF0aW9uUmVzcG9uc2UScwoQQ3JlYXRlQ29tcGxldGlvbhIuLnN3aXRjaHlhcmQuZ2F0ZXdheS52MS5DcmVhdGVDb21wbGV0aW9uUmVxdWVzdBovLnN3aXRjaHlhcmQuZ2F0ZXdheS52MS5DcmVhdGVDb21wbGV0aW9uUmVzcG9uc2USVQoGUmVyYW5rEiQuc3dpdGNoeWFyZC5nYXRld2F5LnYxLlJlcmFua1JlcXVlc3QaJS5zd2l0Y2h5YXJkLmdhdGV3YXkudjEuUmVyYW5rUmVzcG9uc2USYQoKTGlzdE1vZGVscxIoLnN3aXRjaHlhcmQuZ2F0ZXdheS52MS5MaXN0TW9kZWxzUmVxdWVzdBopLnN3aXRjaHlhcmQuZ2F0ZXdheS52MS5MaXN0TW9kZWxzUmVzcG9uc2ViBnByb3RvMw", [file_switchyard_llm_v1_chat, file_switchyard_llm_v1_completions, file_switchyard_llm_v1_embeddings, file_switchyard_llm_v1_media, file_switchyard_llm_v1_rerank, file_switchyard_metering_v1_usage]);
+  fileDesc("CiNzd2l0Y2h5YXJkL2dhdGV3YXkvdjEvZ2F0ZXdheS5wcm90bxIVc3dpdGNoeWFyZC5nYXRld2F5LnYxIlgKG0NyZWF0ZUNoYXRDb21wbGV0aW9uUmVxdWVzdBI5CgdyZXF1ZXN0GAEgASgLMiguc3dpdGNoeWFyZC5sbG0udjEuQ2hhdENvbXBsZXRpb25SZXF1ZXN0IoUBChxDcmVhdGVDaGF0Q29tcGxldGlvblJlc3BvbnNlEjUKCmNvbXBsZXRpb24YASABKAsyIS5zd2l0Y2h5YXJkLmxsbS52MS5DaGF0Q29tcGxldGlvbhIuCgZjaGFyZ2UYAiABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNoYXJnZSJYChtTdHJlYW1DaGF0Q29tcGxldGlvblJlcXVlc3QSOQoHcmVxdWVzdBgBIAEoCzIoLnN3aXRjaHlhcmQubGxtLnYxLkNoYXRDb21wbGV0aW9uUmVxdWVzdCKFAQocU3RyZWFtQ2hhdENvbXBsZXRpb25SZXNwb25zZRI1CgVjaHVuaxgBIAEoCzImLnN3aXRjaHlhcmQubGxtLnYxLkNoYXRDb21wbGV0aW9uQ2h1bmsSLgoGY2hhcmdlGAIgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DaGFyZ2UiEwoRTGlzdE1vZGVsc1JlcXVlc3QiPgoSTGlzdE1vZGVsc1Jlc3BvbnNlEigKBm1vZGVscxgBIAMoCzIYLnN3aXRjaHlhcmQubGxtLnYxLk1vZGVsIk4KFkNyZWF0ZUVtYmVkZGluZ1JlcXVlc3QSNAoHcmVxdWVzdBgBIAEoCzIjLnN3aXRjaHlhcmQubGxtLnYxLkVtYmVkZGluZ1JlcXVlc3QigQEKF0NyZWF0ZUVtYmVkZGluZ1Jlc3BvbnNlEjYKCHJlc3BvbnNlGAEgASgLMiQuc3dpdGNoeWFyZC5sbG0udjEuRW1iZWRkaW5nUmVzcG9uc2USLgoGY2hhcmdlGAIgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DaGFyZ2UiUAoXQ3JlYXRlQ29tcGxldGlvblJlcXVlc3QSNQoHcmVxdWVzdBgBIAEoCzIkLnN3aXRjaHlhcmQubGxtLnYxLkNvbXBsZXRpb25SZXF1ZXN0In0KGENyZWF0ZUNvbXBsZXRpb25SZXNwb25zZRIxCgpjb21wbGV0aW9uGAEgASgLMh0uc3dpdGNoeWFyZC5sbG0udjEuQ29tcGxldGlvbhIuCgZjaGFyZ2UYAiABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNoYXJnZSJQChdTdHJlYW1Db21wbGV0aW9uUmVxdWVzdBI1CgdyZXF1ZXN0GAEgASgLMiQuc3dpdGNoeWFyZC5sbG0udjEuQ29tcGxldGlvblJlcXVlc3QieAoYU3RyZWFtQ29tcGxldGlvblJlc3BvbnNlEiwKBWNodW5rGAEgASgLMh0uc3dpdGNoeWFyZC5sbG0udjEuQ29tcGxldGlvbhIuCgZjaGFyZ2UYAiABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNoYXJnZSJCCg1SZXJhbmtSZXF1ZXN0EjEKB3JlcXVlc3QYASABKAsyIC5zd2l0Y2h5YXJkLmxsbS52MS5SZXJhbmtSZXF1ZXN0InUKDlJlcmFua1Jlc3BvbnNlEjMKCHJlc3BvbnNlGAEgASgLMiEuc3dpdGNoeWFyZC5sbG0udjEuUmVyYW5rUmVzcG9uc2USLgoGY2hhcmdlGAIgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DaGFyZ2UiVgoaQ3JlYXRlVHJhbnNjcmlwdGlvblJlcXVlc3QSOAoHcmVxdWVzdBgBIAEoCzInLnN3aXRjaHlhcmQubGxtLnYxLlRyYW5zY3JpcHRpb25SZXF1ZXN0IokBChtDcmVhdGVUcmFuc2NyaXB0aW9uUmVzcG9uc2USOgoIcmVzcG9uc2UYASABKAsyKC5zd2l0Y2h5YXJkLmxsbS52MS5UcmFuc2NyaXB0aW9uUmVzcG9uc2USLgoGY2hhcmdlGAIgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DaGFyZ2UiSAoTQ3JlYXRlU3BlZWNoUmVxdWVzdBIxCgdyZXF1ZXN0GAEgASgLMiAuc3dpdGNoeWFyZC5sbG0udjEuU3BlZWNoUmVxdWVzdCJ7ChRDcmVhdGVTcGVlY2hSZXNwb25zZRIzCghyZXNwb25zZRgBIAEoCzIhLnN3aXRjaHlhcmQubGxtLnYxLlNwZWVjaFJlc3BvbnNlEi4KBmNoYXJnZRgCIAEoCzIeLnN3aXRjaHlhcmQubWV0ZXJpbmcudjEuQ2hhcmdlIlAKEkNyZWF0ZUltYWdlUmVxdWVzdBI6CgdyZXF1ZXN0GAEgASgLMikuc3dpdGNoeWFyZC5sbG0udjEuSW1hZ2VHZW5lcmF0aW9uUmVxdWVzdCJ6ChNDcmVhdGVJbWFnZVJlc3BvbnNlEjMKCHJlc3BvbnNlGAEgASgLMiEuc3dpdGNoeWFyZC5sbG0udjEuSW1hZ2VzUmVzcG9uc2USLgoGY2hhcmdlGAIgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DaGFyZ2UiWAobQ3JlYXRlSW1hZ2VWYXJpYXRpb25SZXF1ZXN0EjkKB3JlcXVlc3QYASABKAsyKC5zd2l0Y2h5YXJkLmxsbS52MS5JbWFnZVZhcmlhdGlvblJlcXVlc3QigwEKHENyZWF0ZUltYWdlVmFyaWF0aW9uUmVzcG9uc2USMwoIcmVzcG9uc2UYASABKAsyIS5zd2l0Y2h5YXJkLmxsbS52MS5JbWFnZXNSZXNwb25zZRIuCgZjaGFyZ2UYAiABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNoYXJnZTL7CQoOR2F0ZXdheVNlcnZpY2USfwoUQ3JlYXRlQ2hhdENvbXBsZXRpb24SMi5zd2l0Y2h5YXJkLmdhdGV3YXkudjEuQ3JlYXRlQ2hhdENvbXBsZXRpb25SZXF1ZXN0GjMuc3dpdGNoeWFyZC5nYXRld2F5LnYxLkNyZWF0ZUNoYXRDb21wbGV0aW9uUmVzcG9uc2USgQEKFFN0cmVhbUNoYXRDb21wbGV0aW9uEjIuc3dpdGNoeWFyZC5nYXRld2F5LnYxLlN0cmVhbUNoYXRDb21wbGV0aW9uUmVxdWVzdBozLnN3aXRjaHlhcmQuZ2F0ZXdheS52MS5TdHJlYW1DaGF0Q29tcGxldGlvblJlc3BvbnNlMAEScAoPQ3JlYXRlRW1iZWRkaW5nEi0uc3dpdGNoeWFyZC5nYXRld2F5LnYxLkNyZWF0ZUVtYmVkZGluZ1JlcXVlc3QaLi5zd2l0Y2h5YXJkLmdhdGV3YXkudjEuQ3JlYXRlRW1iZWRkaW5nUmVzcG9uc2USfAoTQ3JlYXRlVHJhbnNjcmlwdGlvbhIxLnN3aXRjaHlhcmQuZ2F0ZXdheS52MS5DcmVhdGVUcmFuc2NyaXB0aW9uUmVxdWVzdBoyLnN3aXRjaHlhcmQuZ2F0ZXdheS52MS5DcmVhdGVUcmFuc2NyaXB0aW9uUmVzcG9uc2USZwoMQ3JlYXRlU3BlZWNoEiouc3dpdGNoeWFyZC5nYXRld2F5LnYxLkNyZWF0ZVNwZWVjaFJlcXVlc3QaKy5zd2l0Y2h5YXJkLmdhdGV3YXkudjEuQ3JlYXRlU3BlZWNoUmVzcG9uc2USZAoLQ3JlYXRlSW1hZ2USKS5zd2l0Y2h5YXJkLmdhdGV3YXkudjEuQ3JlYXRlSW1hZ2VSZXF1ZXN0Giouc3dpdGNoeWFyZC5nYXRld2F5LnYxLkNyZWF0ZUltYWdlUmVzcG9uc2USfwoUQ3JlYXRlSW1hZ2VWYXJpYXRpb24SMi5zd2l0Y2h5YXJkLmdhdGV3YXkudjEuQ3JlYXRlSW1hZ2VWYXJpYXRpb25SZXF1ZXN0GjMuc3dpdGNoeWFyZC5nYXRld2F5LnYxLkNyZWF0ZUltYWdlVmFyaWF0aW9uUmVzcG9uc2UScwoQQ3JlYXRlQ29tcGxldGlvbhIuLnN3aXRjaHlhcmQuZ2F0ZXdheS52MS5DcmVhdGVDb21wbGV0aW9uUmVxdWVzdBovLnN3aXRjaHlhcmQuZ2F0ZXdheS52MS5DcmVhdGVDb21wbGV0aW9uUmVzcG9uc2USdQoQU3RyZWFtQ29tcGxldGlvbhIuLnN3aXRjaHlhcmQuZ2F0ZXdheS52MS5TdHJlYW1Db21wbGV0aW9uUmVxdWVzdBovLnN3aXRjaHlhcmQuZ2F0ZXdheS52MS5TdHJlYW1Db21wbGV0aW9uUmVzcG9uc2UwARJVCgZSZXJhbmsSJC5zd2l0Y2h5YXJkLmdhdGV3YXkudjEuUmVyYW5rUmVxdWVzdBolLnN3aXRjaHlhcmQuZ2F0ZXdheS52MS5SZXJhbmtSZXNwb25zZRJhCgpMaXN0TW9kZWxzEiguc3dpdGNoeWFyZC5nYXRld2F5LnYxLkxpc3RNb2RlbHNSZXF1ZXN0Gikuc3dpdGNoeWFyZC5nYXRld2F5LnYxLkxpc3RNb2RlbHNSZXNwb25zZWIGcHJvdG8z", [file_switchyard_llm_v1_chat, file_switchyard_llm_v1_completions, file_switchyard_llm_v1_embeddings, file_switchyard_llm_v1_media, file_switchyard_llm_v1_rerank, file_switchyard_metering_v1_usage]);
 
 /**
  * A chat completion request.
@@ -239,6 +239,51 @@ export const CreateCompletionResponseSchema: GenMessage<CreateCompletionResponse
   messageDesc(file_switchyard_gateway_v1_gateway, 9);
 
 /**
+ * A streamed legacy text completion request.
+ *
+ * @generated from message switchyard.gateway.v1.StreamCompletionRequest
+ */
+export type StreamCompletionRequest = Message<"switchyard.gateway.v1.StreamCompletionRequest"> & {
+  /**
+   * @generated from field: switchyard.llm.v1.CompletionRequest request = 1;
+   */
+  request?: CompletionRequest | undefined;
+};
+
+/**
+ * Describes the message switchyard.gateway.v1.StreamCompletionRequest.
+ * Use `create(StreamCompletionRequestSchema)` to create a new message.
+ */
+export const StreamCompletionRequestSchema: GenMessage<StreamCompletionRequest> = /*@__PURE__*/
+  messageDesc(file_switchyard_gateway_v1_gateway, 10);
+
+/**
+ * One chunk of a streamed text completion.
+ *
+ * @generated from message switchyard.gateway.v1.StreamCompletionResponse
+ */
+export type StreamCompletionResponse = Message<"switchyard.gateway.v1.StreamCompletionResponse"> & {
+  /**
+   * @generated from field: switchyard.llm.v1.Completion chunk = 1;
+   */
+  chunk?: Completion | undefined;
+
+  /**
+   * Set on one message after the last chunk, without a chunk: what the call cost.
+   *
+   * @generated from field: switchyard.metering.v1.Charge charge = 2;
+   */
+  charge?: Charge | undefined;
+};
+
+/**
+ * Describes the message switchyard.gateway.v1.StreamCompletionResponse.
+ * Use `create(StreamCompletionResponseSchema)` to create a new message.
+ */
+export const StreamCompletionResponseSchema: GenMessage<StreamCompletionResponse> = /*@__PURE__*/
+  messageDesc(file_switchyard_gateway_v1_gateway, 11);
+
+/**
  * A rerank request.
  *
  * @generated from message switchyard.gateway.v1.RerankRequest
@@ -255,7 +300,7 @@ export type RerankRequest = Message<"switchyard.gateway.v1.RerankRequest"> & {
  * Use `create(RerankRequestSchema)` to create a new message.
  */
 export const RerankRequestSchema: GenMessage<RerankRequest> = /*@__PURE__*/
-  messageDesc(file_switchyard_gateway_v1_gateway, 10);
+  messageDesc(file_switchyard_gateway_v1_gateway, 12);
 
 /**
  * The ranking.
@@ -281,7 +326,7 @@ export type RerankResponse = Message<"switchyard.gateway.v1.RerankResponse"> & {
  * Use `create(RerankResponseSchema)` to create a new message.
  */
 export const RerankResponseSchema: GenMessage<RerankResponse> = /*@__PURE__*/
-  messageDesc(file_switchyard_gateway_v1_gateway, 11);
+  messageDesc(file_switchyard_gateway_v1_gateway, 13);
 
 /**
  * A CreateTranscription request.
@@ -300,7 +345,7 @@ export type CreateTranscriptionRequest = Message<"switchyard.gateway.v1.CreateTr
  * Use `create(CreateTranscriptionRequestSchema)` to create a new message.
  */
 export const CreateTranscriptionRequestSchema: GenMessage<CreateTranscriptionRequest> = /*@__PURE__*/
-  messageDesc(file_switchyard_gateway_v1_gateway, 12);
+  messageDesc(file_switchyard_gateway_v1_gateway, 14);
 
 /**
  * The answer.
@@ -326,7 +371,7 @@ export type CreateTranscriptionResponse = Message<"switchyard.gateway.v1.CreateT
  * Use `create(CreateTranscriptionResponseSchema)` to create a new message.
  */
 export const CreateTranscriptionResponseSchema: GenMessage<CreateTranscriptionResponse> = /*@__PURE__*/
-  messageDesc(file_switchyard_gateway_v1_gateway, 13);
+  messageDesc(file_switchyard_gateway_v1_gateway, 15);
 
 /**
  * A CreateSpeech request.
@@ -345,7 +390,7 @@ export type CreateSpeechRequest = Message<"switchyard.gateway.v1.CreateSpeechReq
  * Use `create(CreateSpeechRequestSchema)` to create a new message.
  */
 export const CreateSpeechRequestSchema: GenMessage<CreateSpeechRequest> = /*@__PURE__*/
-  messageDesc(file_switchyard_gateway_v1_gateway, 14);
+  messageDesc(file_switchyard_gateway_v1_gateway, 16);
 
 /**
  * The answer.
@@ -371,7 +416,7 @@ export type CreateSpeechResponse = Message<"switchyard.gateway.v1.CreateSpeechRe
  * Use `create(CreateSpeechResponseSchema)` to create a new message.
  */
 export const CreateSpeechResponseSchema: GenMessage<CreateSpeechResponse> = /*@__PURE__*/
-  messageDesc(file_switchyard_gateway_v1_gateway, 15);
+  messageDesc(file_switchyard_gateway_v1_gateway, 17);
 
 /**
  * A CreateImage request.
@@ -390,7 +435,7 @@ export type CreateImageRequest = Message<"switchyard.gateway.v1.CreateImageReque
  * Use `create(CreateImageRequestSchema)` to create a new message.
  */
 export const CreateImageRequestSchema: GenMessage<CreateImageRequest> = /*@__PURE__*/
-  messageDesc(file_switchyard_gateway_v1_gateway, 16);
+  messageDesc(file_switchyard_gateway_v1_gateway, 18);
 
 /**
  * The answer.
@@ -416,7 +461,7 @@ export type CreateImageResponse = Message<"switchyard.gateway.v1.CreateImageResp
  * Use `create(CreateImageResponseSchema)` to create a new message.
  */
 export const CreateImageResponseSchema: GenMessage<CreateImageResponse> = /*@__PURE__*/
-  messageDesc(file_switchyard_gateway_v1_gateway, 17);
+  messageDesc(file_switchyard_gateway_v1_gateway, 19);
 
 /**
  * A CreateImageVariation request.
@@ -435,7 +480,7 @@ export type CreateImageVariationRequest = Message<"switchyard.gateway.v1.CreateI
  * Use `create(CreateImageVariationRequestSchema)` to create a new message.
  */
 export const CreateImageVariationRequestSchema: GenMessage<CreateImageVariationRequest> = /*@__PURE__*/
-  messageDesc(file_switchyard_gateway_v1_gateway, 18);
+  messageDesc(file_switchyard_gateway_v1_gateway, 20);
 
 /**
  * The answer.
@@ -461,7 +506,7 @@ export type CreateImageVariationResponse = Message<"switchyard.gateway.v1.Create
  * Use `create(CreateImageVariationResponseSchema)` to create a new message.
  */
 export const CreateImageVariationResponseSchema: GenMessage<CreateImageVariationResponse> = /*@__PURE__*/
-  messageDesc(file_switchyard_gateway_v1_gateway, 19);
+  messageDesc(file_switchyard_gateway_v1_gateway, 21);
 
 /**
  * GatewayService is Switchyard's public gRPC API. Calls carry the caller's key in `authorization`
@@ -552,6 +597,16 @@ export const GatewayService: GenService<{
     methodKind: "unary";
     input: typeof CreateCompletionRequestSchema;
     output: typeof CreateCompletionResponseSchema;
+  },
+  /**
+   * StreamCompletion streams a legacy text completion chunk by chunk.
+   *
+   * @generated from rpc switchyard.gateway.v1.GatewayService.StreamCompletion
+   */
+  streamCompletion: {
+    methodKind: "server_streaming";
+    input: typeof StreamCompletionRequestSchema;
+    output: typeof StreamCompletionResponseSchema;
   },
   /**
    * Rerank ranks documents by relevance to a query (Cohere's /v2/rerank, as LiteLLM serves it).

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/llm/v1/completions.proto.
  */
 export const file_switchyard_llm_v1_completions: GenFile = /*@__PURE__*/
-  fileDesc("CiNzd2l0Y2h5YXJkL2xsbS92MS9jb21wbGV0aW9ucy5wcm90bxIRc3dpdGNoeWFyZC5sbG0udjEiswQKEUNvbXBsZXRpb25SZXF1ZXN0Eg0KBW1vZGVsGAEgASgJEg8KB3Byb21wdHMYAiADKAkSMgoNdG9rZW5fcHJvbXB0cxgDIAMoCzIbLnN3aXRjaHlhcmQubGxtLnYxLlRva2VuSWRzEhMKBnN1ZmZpeBgEIAEoCUgAiAEBEhcKCm1heF90b2tlbnMYBSABKA1IAYgBARIYCgt0ZW1wZXJhdHVyZRgGIAEoAUgCiAEBEhIKBXRvcF9wGAcgASgBSAOIAQESDgoBbhgIIAEoDUgEiAEBEgwKBHN0b3AYCSADKAkSDAoEZWNobxgKIAEoCBIVCghsb2dwcm9icxgLIAEoDUgFiAEBEhEKBHNlZWQYDCABKANIBogBARIMCgR1c2VyGA0gASgJEg4KBnN0cmVhbRgOIAEoCBIMCgR0YWdzGA8gAygJEkQKCG1ldGFkYXRhGBAgAygLMjIuc3dpdGNoeWFyZC5sbG0udjEuQ29tcGxldGlvblJlcXVlc3QuTWV0YWRhdGFFbnRyeRIRCglmYWxsYmFja3MYESADKAkSEgoKZXh0cmFfanNvbhgSIAEoCRovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCCQoHX3N1ZmZpeEINCgtfbWF4X3Rva2Vuc0IOCgxfdGVtcGVyYXR1cmVCCAoGX3RvcF9wQgQKAl9uQgsKCV9sb2dwcm9ic0IHCgVfc2VlZCJdChBDb21wbGV0aW9uQ2hvaWNlEg0KBWluZGV4GAEgASgNEgwKBHRleHQYAiABKAkSFQoNZmluaXNoX3JlYXNvbhgDIAEoCRIVCg1sb2dwcm9ic19qc29uGAQgASgJIs8BCgpDb21wbGV0aW9uEgoKAmlkGAEgASgJEg8KB2NyZWF0ZWQYAiABKA0SDQoFbW9kZWwYAyABKAkSNAoHY2hvaWNlcxgEIAMoCzIjLnN3aXRjaHlhcmQubGxtLnYxLkNvbXBsZXRpb25DaG9pY2USJwoFdXNhZ2UYBSABKAsyGC5zd2l0Y2h5YXJkLmxsbS52MS5Vc2FnZRIfChJzeXN0ZW1fZmluZ2VycHJpbnQYBiABKAlIAIgBAUIVChNfc3lzdGVtX2ZpbmdlcnByaW50YgZwcm90bzM", [file_switchyard_llm_v1_chat, file_switchyard_llm_v1_embeddings]);
+  fileDesc("CiNzd2l0Y2h5YXJkL2xsbS92MS9jb21wbGV0aW9ucy5wcm90bxIRc3dpdGNoeWFyZC5sbG0udjEiygQKEUNvbXBsZXRpb25SZXF1ZXN0Eg0KBW1vZGVsGAEgASgJEg8KB3Byb21wdHMYAiADKAkSMgoNdG9rZW5fcHJvbXB0cxgDIAMoCzIbLnN3aXRjaHlhcmQubGxtLnYxLlRva2VuSWRzEhMKBnN1ZmZpeBgEIAEoCUgAiAEBEhcKCm1heF90b2tlbnMYBSABKA1IAYgBARIYCgt0ZW1wZXJhdHVyZRgGIAEoAUgCiAEBEhIKBXRvcF9wGAcgASgBSAOIAQESDgoBbhgIIAEoDUgEiAEBEgwKBHN0b3AYCSADKAkSDAoEZWNobxgKIAEoCBIVCghsb2dwcm9icxgLIAEoDUgFiAEBEhEKBHNlZWQYDCABKANIBogBARIMCgR1c2VyGA0gASgJEg4KBnN0cmVhbRgOIAEoCBIMCgR0YWdzGA8gAygJEkQKCG1ldGFkYXRhGBAgAygLMjIuc3dpdGNoeWFyZC5sbG0udjEuQ29tcGxldGlvblJlcXVlc3QuTWV0YWRhdGFFbnRyeRIRCglmYWxsYmFja3MYESADKAkSEgoKZXh0cmFfanNvbhgSIAEoCRIVCg1pbmNsdWRlX3VzYWdlGBMgASgIGi8KDU1ldGFkYXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIJCgdfc3VmZml4Qg0KC19tYXhfdG9rZW5zQg4KDF90ZW1wZXJhdHVyZUIICgZfdG9wX3BCBAoCX25CCwoJX2xvZ3Byb2JzQgcKBV9zZWVkIl0KEENvbXBsZXRpb25DaG9pY2USDQoFaW5kZXgYASABKA0SDAoEdGV4dBgCIAEoCRIVCg1maW5pc2hfcmVhc29uGAMgASgJEhUKDWxvZ3Byb2JzX2pzb24YBCABKAkizwEKCkNvbXBsZXRpb24SCgoCaWQYASABKAkSDwoHY3JlYXRlZBgCIAEoDRINCgVtb2RlbBgDIAEoCRI0CgdjaG9pY2VzGAQgAygLMiMuc3dpdGNoeWFyZC5sbG0udjEuQ29tcGxldGlvbkNob2ljZRInCgV1c2FnZRgFIAEoCzIYLnN3aXRjaHlhcmQubGxtLnYxLlVzYWdlEh8KEnN5c3RlbV9maW5nZXJwcmludBgGIAEoCUgAiAEBQhUKE19zeXN0ZW1fZmluZ2VycHJpbnRiBnByb3RvMw", [file_switchyard_llm_v1_chat, file_switchyard_llm_v1_embeddings]);
 
 /**
  * A legacy text completion request, as OpenAI's `POST /v1/completions` takes it. Exactly one of `prompts` and
@@ -103,7 +103,7 @@ export type CompletionRequest = Message<"switchyard.llm.v1.CompletionRequest"> &
   user: string;
 
   /**
-   * Stream the answer as server-sent events (not served yet: refused by the gateway).
+   * Stream the answer: REST as server-sent events, gRPC through the streaming call.
    *
    * @generated from field: bool stream = 14;
    */
@@ -137,6 +137,13 @@ export type CompletionRequest = Message<"switchyard.llm.v1.CompletionRequest"> &
    * @generated from field: string extra_json = 18;
    */
   extraJson: string;
+
+  /**
+   * `stream_options.include_usage`: end a streamed answer with a chunk that carries usage and no choices.
+   *
+   * @generated from field: bool include_usage = 19;
+   */
+  includeUsage: boolean;
 };
 
 /**
@@ -185,7 +192,8 @@ export const CompletionChoiceSchema: GenMessage<CompletionChoice> = /*@__PURE__*
   messageDesc(file_switchyard_llm_v1_completions, 1);
 
 /**
- * A complete text completion.
+ * A complete text completion, or one chunk of a streamed one (each choice then carries a piece of its text, and
+ * its finish reason on its last piece; the last chunk may carry only usage).
  *
  * @generated from message switchyard.llm.v1.Completion
  */

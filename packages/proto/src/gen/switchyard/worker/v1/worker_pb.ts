@@ -22,7 +22,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/worker/v1/worker.proto.
  */
 export const file_switchyard_worker_v1_worker: GenFile = /*@__PURE__*/
-  fileDesc("CiFzd2l0Y2h5YXJkL3dvcmtlci92MS93b3JrZXIucHJvdG8SFHN3aXRjaHlhcmQud29ya2VyLnYxIpYCCgtDaGF0UmVxdWVzdBIVCg1kZXBsb3ltZW50X2lkGAEgASgJEjkKB3JlcXVlc3QYAiABKAsyKC5zd2l0Y2h5YXJkLmxsbS52MS5DaGF0Q29tcGxldGlvblJlcXVlc3QSEgoKcmVxdWVzdF9pZBgDIAEoCRIPCgdhdHRlbXB0GAQgASgFEi4KBmNhbGxlchgFIAEoCzIeLnN3aXRjaHlhcmQubWV0ZXJpbmcudjEuQ2FsbGVyEhcKD3JlcXVlc3RlZF9tb2RlbBgGIAEoCRITCgttb2RlbF9ncm91cBgHIAEoCRIWCg5mYWxsYmFja19kZXB0aBgIIAEoDRIaChJjb25uZWN0X3RpbWVvdXRfbXMYCSABKA0idQoMQ2hhdFJlc3BvbnNlEjUKCmNvbXBsZXRpb24YASABKAsyIS5zd2l0Y2h5YXJkLmxsbS52MS5DaGF0Q29tcGxldGlvbhIuCgZjaGFyZ2UYAiABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNoYXJnZSLVAgoRU3RyZWFtQ2hhdFJlcXVlc3QSFQoNZGVwbG95bWVudF9pZBgBIAEoCRI5CgdyZXF1ZXN0GAIgASgLMiguc3dpdGNoeWFyZC5sbG0udjEuQ2hhdENvbXBsZXRpb25SZXF1ZXN0EhIKCnJlcXVlc3RfaWQYAyABKAkSDwoHYXR0ZW1wdBgEIAEoBRIuCgZjYWxsZXIYBSABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNhbGxlchIXCg9yZXF1ZXN0ZWRfbW9kZWwYBiABKAkSEwoLbW9kZWxfZ3JvdXAYByABKAkSFgoOZmFsbGJhY2tfZGVwdGgYCCABKA0SGgoSY29ubmVjdF90aW1lb3V0X21zGAkgASgNEh4KFmZpcnN0X3Rva2VuX3RpbWVvdXRfbXMYCiABKA0SFwoPaWRsZV90aW1lb3V0X21zGAsgASgNInsKElN0cmVhbUNoYXRSZXNwb25zZRI1CgVjaHVuaxgBIAEoCzImLnN3aXRjaHlhcmQubGxtLnYxLkNoYXRDb21wbGV0aW9uQ2h1bmsSLgoGY2hhcmdlGAIgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DaGFyZ2UikgIKDEVtYmVkUmVxdWVzdBIVCg1kZXBsb3ltZW50X2lkGAEgASgJEjQKB3JlcXVlc3QYAiABKAsyIy5zd2l0Y2h5YXJkLmxsbS52MS5FbWJlZGRpbmdSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYAyABKAkSDwoHYXR0ZW1wdBgEIAEoBRIuCgZjYWxsZXIYBSABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNhbGxlchIXCg9yZXF1ZXN0ZWRfbW9kZWwYBiABKAkSEwoLbW9kZWxfZ3JvdXAYByABKAkSFgoOZmFsbGJhY2tfZGVwdGgYCCABKA0SGgoSY29ubmVjdF90aW1lb3V0X21zGAkgASgNIncKDUVtYmVkUmVzcG9uc2USNgoIcmVzcG9uc2UYASABKAsyJC5zd2l0Y2h5YXJkLmxsbS52MS5FbWJlZGRpbmdSZXNwb25zZRIuCgZjaGFyZ2UYAiABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNoYXJnZSKWAgoPQ29tcGxldGVSZXF1ZXN0EhUKDWRlcGxveW1lbnRfaWQYASABKAkSNQoHcmVxdWVzdBgCIAEoCzIkLnN3aXRjaHlhcmQubGxtLnYxLkNvbXBsZXRpb25SZXF1ZXN0EhIKCnJlcXVlc3RfaWQYAyABKAkSDwoHYXR0ZW1wdBgEIAEoBRIuCgZjYWxsZXIYBSABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNhbGxlchIXCg9yZXF1ZXN0ZWRfbW9kZWwYBiABKAkSEwoLbW9kZWxfZ3JvdXAYByABKAkSFgoOZmFsbGJhY2tfZGVwdGgYCCABKA0SGgoSY29ubmVjdF90aW1lb3V0X21zGAkgASgNInUKEENvbXBsZXRlUmVzcG9uc2USMQoKY29tcGxldGlvbhgBIAEoCzIdLnN3aXRjaHlhcmQubGxtLnYxLkNvbXBsZXRpb24SLgoGY2hhcmdlGAIgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DaGFyZ2UikAIKDVJlcmFua1JlcXVlc3QSFQoNZGVwbG95bWVudF9pZBgBIAEoCRIxCgdyZXF1ZXN0GAIgASgLMiAuc3dpdGNoeWFyZC5sbG0udjEuUmVyYW5rUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAMgASgJEg8KB2F0dGVtcHQYBCABKAUSLgoGY2FsbGVyGAUgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DYWxsZXISFwoPcmVxdWVzdGVkX21vZGVsGAYgASgJEhMKC21vZGVsX2dyb3VwGAcgASgJEhYKDmZhbGxiYWNrX2RlcHRoGAggASgNEhoKEmNvbm5lY3RfdGltZW91dF9tcxgJIAEoDSJ1Cg5SZXJhbmtSZXNwb25zZRIzCghyZXNwb25zZRgBIAEoCzIhLnN3aXRjaHlhcmQubGxtLnYxLlJlcmFua1Jlc3BvbnNlEi4KBmNoYXJnZRgCIAEoCzIeLnN3aXRjaHlhcmQubWV0ZXJpbmcudjEuQ2hhcmdlIpsCChFUcmFuc2NyaWJlUmVxdWVzdBIVCg1kZXBsb3ltZW50X2lkGAEgASgJEjgKB3JlcXVlc3QYAiABKAsyJy5zd2l0Y2h5YXJkLmxsbS52MS5UcmFuc2NyaXB0aW9uUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAMgASgJEg8KB2F0dGVtcHQYBCABKAUSLgoGY2FsbGVyGAUgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DYWxsZXISFwoPcmVxdWVzdGVkX21vZGVsGAYgASgJEhMKC21vZGVsX2dyb3VwGAcgASgJEhYKDmZhbGxiYWNrX2RlcHRoGAggASgNEhoKEmNvbm5lY3RfdGltZW91dF9tcxgJIAEoDSKAAQoSVHJhbnNjcmliZVJlc3BvbnNlEjoKCHJlc3BvbnNlGAEgASgLMiguc3dpdGNoeWFyZC5sbG0udjEuVHJhbnNjcmlwdGlvblJlc3BvbnNlEi4KBmNoYXJnZRgCIAEoCzIeLnN3aXRjaHlhcmQubWV0ZXJpbmcudjEuQ2hhcmdlIo8CCgxTcGVha1JlcXVlc3QSFQoNZGVwbG95bWVudF9pZBgBIAEoCRIxCgdyZXF1ZXN0GAIgASgLMiAuc3dpdGNoeWFyZC5sbG0udjEuU3BlZWNoUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAMgASgJEg8KB2F0dGVtcHQYBCABKAUSLgoGY2FsbGVyGAUgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DYWxsZXISFwoPcmVxdWVzdGVkX21vZGVsGAYgASgJEhMKC21vZGVsX2dyb3VwGAcgASgJEhYKDmZhbGxiYWNrX2RlcHRoGAggASgNEhoKEmNvbm5lY3RfdGltZW91dF9tcxgJIAEoDSJ0Cg1TcGVha1Jlc3BvbnNlEjMKCHJlc3BvbnNlGAEgASgLMiEuc3dpdGNoeWFyZC5sbG0udjEuU3BlZWNoUmVzcG9uc2USLgoGY2hhcmdlGAIgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DaGFyZ2UioQIKFUdlbmVyYXRlSW1hZ2VzUmVxdWVzdBIVCg1kZXBsb3ltZW50X2lkGAEgASgJEjoKB3JlcXVlc3QYAiABKAsyKS5zd2l0Y2h5YXJkLmxsbS52MS5JbWFnZUdlbmVyYXRpb25SZXF1ZXN0EhIKCnJlcXVlc3RfaWQYAyABKAkSDwoHYXR0ZW1wdBgEIAEoBRIuCgZjYWxsZXIYBSABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNhbGxlchIXCg9yZXF1ZXN0ZWRfbW9kZWwYBiABKAkSEwoLbW9kZWxfZ3JvdXAYByABKAkSFgoOZmFsbGJhY2tfZGVwdGgYCCABKA0SGgoSY29ubmVjdF90aW1lb3V0X21zGAkgASgNIn0KFkdlbmVyYXRlSW1hZ2VzUmVzcG9uc2USMwoIcmVzcG9uc2UYASABKAsyIS5zd2l0Y2h5YXJkLmxsbS52MS5JbWFnZXNSZXNwb25zZRIuCgZjaGFyZ2UYAiABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNoYXJnZSKbAgoQVmFyeUltYWdlUmVxdWVzdBIVCg1kZXBsb3ltZW50X2lkGAEgASgJEjkKB3JlcXVlc3QYAiABKAsyKC5zd2l0Y2h5YXJkLmxsbS52MS5JbWFnZVZhcmlhdGlvblJlcXVlc3QSEgoKcmVxdWVzdF9pZBgDIAEoCRIPCgdhdHRlbXB0GAQgASgFEi4KBmNhbGxlchgFIAEoCzIeLnN3aXRjaHlhcmQubWV0ZXJpbmcudjEuQ2FsbGVyEhcKD3JlcXVlc3RlZF9tb2RlbBgGIAEoCRITCgttb2RlbF9ncm91cBgHIAEoCRIWCg5mYWxsYmFja19kZXB0aBgIIAEoDRIaChJjb25uZWN0X3RpbWVvdXRfbXMYCSABKA0ieAoRVmFyeUltYWdlUmVzcG9uc2USMwoIcmVzcG9uc2UYASABKAsyIS5zd2l0Y2h5YXJkLmxsbS52MS5JbWFnZXNSZXNwb25zZRIuCgZjaGFyZ2UYAiABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNoYXJnZTLJBgoVUHJvdmlkZXJXb3JrZXJTZXJ2aWNlEk0KBENoYXQSIS5zd2l0Y2h5YXJkLndvcmtlci52MS5DaGF0UmVxdWVzdBoiLnN3aXRjaHlhcmQud29ya2VyLnYxLkNoYXRSZXNwb25zZRJhCgpTdHJlYW1DaGF0Eicuc3dpdGNoeWFyZC53b3JrZXIudjEuU3RyZWFtQ2hhdFJlcXVlc3QaKC5zd2l0Y2h5YXJkLndvcmtlci52MS5TdHJlYW1DaGF0UmVzcG9uc2UwARJQCgVFbWJlZBIiLnN3aXRjaHlhcmQud29ya2VyLnYxLkVtYmVkUmVxdWVzdBojLnN3aXRjaHlhcmQud29ya2VyLnYxLkVtYmVkUmVzcG9uc2USXwoKVHJhbnNjcmliZRInLnN3aXRjaHlhcmQud29ya2VyLnYxLlRyYW5zY3JpYmVSZXF1ZXN0Giguc3dpdGNoeWFyZC53b3JrZXIudjEuVHJhbnNjcmliZVJlc3BvbnNlElAKBVNwZWFrEiIuc3dpdGNoeWFyZC53b3JrZXIudjEuU3BlYWtSZXF1ZXN0GiMuc3dpdGNoeWFyZC53b3JrZXIudjEuU3BlYWtSZXNwb25zZRJrCg5HZW5lcmF0ZUltYWdlcxIrLnN3aXRjaHlhcmQud29ya2VyLnYxLkdlbmVyYXRlSW1hZ2VzUmVxdWVzdBosLnN3aXRjaHlhcmQud29ya2VyLnYxLkdlbmVyYXRlSW1hZ2VzUmVzcG9uc2USXAoJVmFyeUltYWdlEiYuc3dpdGNoeWFyZC53b3JrZXIudjEuVmFyeUltYWdlUmVxdWVzdBonLnN3aXRjaHlhcmQud29ya2VyLnYxLlZhcnlJbWFnZVJlc3BvbnNlElkKCENvbXBsZXRlEiUuc3dpdGNoeWFyZC53b3JrZXIudjEuQ29tcGxldGVSZXF1ZXN0GiYuc3dpdGNoeWFyZC53b3JrZXIudjEuQ29tcGxldGVSZXNwb25zZRJTCgZSZXJhbmsSIy5zd2l0Y2h5YXJkLndvcmtlci52MS5SZXJhbmtSZXF1ZXN0GiQuc3dpdGNoeWFyZC53b3JrZXIudjEuUmVyYW5rUmVzcG9uc2ViBnByb3RvMw", [file_switchyard_llm_v1_chat, file_switchyard_llm_v1_completions, file_switchyard_llm_v1_embeddings, file_switchyard_llm_v1_media, file_switchyard_llm_v1_rerank, file_switchyard_metering_v1_usage]);
+  fileDesc("CiFzd2l0Y2h5YXJkL3dvcmtlci92MS93b3JrZXIucHJvdG8SFHN3aXRjaHlhcmQud29ya2VyLnYxIpYCCgtDaGF0UmVxdWVzdBIVCg1kZXBsb3ltZW50X2lkGAEgASgJEjkKB3JlcXVlc3QYAiABKAsyKC5zd2l0Y2h5YXJkLmxsbS52MS5DaGF0Q29tcGxldGlvblJlcXVlc3QSEgoKcmVxdWVzdF9pZBgDIAEoCRIPCgdhdHRlbXB0GAQgASgFEi4KBmNhbGxlchgFIAEoCzIeLnN3aXRjaHlhcmQubWV0ZXJpbmcudjEuQ2FsbGVyEhcKD3JlcXVlc3RlZF9tb2RlbBgGIAEoCRITCgttb2RlbF9ncm91cBgHIAEoCRIWCg5mYWxsYmFja19kZXB0aBgIIAEoDRIaChJjb25uZWN0X3RpbWVvdXRfbXMYCSABKA0idQoMQ2hhdFJlc3BvbnNlEjUKCmNvbXBsZXRpb24YASABKAsyIS5zd2l0Y2h5YXJkLmxsbS52MS5DaGF0Q29tcGxldGlvbhIuCgZjaGFyZ2UYAiABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNoYXJnZSLVAgoRU3RyZWFtQ2hhdFJlcXVlc3QSFQoNZGVwbG95bWVudF9pZBgBIAEoCRI5CgdyZXF1ZXN0GAIgASgLMiguc3dpdGNoeWFyZC5sbG0udjEuQ2hhdENvbXBsZXRpb25SZXF1ZXN0EhIKCnJlcXVlc3RfaWQYAyABKAkSDwoHYXR0ZW1wdBgEIAEoBRIuCgZjYWxsZXIYBSABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNhbGxlchIXCg9yZXF1ZXN0ZWRfbW9kZWwYBiABKAkSEwoLbW9kZWxfZ3JvdXAYByABKAkSFgoOZmFsbGJhY2tfZGVwdGgYCCABKA0SGgoSY29ubmVjdF90aW1lb3V0X21zGAkgASgNEh4KFmZpcnN0X3Rva2VuX3RpbWVvdXRfbXMYCiABKA0SFwoPaWRsZV90aW1lb3V0X21zGAsgASgNInsKElN0cmVhbUNoYXRSZXNwb25zZRI1CgVjaHVuaxgBIAEoCzImLnN3aXRjaHlhcmQubGxtLnYxLkNoYXRDb21wbGV0aW9uQ2h1bmsSLgoGY2hhcmdlGAIgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DaGFyZ2UikgIKDEVtYmVkUmVxdWVzdBIVCg1kZXBsb3ltZW50X2lkGAEgASgJEjQKB3JlcXVlc3QYAiABKAsyIy5zd2l0Y2h5YXJkLmxsbS52MS5FbWJlZGRpbmdSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYAyABKAkSDwoHYXR0ZW1wdBgEIAEoBRIuCgZjYWxsZXIYBSABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNhbGxlchIXCg9yZXF1ZXN0ZWRfbW9kZWwYBiABKAkSEwoLbW9kZWxfZ3JvdXAYByABKAkSFgoOZmFsbGJhY2tfZGVwdGgYCCABKA0SGgoSY29ubmVjdF90aW1lb3V0X21zGAkgASgNIncKDUVtYmVkUmVzcG9uc2USNgoIcmVzcG9uc2UYASABKAsyJC5zd2l0Y2h5YXJkLmxsbS52MS5FbWJlZGRpbmdSZXNwb25zZRIuCgZjaGFyZ2UYAiABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNoYXJnZSKWAgoPQ29tcGxldGVSZXF1ZXN0EhUKDWRlcGxveW1lbnRfaWQYASABKAkSNQoHcmVxdWVzdBgCIAEoCzIkLnN3aXRjaHlhcmQubGxtLnYxLkNvbXBsZXRpb25SZXF1ZXN0EhIKCnJlcXVlc3RfaWQYAyABKAkSDwoHYXR0ZW1wdBgEIAEoBRIuCgZjYWxsZXIYBSABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNhbGxlchIXCg9yZXF1ZXN0ZWRfbW9kZWwYBiABKAkSEwoLbW9kZWxfZ3JvdXAYByABKAkSFgoOZmFsbGJhY2tfZGVwdGgYCCABKA0SGgoSY29ubmVjdF90aW1lb3V0X21zGAkgASgNInUKEENvbXBsZXRlUmVzcG9uc2USMQoKY29tcGxldGlvbhgBIAEoCzIdLnN3aXRjaHlhcmQubGxtLnYxLkNvbXBsZXRpb24SLgoGY2hhcmdlGAIgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DaGFyZ2Ui1QIKFVN0cmVhbUNvbXBsZXRlUmVxdWVzdBIVCg1kZXBsb3ltZW50X2lkGAEgASgJEjUKB3JlcXVlc3QYAiABKAsyJC5zd2l0Y2h5YXJkLmxsbS52MS5Db21wbGV0aW9uUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAMgASgJEg8KB2F0dGVtcHQYBCABKAUSLgoGY2FsbGVyGAUgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DYWxsZXISFwoPcmVxdWVzdGVkX21vZGVsGAYgASgJEhMKC21vZGVsX2dyb3VwGAcgASgJEhYKDmZhbGxiYWNrX2RlcHRoGAggASgNEhoKEmNvbm5lY3RfdGltZW91dF9tcxgJIAEoDRIeChZmaXJzdF90b2tlbl90aW1lb3V0X21zGAogASgNEhcKD2lkbGVfdGltZW91dF9tcxgLIAEoDSJ2ChZTdHJlYW1Db21wbGV0ZVJlc3BvbnNlEiwKBWNodW5rGAEgASgLMh0uc3dpdGNoeWFyZC5sbG0udjEuQ29tcGxldGlvbhIuCgZjaGFyZ2UYAiABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNoYXJnZSKQAgoNUmVyYW5rUmVxdWVzdBIVCg1kZXBsb3ltZW50X2lkGAEgASgJEjEKB3JlcXVlc3QYAiABKAsyIC5zd2l0Y2h5YXJkLmxsbS52MS5SZXJhbmtSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYAyABKAkSDwoHYXR0ZW1wdBgEIAEoBRIuCgZjYWxsZXIYBSABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNhbGxlchIXCg9yZXF1ZXN0ZWRfbW9kZWwYBiABKAkSEwoLbW9kZWxfZ3JvdXAYByABKAkSFgoOZmFsbGJhY2tfZGVwdGgYCCABKA0SGgoSY29ubmVjdF90aW1lb3V0X21zGAkgASgNInUKDlJlcmFua1Jlc3BvbnNlEjMKCHJlc3BvbnNlGAEgASgLMiEuc3dpdGNoeWFyZC5sbG0udjEuUmVyYW5rUmVzcG9uc2USLgoGY2hhcmdlGAIgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DaGFyZ2UimwIKEVRyYW5zY3JpYmVSZXF1ZXN0EhUKDWRlcGxveW1lbnRfaWQYASABKAkSOAoHcmVxdWVzdBgCIAEoCzInLnN3aXRjaHlhcmQubGxtLnYxLlRyYW5zY3JpcHRpb25SZXF1ZXN0EhIKCnJlcXVlc3RfaWQYAyABKAkSDwoHYXR0ZW1wdBgEIAEoBRIuCgZjYWxsZXIYBSABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNhbGxlchIXCg9yZXF1ZXN0ZWRfbW9kZWwYBiABKAkSEwoLbW9kZWxfZ3JvdXAYByABKAkSFgoOZmFsbGJhY2tfZGVwdGgYCCABKA0SGgoSY29ubmVjdF90aW1lb3V0X21zGAkgASgNIoABChJUcmFuc2NyaWJlUmVzcG9uc2USOgoIcmVzcG9uc2UYASABKAsyKC5zd2l0Y2h5YXJkLmxsbS52MS5UcmFuc2NyaXB0aW9uUmVzcG9uc2USLgoGY2hhcmdlGAIgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DaGFyZ2UijwIKDFNwZWFrUmVxdWVzdBIVCg1kZXBsb3ltZW50X2lkGAEgASgJEjEKB3JlcXVlc3QYAiABKAsyIC5zd2l0Y2h5YXJkLmxsbS52MS5TcGVlY2hSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYAyABKAkSDwoHYXR0ZW1wdBgEIAEoBRIuCgZjYWxsZXIYBSABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNhbGxlchIXCg9yZXF1ZXN0ZWRfbW9kZWwYBiABKAkSEwoLbW9kZWxfZ3JvdXAYByABKAkSFgoOZmFsbGJhY2tfZGVwdGgYCCABKA0SGgoSY29ubmVjdF90aW1lb3V0X21zGAkgASgNInQKDVNwZWFrUmVzcG9uc2USMwoIcmVzcG9uc2UYASABKAsyIS5zd2l0Y2h5YXJkLmxsbS52MS5TcGVlY2hSZXNwb25zZRIuCgZjaGFyZ2UYAiABKAsyHi5zd2l0Y2h5YXJkLm1ldGVyaW5nLnYxLkNoYXJnZSKhAgoVR2VuZXJhdGVJbWFnZXNSZXF1ZXN0EhUKDWRlcGxveW1lbnRfaWQYASABKAkSOgoHcmVxdWVzdBgCIAEoCzIpLnN3aXRjaHlhcmQubGxtLnYxLkltYWdlR2VuZXJhdGlvblJlcXVlc3QSEgoKcmVxdWVzdF9pZBgDIAEoCRIPCgdhdHRlbXB0GAQgASgFEi4KBmNhbGxlchgFIAEoCzIeLnN3aXRjaHlhcmQubWV0ZXJpbmcudjEuQ2FsbGVyEhcKD3JlcXVlc3RlZF9tb2RlbBgGIAEoCRITCgttb2RlbF9ncm91cBgHIAEoCRIWCg5mYWxsYmFja19kZXB0aBgIIAEoDRIaChJjb25uZWN0X3RpbWVvdXRfbXMYCSABKA0ifQoWR2VuZXJhdGVJbWFnZXNSZXNwb25zZRIzCghyZXNwb25zZRgBIAEoCzIhLnN3aXRjaHlhcmQubGxtLnYxLkltYWdlc1Jlc3BvbnNlEi4KBmNoYXJnZRgCIAEoCzIeLnN3aXRjaHlhcmQubWV0ZXJpbmcudjEuQ2hhcmdlIpsCChBWYXJ5SW1hZ2VSZXF1ZXN0EhUKDWRlcGxveW1lbnRfaWQYASABKAkSOQoHcmVxdWVzdBgCIAEoCzIoLnN3aXRjaHlhcmQubGxtLnYxLkltYWdlVmFyaWF0aW9uUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAMgASgJEg8KB2F0dGVtcHQYBCABKAUSLgoGY2FsbGVyGAUgASgLMh4uc3dpdGNoeWFyZC5tZXRlcmluZy52MS5DYWxsZXISFwoPcmVxdWVzdGVkX21vZGVsGAYgASgJEhMKC21vZGVsX2dyb3VwGAcgASgJEhYKDmZhbGxiYWNrX2RlcHRoGAggASgNEhoKEmNvbm5lY3RfdGltZW91dF9tcxgJIAEoDSJ4ChFWYXJ5SW1hZ2VSZXNwb25zZRIzCghyZXNwb25zZRgBIAEoCzIhLnN3aXRjaHlhcmQubGxtLnYxLkltYWdlc1Jlc3BvbnNlEi4KBmNoYXJnZRgCIAEoCzIeLnN3aXRjaHlhcmQubWV0ZXJpbmcudjEuQ2hhcmdlMrgHChVQcm92aWRlcldvcmtlclNlcnZpY2USTQoEQ2hhdBIhLnN3aXRjaHlhcmQud29ya2VyLnYxLkNoYXRSZXF1ZXN0GiIuc3dpdGNoeWFyZC53b3JrZXIudjEuQ2hhdFJlc3BvbnNlEmEKClN0cmVhbUNoYXQSJy5zd2l0Y2h5YXJkLndvcmtlci52MS5TdHJlYW1DaGF0UmVxdWVzdBooLnN3aXRjaHlhcmQud29ya2VyLnYxLlN0cmVhbUNoYXRSZXNwb25zZTABElAKBUVtYmVkEiIuc3dpdGNoeWFyZC53b3JrZXIudjEuRW1iZWRSZXF1ZXN0GiMuc3dpdGNoeWFyZC53b3JrZXIudjEuRW1iZWRSZXNwb25zZRJfCgpUcmFuc2NyaWJlEicuc3dpdGNoeWFyZC53b3JrZXIudjEuVHJhbnNjcmliZVJlcXVlc3QaKC5zd2l0Y2h5YXJkLndvcmtlci52MS5UcmFuc2NyaWJlUmVzcG9uc2USUAoFU3BlYWsSIi5zd2l0Y2h5YXJkLndvcmtlci52MS5TcGVha1JlcXVlc3QaIy5zd2l0Y2h5YXJkLndvcmtlci52MS5TcGVha1Jlc3BvbnNlEmsKDkdlbmVyYXRlSW1hZ2VzEisuc3dpdGNoeWFyZC53b3JrZXIudjEuR2VuZXJhdGVJbWFnZXNSZXF1ZXN0Giwuc3dpdGNoeWFyZC53b3JrZXIudjEuR2VuZXJhdGVJbWFnZXNSZXNwb25zZRJcCglWYXJ5SW1hZ2USJi5zd2l0Y2h5YXJkLndvcmtlci52MS5WYXJ5SW1hZ2VSZXF1ZXN0Gicuc3dpdGNoeWFyZC53b3JrZXIudjEuVmFyeUltYWdlUmVzcG9uc2USWQoIQ29tcGxldGUSJS5zd2l0Y2h5YXJkLndvcmtlci52MS5Db21wbGV0ZVJlcXVlc3QaJi5zd2l0Y2h5YXJkLndvcmtlci52MS5Db21wbGV0ZVJlc3BvbnNlEm0KDlN0cmVhbUNvbXBsZXRlEisuc3dpdGNoeWFyZC53b3JrZXIudjEuU3RyZWFtQ29tcGxldGVSZXF1ZXN0Giwuc3dpdGNoeWFyZC53b3JrZXIudjEuU3RyZWFtQ29tcGxldGVSZXNwb25zZTABElMKBlJlcmFuaxIjLnN3aXRjaHlhcmQud29ya2VyLnYxLlJlcmFua1JlcXVlc3QaJC5zd2l0Y2h5YXJkLndvcmtlci52MS5SZXJhbmtSZXNwb25zZWIGcHJvdG8z", [file_switchyard_llm_v1_chat, file_switchyard_llm_v1_completions, file_switchyard_llm_v1_embeddings, file_switchyard_llm_v1_media, file_switchyard_llm_v1_rerank, file_switchyard_metering_v1_usage]);
 
 /**
  * One attempt against one deployment.
@@ -407,6 +407,112 @@ export const CompleteResponseSchema: GenMessage<CompleteResponse> = /*@__PURE__*
   messageDesc(file_switchyard_worker_v1_worker, 7);
 
 /**
+ * One streamed text completion attempt against one deployment.
+ *
+ * @generated from message switchyard.worker.v1.StreamCompleteRequest
+ */
+export type StreamCompleteRequest = Message<"switchyard.worker.v1.StreamCompleteRequest"> & {
+  /**
+   * @generated from field: string deployment_id = 1;
+   */
+  deploymentId: string;
+
+  /**
+   * @generated from field: switchyard.llm.v1.CompletionRequest request = 2;
+   */
+  request?: CompletionRequest | undefined;
+
+  /**
+   * @generated from field: string request_id = 3;
+   */
+  requestId: string;
+
+  /**
+   * @generated from field: int32 attempt = 4;
+   */
+  attempt: number;
+
+  /**
+   * Who asked, stamped on the attempt's usage event.
+   *
+   * @generated from field: switchyard.metering.v1.Caller caller = 5;
+   */
+  caller?: Caller | undefined;
+
+  /**
+   * The model group the client asked for, and how deep in the fallback chain this attempt is.
+   *
+   * @generated from field: string requested_model = 6;
+   */
+  requestedModel: string;
+
+  /**
+   * @generated from field: string model_group = 7;
+   */
+  modelGroup: string;
+
+  /**
+   * @generated from field: uint32 fallback_depth = 8;
+   */
+  fallbackDepth: number;
+
+  /**
+   * The attempt's limits, resolved by the router (docs/routing.md#timeouts); 0 leaves one to the worker's
+   * configuration. The Connect deadline carries what is left of the request's total_timeout.
+   *
+   * @generated from field: uint32 connect_timeout_ms = 9;
+   */
+  connectTimeoutMs: number;
+
+  /**
+   * The wait for the first chunk.
+   *
+   * @generated from field: uint32 first_token_timeout_ms = 10;
+   */
+  firstTokenTimeoutMs: number;
+
+  /**
+   * The longest silence between two chunks.
+   *
+   * @generated from field: uint32 idle_timeout_ms = 11;
+   */
+  idleTimeoutMs: number;
+};
+
+/**
+ * Describes the message switchyard.worker.v1.StreamCompleteRequest.
+ * Use `create(StreamCompleteRequestSchema)` to create a new message.
+ */
+export const StreamCompleteRequestSchema: GenMessage<StreamCompleteRequest> = /*@__PURE__*/
+  messageDesc(file_switchyard_worker_v1_worker, 8);
+
+/**
+ * One chunk of a streamed text completion attempt.
+ *
+ * @generated from message switchyard.worker.v1.StreamCompleteResponse
+ */
+export type StreamCompleteResponse = Message<"switchyard.worker.v1.StreamCompleteResponse"> & {
+  /**
+   * @generated from field: switchyard.llm.v1.Completion chunk = 1;
+   */
+  chunk?: Completion | undefined;
+
+  /**
+   * Set on one message after the last chunk: what the attempt cost.
+   *
+   * @generated from field: switchyard.metering.v1.Charge charge = 2;
+   */
+  charge?: Charge | undefined;
+};
+
+/**
+ * Describes the message switchyard.worker.v1.StreamCompleteResponse.
+ * Use `create(StreamCompleteResponseSchema)` to create a new message.
+ */
+export const StreamCompleteResponseSchema: GenMessage<StreamCompleteResponse> = /*@__PURE__*/
+  messageDesc(file_switchyard_worker_v1_worker, 9);
+
+/**
  * One rerank attempt against one deployment.
  *
  * @generated from message switchyard.worker.v1.RerankRequest
@@ -469,7 +575,7 @@ export type RerankRequest = Message<"switchyard.worker.v1.RerankRequest"> & {
  * Use `create(RerankRequestSchema)` to create a new message.
  */
 export const RerankRequestSchema: GenMessage<RerankRequest> = /*@__PURE__*/
-  messageDesc(file_switchyard_worker_v1_worker, 8);
+  messageDesc(file_switchyard_worker_v1_worker, 10);
 
 /**
  * The ranking of one attempt. Same wire layout as the router's and the gateway's answers.
@@ -495,7 +601,7 @@ export type RerankResponse = Message<"switchyard.worker.v1.RerankResponse"> & {
  * Use `create(RerankResponseSchema)` to create a new message.
  */
 export const RerankResponseSchema: GenMessage<RerankResponse> = /*@__PURE__*/
-  messageDesc(file_switchyard_worker_v1_worker, 9);
+  messageDesc(file_switchyard_worker_v1_worker, 11);
 
 /**
  * One Transcribe attempt against one deployment (fields as EmbedRequest).
@@ -554,7 +660,7 @@ export type TranscribeRequest = Message<"switchyard.worker.v1.TranscribeRequest"
  * Use `create(TranscribeRequestSchema)` to create a new message.
  */
 export const TranscribeRequestSchema: GenMessage<TranscribeRequest> = /*@__PURE__*/
-  messageDesc(file_switchyard_worker_v1_worker, 10);
+  messageDesc(file_switchyard_worker_v1_worker, 12);
 
 /**
  * The answer of one Transcribe attempt. Same wire layout as the router's and the gateway's answers.
@@ -578,7 +684,7 @@ export type TranscribeResponse = Message<"switchyard.worker.v1.TranscribeRespons
  * Use `create(TranscribeResponseSchema)` to create a new message.
  */
 export const TranscribeResponseSchema: GenMessage<TranscribeResponse> = /*@__PURE__*/
-  messageDesc(file_switchyard_worker_v1_worker, 11);
+  messageDesc(file_switchyard_worker_v1_worker, 13);
 
 /**
  * One Speak attempt against one deployment (fields as EmbedRequest).
@@ -637,7 +743,7 @@ export type SpeakRequest = Message<"switchyard.worker.v1.SpeakRequest"> & {
  * Use `create(SpeakRequestSchema)` to create a new message.
  */
 export const SpeakRequestSchema: GenMessage<SpeakRequest> = /*@__PURE__*/
-  messageDesc(file_switchyard_worker_v1_worker, 12);
+  messageDesc(file_switchyard_worker_v1_worker, 14);
 
 /**
  * The answer of one Speak attempt. Same wire layout as the router's and the gateway's answers.
@@ -661,7 +767,7 @@ export type SpeakResponse = Message<"switchyard.worker.v1.SpeakResponse"> & {
  * Use `create(SpeakResponseSchema)` to create a new message.
  */
 export const SpeakResponseSchema: GenMessage<SpeakResponse> = /*@__PURE__*/
-  messageDesc(file_switchyard_worker_v1_worker, 13);
+  messageDesc(file_switchyard_worker_v1_worker, 15);
 
 /**
  * One GenerateImages attempt against one deployment (fields as EmbedRequest).
@@ -720,7 +826,7 @@ export type GenerateImagesRequest = Message<"switchyard.worker.v1.GenerateImages
  * Use `create(GenerateImagesRequestSchema)` to create a new message.
  */
 export const GenerateImagesRequestSchema: GenMessage<GenerateImagesRequest> = /*@__PURE__*/
-  messageDesc(file_switchyard_worker_v1_worker, 14);
+  messageDesc(file_switchyard_worker_v1_worker, 16);
 
 /**
  * The answer of one GenerateImages attempt. Same wire layout as the router's and the gateway's answers.
@@ -744,7 +850,7 @@ export type GenerateImagesResponse = Message<"switchyard.worker.v1.GenerateImage
  * Use `create(GenerateImagesResponseSchema)` to create a new message.
  */
 export const GenerateImagesResponseSchema: GenMessage<GenerateImagesResponse> = /*@__PURE__*/
-  messageDesc(file_switchyard_worker_v1_worker, 15);
+  messageDesc(file_switchyard_worker_v1_worker, 17);
 
 /**
  * One VaryImage attempt against one deployment (fields as EmbedRequest).
@@ -803,7 +909,7 @@ export type VaryImageRequest = Message<"switchyard.worker.v1.VaryImageRequest"> 
  * Use `create(VaryImageRequestSchema)` to create a new message.
  */
 export const VaryImageRequestSchema: GenMessage<VaryImageRequest> = /*@__PURE__*/
-  messageDesc(file_switchyard_worker_v1_worker, 16);
+  messageDesc(file_switchyard_worker_v1_worker, 18);
 
 /**
  * The answer of one VaryImage attempt. Same wire layout as the router's and the gateway's answers.
@@ -827,7 +933,7 @@ export type VaryImageResponse = Message<"switchyard.worker.v1.VaryImageResponse"
  * Use `create(VaryImageResponseSchema)` to create a new message.
  */
 export const VaryImageResponseSchema: GenMessage<VaryImageResponse> = /*@__PURE__*/
-  messageDesc(file_switchyard_worker_v1_worker, 17);
+  messageDesc(file_switchyard_worker_v1_worker, 19);
 
 /**
  * ProviderWorkerService speaks each provider's wire format. The router names a deployment by id; the
@@ -918,6 +1024,17 @@ export const ProviderWorkerService: GenService<{
     methodKind: "unary";
     input: typeof CompleteRequestSchema;
     output: typeof CompleteResponseSchema;
+  },
+  /**
+   * StreamComplete runs one upstream legacy text completion attempt and streams its chunks. Its response messages
+   * have the same wire layout as the router's and the gateway's, so hops forward them without re-encoding.
+   *
+   * @generated from rpc switchyard.worker.v1.ProviderWorkerService.StreamComplete
+   */
+  streamComplete: {
+    methodKind: "server_streaming";
+    input: typeof StreamCompleteRequestSchema;
+    output: typeof StreamCompleteResponseSchema;
   },
   /**
    * Rerank runs one upstream rerank attempt.
