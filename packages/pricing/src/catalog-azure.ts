@@ -8,7 +8,12 @@
 import { OPENAI_PRICES } from "./catalog-openai.js";
 import type { Price } from "./types.js";
 
-/** Azure OpenAI: OpenAI's models at OpenAI's prices, plus Azure's spelling of the GPT-3.5 names. */
+/**
+ * Azure OpenAI: OpenAI's models at OpenAI's prices, plus Azure's spelling of the GPT-3.5 names. That includes the
+ * embedding models, input tokens only: text-embedding-3-small $0.02, text-embedding-3-large $0.13 and
+ * text-embedding-ada-002 $0.10 per 1M tokens (Azure lists $0.00002, $0.00013 and $0.0001 per 1K on the pricing page
+ * above; LiteLLM's `azure/text-embedding-*` entries carry the same).
+ */
 export const AZURE_PRICES: Readonly<Record<string, Price>> = {
   ...OPENAI_PRICES,
   "gpt-35-turbo": OPENAI_PRICES["gpt-3.5-turbo"]!,

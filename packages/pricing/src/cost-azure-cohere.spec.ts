@@ -27,6 +27,21 @@ describe("Azure OpenAI costs", () => {
     assert.equal(formatUsd(c.costNanos), "0.01");
   });
 
+  test("embedding deployments bill input tokens at OpenAI's list prices, by name or base_model", () => {
+    // 1000 x 20,000 = 2e7 pico (text-embedding-3-small, $0.02 / 1M); 1000 x 130,000 = 1.3e8 (3-large, $0.13 / 1M);
+    // 1000 x 100,000 = 1e8 (ada-002, $0.10 / 1M). In nano-dollars: 20,000, 130,000 and 100,000.
+    assert.equal(cost("azure", "text-embedding-3-small", { prompt: 1000, completion: 0 }).costNanos, 20_000);
+    assert.equal(cost("azure", "text-embedding-ada-002", { prompt: 1000, completion: 0 }).costNanos, 100_000);
+    const large = cost(
+      "azure",
+      "embed-prod",
+      { prompt: 1000, completion: 0 },
+      { modelInfo: { base_model: "azure/text-embedding-3-large" } },
+    );
+    assert.deepEqual(nonZero(large), { input: 130_000_000 });
+    assert.equal(large.costNanos, 130_000);
+  });
+
   test("an unknown deployment name is unpriced", () => {
     assert.equal(cost("azure", "prod-eu-chat", { prompt: 1000, completion: 1000 }).version, "2026-12-06:unpriced");
   });

@@ -76,8 +76,11 @@ function dollars(nanos: bigint): number {
 
 const STATUS = ["unspecified", "success", "failure", "cancelled"] as const;
 
-/** One usage event as a LiteLLM spend-log row, with Switchyard's extra fields. */
-function spendLogRow(e: metering.UsageEvent): Record<string, unknown> {
+/**
+ * One usage event as a LiteLLM spend-log row, with Switchyard's extra fields: the token classes, and the units billed
+ * other than by the token (`audio_millis`, audio billed per second, in milliseconds; `queries`, rerank search units).
+ */
+export function spendLogRow(e: metering.UsageEvent): Record<string, unknown> {
   const t = e.tokens ?? create(metering.TokensSchema);
   const r = e.route ?? create(metering.RouteSchema);
   const c = e.caller ?? create(metering.CallerSchema);
@@ -95,6 +98,11 @@ function spendLogRow(e: metering.UsageEvent): Record<string, unknown> {
     cache_read_tokens: t.cacheRead,
     cache_write_tokens: t.cacheWrite,
     reasoning_tokens: t.reasoning,
+    prompt_audio_tokens: t.promptAudio,
+    completion_audio_tokens: t.completionAudio,
+    image_tokens: t.images,
+    audio_millis: t.audioMillis,
+    queries: t.queries,
     tokens_estimated: t.estimated,
     startTime: new Date(Number(e.startedAtMs)).toISOString(),
     endTime: new Date(Number(e.endedAtMs)).toISOString(),
@@ -133,7 +141,7 @@ const GROUPS: Record<string, { by: metering.GroupBy; list: string; name: string 
 };
 
 /** Renders report rows as LiteLLM does: one entry per day, each listing its groups. */
-function renderReport(rows: readonly metering.SpendRow[], groups: { list: string; name: string }): unknown[] {
+export function renderReport(rows: readonly metering.SpendRow[], groups: { list: string; name: string }): unknown[] {
   const days = new Map<string, Record<string, unknown>[]>();
   for (const row of rows) {
     const list = days.get(row.day) ?? [];
@@ -148,6 +156,8 @@ function renderReport(rows: readonly metering.SpendRow[], groups: { list: string
       cache_read_tokens: Number(row.cacheReadTokens),
       cache_write_tokens: Number(row.cacheWriteTokens),
       reasoning_tokens: Number(row.reasoningTokens),
+      audio_millis: Number(row.audioMillis),
+      queries: Number(row.queries),
     });
   }
   return [...days].map(([day, list]) => ({ group_by_day: `${day}T00:00:00+00:00`, [groups.list]: list }));

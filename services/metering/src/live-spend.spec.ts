@@ -20,6 +20,8 @@ function total(dimension: DailyTotal["dimension"], value: string, events: number
     cache_read_tokens: "0",
     cache_write_tokens: "0",
     reasoning_tokens: "0",
+    audio_millis: "0",
+    queries: "0",
   };
 }
 

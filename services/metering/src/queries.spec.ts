@@ -11,7 +11,17 @@ import { toRow } from "./rows.js";
 import { migrate } from "./schema.js";
 import { sql, str } from "./sql.js";
 import { createStore, type Store } from "./store.js";
-import { allLogs, BASE_MS, HOSTILE, makeEvent, reportTotals, testLog, totalsOf } from "./testkit.js";
+import {
+  allLogs,
+  BASE_MS,
+  HOSTILE,
+  makeEvent,
+  reportTotals,
+  reportUnits,
+  testLog,
+  totalsOf,
+  unitsOf,
+} from "./testkit.js";
 
 type FilterInit = Parameters<typeof create<typeof metering.SpendFilterSchema>>[1];
 
@@ -49,13 +59,26 @@ describe("spend queries on ClickHouse 18.16", () => {
     // A tenth of them start in the same millisecond, so pages must break ties by event id.
     makeEvent(i, i % 10 === 0 ? { startedAtMs: BigInt(BASE_MS) } : {}),
   );
+  /** A transcription billed by the second and a rerank billed by the query, in a team of their own. */
+  const unitEvent = (i: number, group: string, operation: string, tokens: { audioMillis?: number; queries?: number }) =>
+    makeEvent(i, {
+      eventId: `units-${group}`,
+      operation,
+      caller: create(metering.CallerSchema, { keyId: "key-units", teamId: "units" }),
+      route: create(metering.RouteSchema, { requestedModel: group, modelGroup: group, provider: "units" }),
+      tokens: create(metering.TokensSchema, tokens),
+    });
+  const units = [
+    unitEvent(200_001, "whisper", "audio.transcriptions", { audioMillis: 3_235 }),
+    unitEvent(200_002, "rerank", "rerank", { queries: 3 }),
+  ];
 
   before(async () => {
     const clickhouse = await startClickHouse();
     stop = () => clickhouse.stop();
     s = createStore({ url: clickhouse.url, username: "default", password: "", database: "metering_q" });
     await migrate(s, testLog);
-    await store(s, [...plain, ...hostileEvents]);
+    await store(s, [...plain, ...hostileEvents, ...units]);
     // Stored twice, as a redelivery would: every query must still count each event once.
     await store(s, plain.slice(0, 250));
   });
@@ -125,8 +148,43 @@ describe("spend queries on ClickHouse 18.16", () => {
     assert.equal(small.events.length, 100, "page size 0 means 100");
   });
 
+  it("stores audio seconds and rerank queries, lists them per event and sums them from the events and rollup", async () => {
+    const logs = await allLogs(s, { teamId: "units" });
+    assert.deepEqual(
+      logs.map((e) => [e.eventId, e.operation, e.tokens?.audioMillis, e.tokens?.queries]),
+      [
+        ["units-rerank", "rerank", 0, 3],
+        ["units-whisper", "audio.transcriptions", 3_235, 0],
+      ],
+    );
+    for (const event of units)
+      assert.ok(equals(metering.UsageEventSchema, logs.find((e) => e.eventId === event.eventId)!, event));
+    const [stored] = await s.rows<{ audio_millis: number; queries: number }>(
+      sql`SELECT audio_millis, queries FROM ${s.table("usage_events")} FINAL WHERE event_id = ${str("units-whisper")}`,
+    );
+    assert.deepEqual(stored, { audio_millis: 3_235, queries: 0 });
+    // start_ms 0 reads the day rollup (grouped by model, no other filter); start_ms 1 reads the events.
+    for (const startMs of [0n, 1n]) {
+      const req = create(metering.SpendReportRequestSchema, { groupBy: metering.GroupBy.MODEL, filter: { startMs } });
+      const rows = (await spendReport(s, req)).rows.filter((r) => r.group === "whisper" || r.group === "rerank");
+      assert.deepEqual(
+        rows.map((r) => [r.group, r.audioMillis, r.queries, r.requests]),
+        [
+          ["rerank", 0n, 3n, 1n],
+          ["whisper", 3_235n, 0n, 1n],
+        ],
+        `start_ms ${startMs}`,
+      );
+    }
+    const byTeam = await spendReport(
+      s,
+      create(metering.SpendReportRequestSchema, { groupBy: metering.GroupBy.TEAM, filter: { teamId: "units" } }),
+    );
+    assert.deepEqual(reportUnits(byTeam), { audioMillis: 3_235n, queries: 3n });
+  });
+
   it("reports the same totals from the rollup and from the events, each event counted once", async () => {
-    const all = [...plain, ...hostileEvents];
+    const all = [...plain, ...hostileEvents, ...units];
     for (const groupBy of [
       metering.GroupBy.KEY,
       metering.GroupBy.TEAM,
@@ -144,6 +202,7 @@ describe("spend queries on ClickHouse 18.16", () => {
       assert.deepEqual(fromRollup.rows, fromEvents.rows, `group_by ${groupBy}`);
       const want = totalsOf(all);
       assert.deepEqual(reportTotals(fromRollup), { costNanos: want.costNanos, events: want.events });
+      assert.deepEqual(reportUnits(fromRollup), unitsOf(all));
     }
     const day = Date.UTC(2025, 2, 1);
     const oneDay = { startMs: BigInt(day), endMs: BigInt(day + 86_400_000) };

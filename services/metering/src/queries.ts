@@ -35,14 +35,17 @@ interface TotalsRow {
   cache_read_tokens: string;
   cache_write_tokens: string;
   reasoning_tokens: string;
+  audio_millis: string;
+  queries: string;
 }
 
-const EVENT_SUMS = sql`count() AS events, sum(cost_nanos) AS cost_nanos, sum(prompt_tokens) AS prompt_tokens,
+/** The sums every total carries, the same from the events and from the rollup (whose columns sum them). */
+const UNIT_SUMS = sql`sum(cost_nanos) AS cost_nanos, sum(prompt_tokens) AS prompt_tokens,
   sum(completion_tokens) AS completion_tokens, sum(cache_read_tokens) AS cache_read_tokens,
-  sum(cache_write_tokens) AS cache_write_tokens, sum(reasoning_tokens) AS reasoning_tokens`;
-const ROLLUP_SUMS = sql`sum(events) AS events, sum(cost_nanos) AS cost_nanos, sum(prompt_tokens) AS prompt_tokens,
-  sum(completion_tokens) AS completion_tokens, sum(cache_read_tokens) AS cache_read_tokens,
-  sum(cache_write_tokens) AS cache_write_tokens, sum(reasoning_tokens) AS reasoning_tokens`;
+  sum(cache_write_tokens) AS cache_write_tokens, sum(reasoning_tokens) AS reasoning_tokens,
+  sum(audio_millis) AS audio_millis, sum(queries) AS queries`;
+const EVENT_SUMS = sql`count() AS events, ${UNIT_SUMS}`;
+const ROLLUP_SUMS = sql`sum(events) AS events, ${UNIT_SUMS}`;
 
 /** Usage events matching the filter, newest first, one page at a time. */
 export async function listSpendLogs(
@@ -122,6 +125,8 @@ export async function spendReport(
       cacheReadTokens: u64(r.cache_read_tokens),
       cacheWriteTokens: u64(r.cache_write_tokens),
       reasoningTokens: u64(r.reasoning_tokens),
+      audioMillis: u64(r.audio_millis),
+      queries: u64(r.queries),
     })),
   });
 }

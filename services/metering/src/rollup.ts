@@ -43,6 +43,8 @@ export interface DailyTotal {
   cache_read_tokens: string;
   cache_write_tokens: string;
   reasoning_tokens: string;
+  audio_millis: string;
+  queries: string;
 }
 
 /** An empty touched set. */
@@ -66,10 +68,12 @@ export function mergeTouched(sets: readonly Touched[]): Touched {
   return out;
 }
 
+/** The summed columns, named alike in usage_events and the rollups. */
+const SUMMED = sql`cost_nanos, prompt_tokens, completion_tokens, cache_read_tokens, cache_write_tokens,
+  reasoning_tokens, audio_millis, queries`;
 const SUMS = sql`sum(cost_nanos), sum(prompt_tokens), sum(completion_tokens), sum(cache_read_tokens),
-  sum(cache_write_tokens), sum(reasoning_tokens)`;
-const ROLLUP_COLUMNS = sql`events, cost_nanos, prompt_tokens, completion_tokens, cache_read_tokens,
-  cache_write_tokens, reasoning_tokens`;
+  sum(cache_write_tokens), sum(reasoning_tokens), sum(audio_millis), sum(queries)`;
+const ROLLUP_COLUMNS = sql`events, ${SUMMED}`;
 
 function minuteRollup(store: Store, touched: Touched): Sql {
   const names = list(DIMENSION_NAMES.map((d) => str(d)));
@@ -79,8 +83,7 @@ function minuteRollup(store: Store, touched: Touched): Sql {
   return sql`INSERT INTO ${store.table("spend_minute")} (dimension, value, minute, day, ${ROLLUP_COLUMNS})
 SELECT dimension, value, minute, any(day), count(), ${SUMS}
 FROM (
-  SELECT minute, day, ${columns}, cost_nanos, prompt_tokens, completion_tokens, cache_read_tokens,
-    cache_write_tokens, reasoning_tokens
+  SELECT minute, day, ${columns}, ${SUMMED}
   FROM ${store.table("usage_events")} FINAL
   WHERE ${and([sql`day IN (${days})`, sql`minute IN (${minutes})`])}
 )
@@ -94,7 +97,7 @@ function dailyTotals(store: Store, touched: Touched): Sql {
   return sql`SELECT dimension, value, day, sum(events) AS events, sum(cost_nanos) AS cost_nanos,
   sum(prompt_tokens) AS prompt_tokens, sum(completion_tokens) AS completion_tokens,
   sum(cache_read_tokens) AS cache_read_tokens, sum(cache_write_tokens) AS cache_write_tokens,
-  sum(reasoning_tokens) AS reasoning_tokens
+  sum(reasoning_tokens) AS reasoning_tokens, sum(audio_millis) AS audio_millis, sum(queries) AS queries
 FROM ${store.table("spend_minute")} FINAL
 WHERE ${and([
     sql`day IN (${days})`,

@@ -41,6 +41,9 @@ export interface EventRow {
   completion_audio_tokens: number;
   image_tokens: number;
   tokens_estimated: number;
+  /** Added by migration 4; rows stored before it read 0. */
+  audio_millis: number;
+  queries: number;
   cost_nanos: string;
   price_version: string;
   latency_ms: number;
@@ -89,6 +92,8 @@ export const EVENT_COLUMNS: readonly (keyof EventRow)[] = [
   "completion_audio_tokens",
   "image_tokens",
   "tokens_estimated",
+  "audio_millis",
+  "queries",
   "cost_nanos",
   "price_version",
   "latency_ms",
@@ -163,6 +168,8 @@ export function toRow(event: metering.UsageEvent, id: string): EventRow {
     completion_audio_tokens: tokens.completionAudio,
     image_tokens: tokens.images,
     tokens_estimated: tokens.estimated ? 1 : 0,
+    audio_millis: tokens.audioMillis,
+    queries: tokens.queries,
     cost_nanos: event.costNanos.toString(),
     price_version: event.priceVersion,
     latency_ms: event.latencyMs,
@@ -240,6 +247,8 @@ export function fromRow(row: StoredRow): metering.UsageEvent {
       completionAudio: n(row.completion_audio_tokens),
       images: n(row.image_tokens),
       estimated: n(row.tokens_estimated) === 1,
+      audioMillis: n(row.audio_millis),
+      queries: n(row.queries),
     },
     costNanos: u64(row.cost_nanos),
     priceVersion: row.price_version,

@@ -1,10 +1,15 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { create, equals } from "@bufbuild/protobuf";
 import { type ClickHouseServer, startClickHouse } from "@switchyard/launcher";
+import { metering } from "@switchyard/proto";
+import { spendReport } from "./queries.js";
+import { emptyTouched, recompute, touch } from "./rollup.js";
+import { toRow } from "./rows.js";
 import { MIGRATIONS, migrate } from "./schema.js";
 import { sql, str } from "./sql.js";
 import { createStore, type Store } from "./store.js";
-import { testLog } from "./testkit.js";
+import { allLogs, makeEvent, testLog } from "./testkit.js";
 
 describe("schema migrations on ClickHouse 18.16", () => {
   let clickhouse: ClickHouseServer;
@@ -25,7 +30,7 @@ describe("schema migrations on ClickHouse 18.16", () => {
 
   it("creates every table once, records the versions, and does nothing when run again", async () => {
     const store = storeFor("migrate_twice");
-    assert.deepEqual(await migrate(store, testLog), [1, 2, 3]);
+    assert.deepEqual(await migrate(store, testLog), [1, 2, 3, 4]);
     assert.deepEqual(await migrate(store, testLog), []);
     const tables = await store.rows<{ name: string; engine: string }>(
       sql`SELECT name, engine FROM system.tables WHERE database = ${str("migrate_twice")} ORDER BY name`,
@@ -55,6 +60,95 @@ describe("schema migrations on ClickHouse 18.16", () => {
   it("runs only the migrations a database has not seen", async () => {
     const store = storeFor("migrate_later");
     assert.deepEqual(await migrate(store, testLog, MIGRATIONS.slice(0, 1)), [1]);
-    assert.deepEqual(await migrate(store, testLog), [2, 3]);
+    assert.deepEqual(await migrate(store, testLog), [2, 3, 4]);
+  });
+
+  it("upgrades a v3 database in place: old rows read 0 audio seconds and queries, new rows keep theirs", async () => {
+    const store = storeFor("upgrade_v3");
+    assert.deepEqual(await migrate(store, testLog, MIGRATIONS.slice(0, 3)), [1, 2, 3]);
+    // Rows as the v3 service wrote them: no audio_millis or queries columns yet.
+    const old = makeEvent(1, { tokens: create(metering.TokensSchema, { prompt: 10, completion: 2 }) });
+    const { audio_millis: _a, queries: _q, ...v3Row } = toRow(old, old.eventId);
+    await store.insert("usage_events", [v3Row]);
+    const v3Daily = { dimension: "model", value: "gpt", day: v3Row.day, events: "1", cost_nanos: v3Row.cost_nanos };
+    await store.insert("spend_daily", [v3Daily]);
+
+    // Two replicas of the new version start together on it.
+    const twin = storeFor("upgrade_v3");
+    const ran = await Promise.all([migrate(store, testLog), migrate(twin, testLog)]);
+    assert.deepEqual(ran.flat(), [4, 4], "both ran migration 4, neither failed on the other's columns");
+    assert.deepEqual(await migrate(store, testLog), []);
+    for (const table of ["usage_events", "spend_minute", "spend_daily"]) {
+      const columns = await store.rows<{ name: string; type: string }>(
+        sql`SELECT name, type FROM system.columns WHERE database = ${str("upgrade_v3")} AND table = ${str(table)}
+AND name IN ('audio_millis', 'queries') ORDER BY name`,
+      );
+      const wide = table === "usage_events" ? "UInt32" : "UInt64";
+      assert.deepEqual(columns, [
+        { name: "audio_millis", type: wide },
+        { name: "queries", type: wide },
+      ]);
+    }
+    const [daily] = await store.rows<{ audio_millis: string; queries: string }>(
+      sql`SELECT audio_millis, queries FROM ${store.table("spend_daily")} FINAL`,
+    );
+    assert.deepEqual(daily, { audio_millis: "0", queries: "0" }, "a v3 rollup row reads zeros");
+
+    const fresh = makeEvent(2, {
+      tokens: create(metering.TokensSchema, { prompt: 5, audioMillis: 61_500, queries: 2 }),
+    });
+    const rows = [v3Row, toRow(fresh, fresh.eventId)];
+    await store.insert("usage_events", rows.slice(1));
+    const touched = emptyTouched();
+    for (const row of rows) touch(touched, row);
+    await recompute(store, touched);
+    const logs = await allLogs(store);
+    assert.deepEqual(
+      logs.map((e) => [e.eventId, e.tokens?.audioMillis, e.tokens?.queries]),
+      [
+        [fresh.eventId, 61_500, 2],
+        [old.eventId, 0, 0],
+      ],
+    );
+    assert.ok(equals(metering.UsageEventSchema, logs[0]!, fresh));
+    const report = await spendReport(store, create(metering.SpendReportRequestSchema));
+    assert.deepEqual(
+      report.rows.map((r) => [r.requests, r.audioMillis, r.queries]),
+      [[2n, 61_500n, 2n]],
+    );
+  });
+
+  it("counts an ADD COLUMN that lost a race to another replica as done, and fails on any other error", async () => {
+    const store = storeFor("alter_race");
+    await migrate(store, testLog, MIGRATIONS.slice(0, 3));
+    const alter = (q: { text: string }) => q.text.startsWith("ALTER TABLE");
+    // Every ALTER runs twice: the other replica's first (between our check and our ALTER), then ours, which fails.
+    const lost: Store = {
+      ...store,
+      async command(q) {
+        if (alter(q)) await store.command(q);
+        await store.command(q);
+      },
+    };
+    assert.deepEqual(await migrate(lost, testLog), [4]);
+    const broken = storeFor("alter_broken");
+    await migrate(broken, testLog, MIGRATIONS.slice(0, 3));
+    const failing: Store = {
+      ...broken,
+      command: (q) => (alter(q) ? Promise.reject(new Error("disk full")) : broken.command(q)),
+    };
+    await assert.rejects(migrate(failing, testLog), /disk full/);
+  });
+
+  it("finishes migration 4 when a crash cut it short after its first column", async () => {
+    const store = storeFor("upgrade_cut");
+    await migrate(store, testLog, MIGRATIONS.slice(0, 3));
+    await store.command(sql`ALTER TABLE ${store.table("usage_events")} ADD COLUMN audio_millis UInt32`);
+    assert.deepEqual(await migrate(store, testLog), [4]);
+    const [row] = await store.rows<{ n: string }>(
+      sql`SELECT count() AS n FROM system.columns WHERE database = ${str("upgrade_cut")}
+AND name IN ('audio_millis', 'queries')`,
+    );
+    assert.equal(Number(row?.n), 6, "both columns on usage_events, spend_minute and spend_daily");
   });
 });

@@ -1,17 +1,27 @@
-// The ClickHouse schema, as versioned migrations that run at startup. Every statement is idempotent
-// (IF NOT EXISTS), so a migration interrupted by a crash is simply run again, and two replicas starting at once
-// do no harm. The SQL is what ClickHouse 18.16 (Debian's) understands: no Map, LowCardinality or DateTime64;
-// times are integer unix milliseconds and days are computed in UTC by the service, never by the server's timezone.
+// The ClickHouse schema, as versioned migrations that run at startup. Every step is idempotent (IF NOT EXISTS, or a
+// column added only when missing), so a migration interrupted by a crash is simply run again, and two replicas
+// starting at once do no harm. The SQL is what ClickHouse 18.16 (Debian's) understands: no Map, LowCardinality or
+// DateTime64, no ADD COLUMN IF NOT EXISTS; times are integer unix milliseconds and days are computed in UTC by the
+// service, never by the server's timezone.
 
 import type { Logger } from "@switchyard/runtime";
-import { int, type Sql, sql, str, uint } from "./sql.js";
-import type { Store } from "./store.js";
+import { ident, int, type Sql, sql, str, uint } from "./sql.js";
+import type { Store, TableName } from "./store.js";
 
-/** One schema change. */
+/** A column a migration adds to an existing table. */
+export interface NewColumn {
+  readonly table: TableName;
+  readonly name: string;
+  /** The ClickHouse type; new columns read as its default (0 for numbers) in rows written before. */
+  readonly type: Sql;
+}
+
+/** One schema change: idempotent statements, then the columns it adds, in order. */
 export interface Migration {
   readonly version: number;
   readonly description: string;
-  statements(store: Store): Sql[];
+  statements?(store: Store): Sql[];
+  readonly columns?: readonly NewColumn[];
 }
 
 /**
@@ -126,7 +136,38 @@ export const MIGRATIONS: readonly Migration[] = [
     statements: (store) => [rollup(store, "spend_minute"), rollup(store, "spend_daily")],
   },
   { version: 3, description: "admin audit log", statements: (store) => [auditLog(store)] },
+  {
+    version: 4,
+    description: "audio seconds and rerank queries",
+    columns: [
+      { table: "usage_events", name: "audio_millis", type: sql`UInt32` },
+      { table: "usage_events", name: "queries", type: sql`UInt32` },
+      ...(["spend_minute", "spend_daily"] as const).flatMap((table) => [
+        { table, name: "audio_millis", type: sql`UInt64` },
+        { table, name: "queries", type: sql`UInt64` },
+      ]),
+    ],
+  },
 ];
+
+async function hasColumn(store: Store, column: NewColumn): Promise<boolean> {
+  const columns = await store.rows<{ name: string }>(sql`DESCRIBE TABLE ${store.table(column.table)}`);
+  return columns.some((c) => c.name === column.name);
+}
+
+/**
+ * Adds a column unless the table has it. ClickHouse 18.16 rejects `ADD COLUMN IF NOT EXISTS` (a syntax error) and a
+ * second `ADD COLUMN` of one name, so the table is asked first; an ALTER that fails because another replica added the
+ * column meanwhile counts as done.
+ */
+async function addColumn(store: Store, column: NewColumn): Promise<void> {
+  if (await hasColumn(store, column)) return;
+  try {
+    await store.command(sql`ALTER TABLE ${store.table(column.table)} ADD COLUMN ${ident(column.name)} ${column.type}`);
+  } catch (err) {
+    if (!(await hasColumn(store, column))) throw err;
+  }
+}
 
 /** Brings the schema up to date: creates the database, then runs every migration not yet recorded, in order. */
 export async function migrate(store: Store, log: Logger, migrations = MIGRATIONS): Promise<number[]> {
@@ -147,7 +188,8 @@ ORDER BY version`);
   const ran: number[] = [];
   for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
     if (applied.has(migration.version)) continue;
-    for (const statement of migration.statements(store)) await store.command(statement);
+    for (const statement of migration.statements?.(store) ?? []) await store.command(statement);
+    for (const column of migration.columns ?? []) await addColumn(store, column);
     await store.command(sql`INSERT INTO ${store.table("schema_migrations")} (version, description, applied_at_ms)
 VALUES (${uint(migration.version)}, ${str(migration.description)}, ${int(Date.now())})`);
     log.info({ version: migration.version, description: migration.description }, "schema migrated");

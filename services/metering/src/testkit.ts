@@ -113,7 +113,15 @@ export function makeEvent(i: number, overrides: Partial<metering.UsageEvent> = {
       metadata: { region: i % 2 ? "eu" : "us" },
     },
     route: { requestedModel: "gpt", modelGroup: i % 4 ? "gpt" : "claude", provider: i % 4 ? "openai" : "anthropic" },
-    tokens: { prompt: 100 + (i % 50), completion: 20 + (i % 9), cacheRead: i % 3, reasoning: i % 4 },
+    tokens: {
+      prompt: 100 + (i % 50),
+      completion: 20 + (i % 9),
+      cacheRead: i % 3,
+      reasoning: i % 4,
+      // Some events bill audio seconds (a transcription) or rerank queries as well.
+      audioMillis: i % 4 === 3 ? 1_000 + i : 0,
+      queries: i % 6 === 5 ? 1 + (i % 3) : 0,
+    },
     // About $9,007 an event: a thousand of them pass 2^53 nano-dollars, where a float sum starts losing nano-dollars.
     costNanos: 9_007_199_254_741n + BigInt(i) * 7_919n,
     priceVersion: "test",
@@ -160,6 +168,17 @@ export function totalsOf(events: readonly metering.UsageEvent[]): SpendTotals {
     });
   }
   return total;
+}
+
+/** Exact audio milliseconds and rerank queries of distinct events, by event id. */
+export function unitsOf(events: readonly metering.UsageEvent[]): { audioMillis: bigint; queries: bigint } {
+  let audioMillis = 0n;
+  let queries = 0n;
+  for (const e of new Map(events.map((e) => [e.eventId, e])).values()) {
+    audioMillis += BigInt(e.tokens?.audioMillis ?? 0);
+    queries += BigInt(e.tokens?.queries ?? 0);
+  }
+  return { audioMillis, queries };
 }
 
 /** Rows in usage_events: physically (duplicates included) and after deduplication, with the exact cost sum. */
@@ -249,6 +268,17 @@ export function reportTotals(res: metering.SpendReportResponse): { costNanos: bi
   return { costNanos, events };
 }
 
+/** Sums a spend report's audio milliseconds and rerank queries. */
+export function reportUnits(res: metering.SpendReportResponse): { audioMillis: bigint; queries: bigint } {
+  let audioMillis = 0n;
+  let queries = 0n;
+  for (const row of res.rows) {
+    audioMillis += row.audioMillis;
+    queries += row.queries;
+  }
+  return { audioMillis, queries };
+}
+
 /**
  * Asserts that every query counts each of `events` exactly once: the stored rows, GetSpend and SpendReport (from the
  * rollup and from the events), every page of spend logs, and the live spend in the KV bucket.
@@ -269,11 +299,14 @@ export async function assertExact(store: Store, kv: KV, events: readonly meterin
   for (const startMs of [0n, 1n]) {
     for (const groupBy of [metering.GroupBy.KEY, metering.GroupBy.TEAM, metering.GroupBy.UNSPECIFIED]) {
       const req = create(metering.SpendReportRequestSchema, { groupBy, filter: { startMs } });
-      assert.deepEqual(reportTotals(await spendReport(store, req)), { costNanos: want.costNanos, events: want.events });
+      const report = await spendReport(store, req);
+      assert.deepEqual(reportTotals(report), { costNanos: want.costNanos, events: want.events });
+      assert.deepEqual(reportUnits(report), unitsOf(events), "audio seconds and rerank queries");
     }
   }
   const logs = await allLogs(store);
   assert.equal(logs.length, Number(want.events));
+  assert.deepEqual(unitsOf(logs), unitsOf(events), "spend logs carry each event's audio seconds and queries");
   await assertLiveSpend(kv, events);
 }
 

@@ -1,7 +1,7 @@
 // Azure OpenAI (`azure/`) and the Azure AI model inference API (`azure_ai/`) through the real mesh, called with the
-// official OpenAI SDK: every answer and chunk is validated against OpenAI's schema; the fakes check the deployment
-// path, `api-version`, the `api-key` header or an Entra ID token minted by a fake token endpoint, and speak Azure's
-// error bodies and content filter.
+// official OpenAI SDK: every answer, chunk and embeddings list is validated against OpenAI's schema; the fakes check
+// the deployment path, `api-version`, the `api-key` header or an Entra ID token minted by a fake token endpoint, and
+// speak Azure's error bodies and content filter.
 
 import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Mesh, startMesh } from "@switchyard/launcher";
 import OpenAI from "openai";
-import { assertChatCompletion, assertChatCompletionChunk } from "../conformance.js";
+import { assertChatCompletion, assertChatCompletionChunk, assertSchema } from "../conformance.js";
 import type { FakeEntra } from "../fakes/fake-entra.js";
 import {
   BLOCKED_PROMPT,
@@ -48,6 +48,16 @@ model_list:
       client_secret: os.environ/E2E_AZURE_CLIENT_SECRET
       azure_authority_host: "${entra.url}"
     model_info: { base_model: azure/gpt-4o-mini }
+  - model_name: azure-embed
+    litellm_params: { model: azure/text-embedding-3-small, api_base: "${azure.url}", ${key}, api_version: "2024-10-21" }
+    model_info: { mode: embedding }
+  - model_name: cohere-embed
+    litellm_params:
+      model: azure_ai/Cohere-embed-v3-english
+      api_base: "${azureAi.url}"
+      ${key}
+      input_cost_per_token: 0.0000001
+    model_info: { mode: embedding }
   - model_name: llama
     litellm_params:
       model: azure_ai/Llama-3.3-70B-Instruct
@@ -66,7 +76,11 @@ general_settings:
 
 before(async () => {
   entra = await startFakeEntra(CLIENT);
-  azure = await startFakeAzure({ deployments: ["gpt-4o", "prod-chat"], tokens: () => entra.minted });
+  azure = await startFakeAzure({
+    deployments: ["gpt-4o", "prod-chat"],
+    embeddingDeployments: ["text-embedding-3-small"],
+    tokens: () => entra.minted,
+  });
   azureAi = await startFakeAzureAI();
   const dir = mkdtempSync(join(tmpdir(), "switchyard-azure-e2e-"));
   const configPath = join(dir, "config.yaml");
@@ -181,6 +195,53 @@ describe("an Azure OpenAI deployment answers in OpenAI's format", () => {
       client.chat.completions.create({ model: "gpt-4o-quota", messages: [{ role: "user", content: "hi" }] }),
       (err: unknown) => err instanceof OpenAI.RateLimitError && err.status === 429,
     );
+  });
+});
+
+describe("Azure embeddings answer in OpenAI's format", () => {
+  it("embeds through an Azure OpenAI deployment with api-version and api-key, priced by its model", async () => {
+    const { data: res, response } = await client.embeddings
+      .create({ model: "azure-embed", input: ["hello", "world!"], dimensions: 4 })
+      .withResponse();
+    assertSchema("CreateEmbeddingResponse", res);
+    assert.deepEqual(
+      res.data.map((d) => [d.index, d.embedding.length]),
+      [
+        [0, 4],
+        [1, 4],
+      ],
+    );
+    assert.ok(res.usage.prompt_tokens > 0);
+    assert.ok(Number(response.headers.get("x-switchyard-response-cost")) > 0);
+    const sent = azure.requests.at(-1)!;
+    assert.equal(sent.path, "/openai/deployments/text-embedding-3-small/embeddings");
+    assert.equal(sent.query, "api-version=2024-10-21");
+    assert.equal(sent.headers["api-key"], FAKE_AZURE_KEY);
+    assert.equal(sent.headers.authorization, undefined);
+    assert.deepEqual(sent.body, {
+      model: "text-embedding-3-small",
+      input: ["hello", "world!"],
+      encoding_format: "float",
+      dimensions: 4,
+    });
+    // Asked for floats, the answer carries them as sent by the upstream.
+    const floats = await client.embeddings.create({ model: "azure-embed", input: "hello", encoding_format: "float" });
+    assertSchema("CreateEmbeddingResponse", floats);
+    assert.equal(floats.data[0]?.embedding.length, 3);
+  });
+
+  it("embeds through the model inference API's /embeddings with a Bearer key, priced by the deployment", async () => {
+    const { data: res, response } = await client.embeddings
+      .create({ model: "cohere-embed", input: "a document" })
+      .withResponse();
+    assertSchema("CreateEmbeddingResponse", res);
+    assert.equal(res.data.length, 1);
+    assert.ok(Number(response.headers.get("x-switchyard-response-cost")) > 0);
+    const sent = azureAi.requests.at(-1)!;
+    assert.equal(sent.path, "/embeddings");
+    assert.equal(sent.query, "api-version=2024-05-01-preview");
+    assert.equal(sent.headers.authorization, `Bearer ${FAKE_AZURE_KEY}`);
+    assert.deepEqual(sent.body, { model: "Cohere-embed-v3-english", input: ["a document"], encoding_format: "float" });
   });
 });
 

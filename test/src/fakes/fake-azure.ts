@@ -1,9 +1,12 @@
-// Fake Azure chat APIs, both OpenAI-shaped: Azure OpenAI (`/openai/deployments/{deployment}/chat/completions`,
-// `api-version` required, the key in `api-key` or an Entra ID Bearer token, answers annotated with content-filter
-// results and streams that open with a choice-less `prompt_filter_results` chunk) and the Azure AI model inference API
-// (`/chat/completions?api-version=...`, Bearer key, flat error bodies, 422 for fields it does not know).
+// Fake Azure chat and embeddings APIs, both OpenAI-shaped: Azure OpenAI
+// (`/openai/deployments/{deployment}/chat/completions`, `.../embeddings` for embedding deployments, `api-version`
+// required, the key in `api-key` or an Entra ID Bearer token, answers annotated with content-filter results and streams
+// that open with a choice-less `prompt_filter_results` chunk) and the Azure AI model inference API (`/chat/completions`
+// and `/embeddings` with `?api-version=...`, Bearer key, flat error bodies, 422 for fields it does not know).
+// Embeddings are the OpenAI fake's deterministic vectors.
 // A user message containing BLOCKED_PROMPT trips the content filter, as Azure's does.
 
+import { embeddings } from "./fake-openai.js";
 import {
   type FakeProvider,
   type FakeUpstream,
@@ -111,7 +114,10 @@ function blocked(body: Body): boolean {
 
 /** The deployments an Azure OpenAI fake serves and the credentials it takes. */
 export interface FakeAzureOptions {
+  /** Chat deployments (`.../chat/completions`). */
   readonly deployments: readonly string[];
+  /** Embedding deployments (`.../embeddings`). */
+  readonly embeddingDeployments?: readonly string[];
   readonly apiKey?: string;
   /** Entra ID bearer tokens accepted besides the key (read on every request, so a token endpoint can add to it). */
   readonly tokens?: () => readonly string[];
@@ -129,6 +135,11 @@ function checkAzure(options: FakeAzureOptions, req: RecordedRequest): JsonReply 
     );
   }
   const body = req.body as Body;
+  if (req.path.endsWith("/embeddings")) {
+    return body?.input === undefined
+      ? azureError(400, "invalid_request_error", "'input' is a required property")
+      : undefined;
+  }
   if (!Array.isArray(body?.messages))
     return azureError(400, "invalid_request_error", "'messages' is a required property");
   if (!blocked(body)) return undefined;
@@ -149,13 +160,17 @@ function checkAzure(options: FakeAzureOptions, req: RecordedRequest): JsonReply 
 
 /** Starts a fake Azure OpenAI resource; deployments point `api_base` at its `url`. */
 export function startFakeAzure(options: FakeAzureOptions): Promise<FakeUpstream> {
-  const paths = new Set(options.deployments.map((d) => `/openai/deployments/${d}/chat/completions`));
+  const paths = new Set([
+    ...options.deployments.map((d) => `/openai/deployments/${d}/chat/completions`),
+    ...(options.embeddingDeployments ?? []).map((d) => `/openai/deployments/${d}/embeddings`),
+  ]);
   const provider: FakeProvider = {
     path: [...paths][0] ?? "",
     serves: (path) => paths.has(path),
     check: (req) => checkAzure(options, req),
     notFound: () => azureError(404, "DeploymentNotFound", "The API deployment for this resource does not exist."),
-    answer: (body, n) => answer("azure", true, body, n),
+    // Only an embeddings path passes `check` with `input` and no `messages`.
+    answer: (body, n) => (Array.isArray(body.messages) ? answer("azure", true, body, n) : embeddings(body)),
     stream: (body, n) => stream("azure", true, body, n),
   };
   return startFake(provider);
@@ -179,6 +194,9 @@ const INFERENCE_FIELDS = new Set([
   "top_p",
 ]);
 
+/** The embeddings request fields the model inference API documents (reference-model-inference-embeddings). */
+const INFERENCE_EMBEDDING_FIELDS = new Set(["model", "input", "dimensions", "encoding_format", "input_type"]);
+
 function checkInference(apiKey: string, req: RecordedRequest): JsonReply | undefined {
   if (req.headers.authorization !== `Bearer ${apiKey}`) {
     return { status: 401, body: { error: "Unauthorized", message: "Access token is missing or invalid", status: 401 } };
@@ -187,25 +205,34 @@ function checkInference(apiKey: string, req: RecordedRequest): JsonReply | undef
     return { status: 400, body: { error: "Bad Request", message: "api-version is required", status: 400 } };
   }
   const body = req.body as Body;
-  const extra = Object.keys(body ?? {}).find((key) => !INFERENCE_FIELDS.has(key));
+  const known = req.path === "/embeddings" ? INFERENCE_EMBEDDING_FIELDS : INFERENCE_FIELDS;
+  const extra = Object.keys(body ?? {}).find((key) => !known.has(key));
   const mode = req.headers["extra-parameters"];
   if (extra && mode !== "pass-through" && mode !== "drop") {
-    const detail = { type: "extra_forbidden", loc: ["body", extra], msg: "Extra inputs are not permitted" };
-    return {
-      status: 422,
-      body: { error: { code: "Invalid input", status: 422, message: "invalid input error", details: [detail] } },
-    };
+    return invalidInput({ type: "extra_forbidden", loc: ["body", extra], msg: "Extra inputs are not permitted" });
   }
+  const required = req.path === "/embeddings" ? "input" : "messages";
+  if (body?.[required] === undefined)
+    return invalidInput({ type: "missing", loc: ["body", required], msg: "Field required" });
   return undefined;
+}
+
+/** The model inference API's 422 with one detail. */
+function invalidInput(detail: Body): JsonReply {
+  return {
+    status: 422,
+    body: { error: { code: "Invalid input", status: 422, message: "invalid input error", details: [detail] } },
+  };
 }
 
 /** Starts a fake Azure AI serverless endpoint; deployments point `api_base` at its `url`. */
 export function startFakeAzureAI(options: { readonly apiKey?: string } = {}): Promise<FakeUpstream> {
   const provider: FakeProvider = {
     path: "/chat/completions",
+    serves: (path) => path === "/chat/completions" || path === "/embeddings",
     check: (req) => checkInference(options.apiKey ?? FAKE_AZURE_KEY, req),
     notFound: () => ({ status: 404, body: { error: "Not Found", message: "Route not found", status: 404 } }),
-    answer: (body, n) => answer("azure_ai", false, body, n),
+    answer: (body, n) => (Array.isArray(body.messages) ? answer("azure_ai", false, body, n) : embeddings(body)),
     stream: (body, n) => stream("azure_ai", false, body, n),
   };
   return startFake(provider);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { ServerResponse } from "node:http";
 import { after, before, describe, it } from "node:test";
+import { create } from "@bufbuild/protobuf";
 import type { Deployment } from "@switchyard/config";
 import { llm } from "@switchyard/proto";
 import type { GatewayError } from "@switchyard/runtime";
@@ -23,6 +24,16 @@ const KEY = "azure-test-key-0123456789abcdef";
 const AD_TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.static-ad-token";
 const { ErrorClass } = llm;
 const PATH = "/openai/deployments/gpt-4o-prod/chat/completions";
+const EMBED_PATH = "/openai/deployments/embed-prod/embeddings";
+
+/** Two texts to embed, 4 dimensions, for a user. */
+const embeddingRequest = () =>
+  create(llm.EmbeddingRequestSchema, {
+    model: "embeddings",
+    texts: ["The food was delicious and the waiter...", "Dinner was great"],
+    dimensions: 4,
+    user: "user-1234",
+  });
 
 const isClass = (cls: llm.ErrorClass, secret = KEY) => isErrorClass(cls, secret);
 
@@ -164,6 +175,52 @@ describe("azure adapter over HTTP", () => {
     });
     send(404, fixture(import.meta.url, "error-404.json"));
     await assert.rejects(azureAdapter.chat(richRequest(), ctx()), isClass(ErrorClass.NOT_FOUND));
+  });
+
+  it("embeds at the deployment's /embeddings with api-version, OpenAI's body and the key only in api-key", async () => {
+    send(200, fixture(import.meta.url, "embeddings-response.json"));
+    const out = await azureAdapter.embed!(embeddingRequest(), ctx({ model: "embed-prod", apiVersion: "2024-10-21" }));
+    const seen = upstream.seen.at(-1)!;
+    assert.equal(seen.method, "POST");
+    assert.equal(seen.url, `${EMBED_PATH}?api-version=2024-10-21`);
+    assert.equal(seen.headers["api-key"], KEY);
+    assert.equal(seen.headers.authorization, undefined);
+    assert.equal(seen.headers["content-type"], "application/json");
+    assert.deepEqual(JSON.parse(seen.body), JSON.parse(fixture(import.meta.url, "embeddings-request.json")));
+    assert.equal(out.model, "text-embedding-3-small");
+    assert.deepEqual(
+      out.data.map((e) => [e.index, e.vector.length]),
+      [
+        [0, 4],
+        [1, 4],
+      ],
+    );
+    assert.equal(out.data[0]?.vector[0], -0.012838088);
+    assert.deepEqual([out.usage?.promptTokens, out.usage?.totalTokens], [12, 12]);
+  });
+
+  it("embeds with an Entra ID token instead of the key, under LiteLLM's default api-version", async () => {
+    send(200, fixture(import.meta.url, "embeddings-response.json"));
+    const adCtx = ctx({ model: "embed-prod" }, { credentials: { azure_ad_token: AD_TOKEN } });
+    await azureAdapter.embed!(embeddingRequest(), adCtx);
+    const seen = upstream.seen.at(-1)!;
+    assert.equal(seen.url, `${EMBED_PATH}?api-version=2025-02-01-preview`);
+    assert.equal(seen.headers.authorization, `Bearer ${AD_TOKEN}`);
+    assert.equal(seen.headers["api-key"], undefined);
+  });
+
+  it("classifies an embeddings input over the context window, a 429 and a missing deployment", async () => {
+    const embedCtx = ctx({ model: "embed-prod" });
+    send(400, fixture(import.meta.url, "error-400-embeddings-context.json"));
+    await assert.rejects(azureAdapter.embed!(embeddingRequest(), embedCtx), (err: unknown) => {
+      isClass(ErrorClass.CONTEXT_WINDOW_EXCEEDED)(err);
+      assert.equal((err as GatewayError).detail.httpStatus, 400);
+      return true;
+    });
+    send(429, fixture(import.meta.url, "error-429.json"), { "retry-after": "6" });
+    await assert.rejects(azureAdapter.embed!(embeddingRequest(), embedCtx), isClass(ErrorClass.RATE_LIMITED));
+    send(404, fixture(import.meta.url, "error-404.json"));
+    await assert.rejects(azureAdapter.embed!(embeddingRequest(), embedCtx), isClass(ErrorClass.NOT_FOUND));
   });
 
   it("refuses a deployment with no credential, or half a client-credentials grant, naming what is missing", async () => {

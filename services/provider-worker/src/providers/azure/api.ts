@@ -1,6 +1,7 @@
-// Where and how to call Azure OpenAI chat completions
-// (https://learn.microsoft.com/azure/ai-foundry/openai/reference#chat-completions), with LiteLLM's parameter names:
-// `api_base` is the resource endpoint, the model after `azure/` is the deployment name, `api_version` the REST version.
+// Where and how to call Azure OpenAI chat completions and embeddings
+// (https://learn.microsoft.com/azure/ai-foundry/openai/reference#chat-completions, #embeddings), with LiteLLM's
+// parameter names: `api_base` is the resource endpoint, the model after `azure/` is the deployment name, `api_version`
+// the REST version.
 
 import type { Deployment } from "@switchyard/config";
 import { llm } from "@switchyard/proto";
@@ -42,14 +43,25 @@ export function acceptsStreamOptions(apiVersion: string): boolean {
   return date === undefined || date >= STREAM_USAGE_SINCE;
 }
 
+/** The operations of a deployment, by their path under it. */
+export type AzureEndpoint = "chat/completions" | "embeddings" | "completions";
+
 /**
- * `{api_base}/openai/deployments/{deployment}/chat/completions?api-version={version}`, as the Azure OpenAI SDKs build
- * it from `azure_endpoint`. An `api_base` that already ends in `/openai` is accepted too.
+ * `{api_base}/openai/deployments/{deployment}/{endpoint}?api-version={version}`, as the Azure OpenAI SDKs build it
+ * from `azure_endpoint`. An `api_base` that already ends in `/openai` is accepted too.
  */
-export function azureChatUrl(deployment: Pick<Deployment, "apiBase" | "model" | "apiVersion">): string {
+export function azureDeploymentUrl(
+  deployment: Pick<Deployment, "apiBase" | "model" | "apiVersion">,
+  endpoint: AzureEndpoint,
+): string {
   const base = (deployment.apiBase ?? "").replace(/\/+$/, "").replace(/\/openai$/, "");
   const name = encodeURIComponent(deploymentName(deployment));
-  return `${base}/openai/deployments/${name}/chat/completions?api-version=${encodeURIComponent(apiVersionOf(deployment))}`;
+  return `${base}/openai/deployments/${name}/${endpoint}?api-version=${encodeURIComponent(apiVersionOf(deployment))}`;
+}
+
+/** The deployment's chat completions URL (https://learn.microsoft.com/azure/ai-foundry/openai/reference#chat-completions). */
+export function azureChatUrl(deployment: Pick<Deployment, "apiBase" | "model" | "apiVersion">): string {
+  return azureDeploymentUrl(deployment, "chat/completions");
 }
 
 /** How a deployment authenticates, in LiteLLM's order of preference (an Entra ID token wins over a key). */

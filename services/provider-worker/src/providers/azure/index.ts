@@ -1,13 +1,21 @@
-// The Azure OpenAI adapter: OpenAI's chat wire format (the shared translation in ../openai) at Azure's deployment URL,
-// with an `api-key` or an Entra ID bearer token, Azure's error bodies, and its content filter mapped to CONTENT_POLICY.
+// The Azure OpenAI adapter: OpenAI's chat and embeddings wire formats (the shared translation in ../openai) at Azure's
+// deployment URLs, with an `api-key` or an Entra ID bearer token, Azure's error bodies, and its content filter mapped
+// to CONTENT_POLICY.
 
 import type { llm } from "@switchyard/proto";
 import type { ErrorClassifier } from "../errors.js";
 import { redact, type UpstreamPost } from "../http.js";
 import { asObject, type JsonObject } from "../json.js";
-import { createOpenAIAdapter } from "../openai/index.js";
+import { createOpenAIAdapter, type OpenAICompatible } from "../openai/index.js";
 import type { AttemptContext, ProviderAdapter } from "../types.js";
-import { acceptsStreamOptions, apiVersionOf, azureAuthOf, azureChatUrl, deploymentName } from "./api.js";
+import {
+  type AzureEndpoint,
+  acceptsStreamOptions,
+  apiVersionOf,
+  azureAuthOf,
+  azureDeploymentUrl,
+  deploymentName,
+} from "./api.js";
 import { unlessFiltered, unlessStreamFiltered } from "./content-filter.js";
 import { EntraTokens } from "./entra.js";
 import { classifyAzureError } from "./errors.js";
@@ -24,12 +32,30 @@ async function authOf(
   return { headers: { authorization: `Bearer ${token}` }, classify };
 }
 
-/** Azure's URL, auth and body adjustments on top of the OpenAI request. */
-async function prepare(post: UpstreamPost, ctx: AttemptContext, tokens: EntraTokens): Promise<UpstreamPost> {
+/** An operation the OpenAI adapter prepares a request for. */
+type Operation = Parameters<NonNullable<OpenAICompatible["prepare"]>>[2];
+
+/** The deployment path of each operation. */
+const ENDPOINTS: Record<Operation, AzureEndpoint> = {
+  chat: "chat/completions",
+  embeddings: "embeddings",
+  completions: "completions",
+};
+
+/**
+ * Azure's URL, auth and body adjustments on top of the OpenAI request. The body keeps `model` (the deployment name), as
+ * the Azure OpenAI SDKs send it; the service routes by the URL.
+ */
+async function prepare(
+  post: UpstreamPost,
+  ctx: AttemptContext,
+  operation: Operation,
+  tokens: EntraTokens,
+): Promise<UpstreamPost> {
   const body: JsonObject = { ...asObject(post.body), model: deploymentName(ctx.deployment) };
   if (!acceptsStreamOptions(apiVersionOf(ctx.deployment))) delete body.stream_options;
   const { headers, classify } = await authOf(ctx, tokens);
-  return { url: azureChatUrl(ctx.deployment), headers, body, classify };
+  return { url: azureDeploymentUrl(ctx.deployment, ENDPOINTS[operation]), headers, body, classify };
 }
 
 /**
@@ -46,7 +72,9 @@ export function createAzureAdapter(tokens: EntraTokens = new EntraTokens()): Pro
     baseUrl: undefined,
     // LiteLLM reads these when a deployment sets no api_key / api_base (litellm/main.py, azure branch).
     env: { apiKey: ["AZURE_OPENAI_API_KEY", "AZURE_API_KEY"], apiBase: ["AZURE_API_BASE"] },
-    prepare: (post, ctx) => prepare(post, ctx, tokens),
+    // POST {api_base}/openai/deployments/{deployment}/embeddings: OpenAI's body and answer.
+    embeddings: true,
+    prepare: (post, ctx, operation) => prepare(post, ctx, operation, tokens),
   });
   return Object.freeze({
     ...base,

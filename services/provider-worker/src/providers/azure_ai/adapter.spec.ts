@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { ServerResponse } from "node:http";
 import { after, before, describe, it } from "node:test";
+import { create } from "@bufbuild/protobuf";
 import type { Deployment } from "@switchyard/config";
 import { llm } from "@switchyard/proto";
 import type { GatewayError } from "@switchyard/runtime";
@@ -16,7 +17,7 @@ import {
   testDispatcher,
   writeSlowly,
 } from "../testkit.js";
-import { azureAiAuthHeaders, azureAiChatUrl } from "./api.js";
+import { azureAiAuthHeaders, azureAiChatUrl, azureAiUrl } from "./api.js";
 import { azureAiAdapter } from "./index.js";
 
 const KEY = "azure-ai-test-key-0123456789";
@@ -78,6 +79,37 @@ describe("azure_ai adapter over HTTP", () => {
     assert.equal(upstream.seen.at(-1)!.headers["extra-parameters"], "drop");
   });
 
+  it("embeds at /embeddings with the api-version, OpenAI's body plus input_type, and a Bearer key", async () => {
+    send(200, fixture(import.meta.url, "embeddings-response.json"));
+    const request = create(llm.EmbeddingRequestSchema, {
+      model: "cohere-embed",
+      texts: ["This is a very good text"],
+      dimensions: 1024,
+      extraJson: '{"input_type":"text"}',
+    });
+    const out = await azureAiAdapter.embed!(request, ctx({ model: "Cohere-embed-v3-english" }));
+    const seen = upstream.seen.at(-1)!;
+    assert.equal(seen.url, "/embeddings?api-version=2024-05-01-preview");
+    assert.equal(seen.headers.authorization, `Bearer ${KEY}`);
+    assert.deepEqual(JSON.parse(seen.body), JSON.parse(fixture(import.meta.url, "embeddings-request.json")));
+    assert.equal(out.model, "embed-english-v3.0");
+    assert.deepEqual(out.data[0]?.vector, [0.0106353, -0.0231781, 0.0457763, -0.0152282]);
+    assert.equal(out.usage?.promptTokens, 7);
+  });
+
+  it("classifies an embeddings 422 naming the dimensions the model refuses", async () => {
+    send(422, fixture(import.meta.url, "error-422-embeddings.json"));
+    const request = create(llm.EmbeddingRequestSchema, { model: "e", texts: ["x"], dimensions: 256 });
+    await assert.rejects(azureAiAdapter.embed!(request, ctx({ model: "Cohere-embed-v3-english" })), (err: unknown) => {
+      isClass(ErrorClass.INVALID_REQUEST)(err);
+      assert.deepEqual(
+        [(err as GatewayError).detail.httpStatus, (err as GatewayError).detail.param],
+        [422, "dimensions"],
+      );
+      return true;
+    });
+  });
+
   it("classifies a 422 naming the field, a 429 and a 401", async () => {
     send(422, fixture(import.meta.url, "error-422.json"));
     await assert.rejects(azureAiAdapter.chat(richRequest(), ctx()), (err: unknown) => {
@@ -117,6 +149,25 @@ describe("azure_ai api", () => {
     assert.equal(
       azureAiChatUrl({ apiBase: "https://contoso.openai.azure.com/openai/v1" }),
       "https://contoso.openai.azure.com/openai/v1/chat/completions",
+    );
+  });
+
+  it("puts embeddings beside chat: under /models on Foundry, replacing a chat path given as api_base", () => {
+    const foundry = "https://contoso.services.ai.azure.com";
+    assert.equal(
+      azureAiUrl({ apiBase: `${foundry}/models` }, "embeddings"),
+      `${foundry}/models/embeddings?api-version=2024-05-01-preview`,
+    );
+    assert.equal(
+      azureAiUrl(
+        { apiBase: "https://x.eastus2.models.ai.azure.com/chat/completions?api-version=2024-04-01-preview" },
+        "embeddings",
+      ),
+      "https://x.eastus2.models.ai.azure.com/embeddings?api-version=2024-04-01-preview",
+    );
+    assert.equal(
+      azureAiUrl({ apiBase: "https://contoso.openai.azure.com/openai/v1/" }, "embeddings"),
+      "https://contoso.openai.azure.com/openai/v1/embeddings",
     );
   });
 
