@@ -61,7 +61,7 @@ describe("deployments", () => {
       model_list:
         - {model_name: a, litellm_params: {model: mock/x}}
         - {model_name: b, litellm_params: {model: mock/x}}
-        - {model_name: a, litellm_params: {model: petals/x}}
+        - {model_name: a, litellm_params: {model: oobabooga/x}}
         - {model_name: a, litellm_params: {model: mock/y}}
         - {model_name: a, litellm_params: {model: mock/z}, model_info: {id: 7, mode: chat}}
     `);
@@ -153,11 +153,11 @@ describe("deployments", () => {
     const config = load(yaml`
       model_list:
         - {model_name: a, litellm_params: {model: mock/x}}
-        - {model_name: b, litellm_params: {model: petals/petals-team/StableBeluga2, api_key: abc, rpm: x}}
+        - {model_name: b, litellm_params: {model: oobabooga/some-model, api_key: abc, rpm: x}}
     `);
     assert.equal(config.deployments.length, 1);
     assert.deepEqual(warningsOf(config), [
-      'model_list[1].litellm_params.model: provider "petals" is not supported yet; deployment skipped',
+      'model_list[1].litellm_params.model: provider "oobabooga" is not supported yet; deployment skipped',
     ]);
   });
 

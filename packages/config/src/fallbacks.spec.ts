@@ -8,7 +8,7 @@ const MODELS = yaml`
     - {model_name: small, litellm_params: {model: mock/s}}
     - {model_name: large, litellm_params: {model: mock/l}}
     - {model_name: huge, litellm_params: {model: mock/h}}
-    - {model_name: cloud, litellm_params: {model: petals/x}}
+    - {model_name: cloud, litellm_params: {model: oobabooga/x}}
     - {model_name: "anthropic/*", litellm_params: {model: "anthropic/*"}}
 `;
 

@@ -70,7 +70,7 @@ describe("routeModel", () => {
   });
 
   test("the unsupported list holds the providers LiteLLM configs commonly use", () => {
-    for (const id of ["azure_text", "replicate", "watsonx_text"]) {
+    for (const id of ["azure_text", "anthropic_text", "watsonx_text"]) {
       assert.ok(UNSUPPORTED_PROVIDERS.has(id), id);
     }
   });

@@ -26,7 +26,7 @@ const BASE = {
       rpm: 1,
     },
     { model_name: "b", litellm_params: { model: "mock/m", mock_latency_ms: 1, mock_failure_rate: 0.5 } },
-    { model_name: "c", litellm_params: { model: "petals/x" } },
+    { model_name: "c", litellm_params: { model: "oobabooga/x" } },
   ],
   router_settings: {
     routing_strategy: "least-busy",

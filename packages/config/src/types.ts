@@ -64,6 +64,16 @@ export const PROVIDER_IDS = [
   "deepgram",
   "elevenlabs",
   "topaz",
+  // TGI-like "generate" APIs:
+  "triton",
+  "predibase",
+  "petals",
+  // Prompt-completion and Cortex APIs with their own wire formats:
+  "nlp_cloud",
+  "aleph_alpha",
+  "snowflake",
+  // Predictions APIs:
+  "replicate",
 ] as const;
 
 /** A provider Switchyard can call. */

@@ -9,12 +9,14 @@ import { COMPATIBLE_PRICES } from "./catalog-compatible.js";
 import { GEMINI_PRICES, VERTEX_AI_PRICES } from "./catalog-google.js";
 import { DEEPGRAM_PRICES, ELEVENLABS_PRICES, GROQ_MEDIA_PRICES, OPENAI_MEDIA_PRICES } from "./catalog-media.js";
 import { OPENAI_PRICES } from "./catalog-openai.js";
+import { REPLICATE_PRICES } from "./catalog-replicate.js";
 import {
   COHERE_RERANK_PRICES,
   JINA_AI_PRICES,
   OPENAI_TEXT_COMPLETION_PRICES,
   VOYAGE_PRICES,
 } from "./catalog-rerank.js";
+import { ALEPH_ALPHA_PRICES, NLP_CLOUD_PRICES, SNOWFLAKE_PRICES } from "./catalog-text-cortex.js";
 import { CLOUDFLARE_PRICES, WATSONX_PRICES } from "./catalog-watsonx-cloudflare.js";
 import { listPrice } from "./list-price.js";
 import type { Catalog, Price } from "./types.js";
@@ -56,6 +58,18 @@ const PRICES = {
   elevenlabs: ELEVENLABS_PRICES,
   // Topaz bills credits per image by output size; set input_cost_per_image on the deployment.
   topaz: {},
+  // Self-hosted (a Triton Inference Server, a Petals swarm): no list price; set `input_cost_per_token` on the deployment.
+  triton: {},
+  petals: {},
+  // Predibase bills private deployments per GPU-hour and publishes no per-token list price for its shared endpoints
+  // (https://docs.predibase.com/inference/deployments/shared): unpriced unless the config prices the deployment.
+  predibase: {},
+  // NLP Cloud prices its Dolphin models per token; Aleph Alpha publishes no price; Snowflake bills credits.
+  nlp_cloud: NLP_CLOUD_PRICES,
+  aleph_alpha: ALEPH_ALPHA_PRICES,
+  snowflake: SNOWFLAKE_PRICES,
+  // Per-token language models only; the rest of Replicate bills compute time (catalog-replicate.ts).
+  replicate: REPLICATE_PRICES,
 } satisfies Record<ProviderId, Readonly<Record<string, Price>>>;
 
 /** The built-in catalog: every model the provider adapters know, at public list prices. */

@@ -16,6 +16,15 @@ export { FAKE_COHERE_KEY, startFakeCohere } from "./fake-cohere.js";
 export { startFakeEntra } from "./fake-entra.js";
 export { FAKE_GEMINI_KEY, startFakeGemini } from "./fake-gemini.js";
 export {
+  FAKE_PREDIBASE_KEY,
+  FAKE_PREDIBASE_TENANT,
+  generateError,
+  PETALS_UNKNOWN_MODEL,
+  startFakePetals,
+  startFakePredibase,
+  startFakeTriton,
+} from "./fake-generate.js";
+export {
   FAKE_AUDIO,
   FAKE_MEDIA_KEYS,
   FAKE_PNG,
@@ -24,8 +33,17 @@ export {
   makeWav,
   startFakeMedia,
 } from "./fake-media.js";
+export {
+  alephAlphaError,
+  FAKE_ALEPH_ALPHA_KEY,
+  FAKE_NLP_CLOUD_KEY,
+  nlpCloudError,
+  startFakeAlephAlpha,
+  startFakeNlpCloud,
+} from "./fake-nlp-aleph.js";
 export { startFakeOllama } from "./fake-ollama.js";
 export { FAKE_OPENAI_KEY, startFakeOpenAI } from "./fake-openai.js";
+export { FAKE_REPLICATE_KEY, type FakeReplicate, replicateProblem, startFakeReplicate } from "./fake-replicate.js";
 export {
   FAKE_INFINITY_KEY,
   FAKE_JINA_KEY,
@@ -37,5 +55,12 @@ export {
 } from "./fake-rerank.js";
 export { startFakeSagemaker } from "./fake-sagemaker.js";
 export type { Behaviour, FakeOptions, FakeUpstream, RecordedRequest } from "./fake-server.js";
+export {
+  FAKE_SNOWFLAKE_JWT,
+  FAKE_SNOWFLAKE_PAT,
+  type FakeSnowflakeOptions,
+  snowflakeError,
+  startFakeSnowflake,
+} from "./fake-snowflake.js";
 export { startFakeTokenEndpoint, startFakeVertex } from "./fake-vertex.js";
 export { FAKE_WATSONX_KEY, FAKE_WATSONX_TOKEN, startFakeWatsonx, watsonxError } from "./fake-watsonx.js";

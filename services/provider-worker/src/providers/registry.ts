@@ -2,6 +2,7 @@
 // the build here until the adapter exists.
 
 import type { ProviderId } from "@switchyard/config";
+import { alephAlphaAdapter } from "./aleph_alpha/index.js";
 import { anthropicAdapter } from "./anthropic/index.js";
 import { azureAdapter } from "./azure/index.js";
 import { azureAiAdapter } from "./azure_ai/index.js";
@@ -15,12 +16,18 @@ import { huggingfaceAdapter } from "./huggingface/index.js";
 import { infinityAdapter } from "./infinity/index.js";
 import { jinaAiAdapter } from "./jina_ai/index.js";
 import { mockAdapter } from "./mock/index.js";
+import { nlpCloudAdapter } from "./nlp_cloud/index.js";
 import { ollamaAdapter } from "./ollama/index.js";
 import { openaiAdapter } from "./openai/index.js";
 import { compatibleAdapters, compatibleAliases } from "./openai-compatible/index.js";
+import { petalsAdapter } from "./petals/index.js";
+import { predibaseAdapter } from "./predibase/index.js";
+import { replicateAdapter } from "./replicate/index.js";
 import { sagemakerAdapter } from "./sagemaker/index.js";
+import { snowflakeAdapter } from "./snowflake/index.js";
 import { codestralFimAdapter } from "./text-completion-codestral/index.js";
 import { topazAdapter } from "./topaz/index.js";
+import { tritonAdapter } from "./triton/index.js";
 import type { ProviderAdapter } from "./types.js";
 import { vertexAiAdapter } from "./vertex_ai/index.js";
 import { voyageAdapter } from "./voyage/index.js";
@@ -53,6 +60,13 @@ export const adapters = Object.freeze({
   deepgram: deepgramAdapter,
   elevenlabs: elevenlabsAdapter,
   topaz: topazAdapter,
+  triton: tritonAdapter,
+  predibase: predibaseAdapter,
+  petals: petalsAdapter,
+  replicate: replicateAdapter,
+  nlp_cloud: nlpCloudAdapter,
+  aleph_alpha: alephAlphaAdapter,
+  snowflake: snowflakeAdapter,
   ...compatibleAdapters,
   ...compatibleAliases,
 } satisfies Record<ProviderId, ProviderAdapter>);
