@@ -14,8 +14,10 @@ describe("the ingest metrics", () => {
       rejected: 1,
       heldMessages: 4,
       lagMs: 1_500,
+      rollupLagMs: 2_500,
       pending: 250,
       failing: false,
+      spendPending: 7,
     };
     registerIngestMetrics(registry, () => stats);
     const read = async () => {
@@ -30,9 +32,11 @@ describe("the ingest metrics", () => {
     };
     let value = await read();
     assert.equal(value("switchyard_metering_lag_seconds"), 1.5);
+    assert.equal(value("switchyard_metering_rollup_lag_seconds"), 2.5);
     assert.equal(value("switchyard_metering_pending_messages"), 250);
     assert.equal(value("switchyard_metering_held_messages"), 4);
     assert.equal(value("switchyard_metering_store_failing"), 0);
+    assert.equal(value("switchyard_metering_live_spend_pending"), 7);
     assert.equal(value("switchyard_metering_events_stored_total"), 10);
     assert.equal(value("switchyard_metering_messages_rejected_total"), 1);
     stats.events = 25;

@@ -40,6 +40,12 @@ export function registerIngestMetrics(registry: Registry, stats: () => IngestSta
   );
   gauge(
     registry,
+    "switchyard_metering_rollup_lag_seconds",
+    "Publish-to-rollup time of the oldest usage event of the last recompute: how stale spend reports and budgets are.",
+    () => stats().rollupLagMs / 1000,
+  );
+  gauge(
+    registry,
     "switchyard_metering_pending_messages",
     "Usage events JetStream still held for the metering consumer when the last batch was delivered.",
     () => stats().pending,
@@ -49,6 +55,12 @@ export function registerIngestMetrics(registry: Registry, stats: () => IngestSta
     "switchyard_metering_held_messages",
     "Usage events fetched and not yet acknowledged (being stored or rolled up).",
     () => stats().heldMessages,
+  );
+  gauge(
+    registry,
+    "switchyard_metering_live_spend_pending",
+    "Live-spend day totals (per key, team, user or end user) waiting to be written to the KV bucket.",
+    () => stats().spendPending,
   );
   gauge(
     registry,

@@ -7,7 +7,10 @@ import { openBatch } from "./batch.js";
 import { ensureMeteringConsumer, meteringConsumer } from "./consumer.js";
 import { type Ingest, type IngestOptions, nextFetchSize, startIngest } from "./ingest.js";
 import { createLiveSpend } from "./live-spend.js";
+import { emptyTouched, markMinutes, pendingMinutes, touch } from "./rollup.js";
+import { dayOf, minuteOf } from "./rows.js";
 import { migrate } from "./schema.js";
+import { sql } from "./sql.js";
 import type { Store } from "./store.js";
 import {
   assertExact,
@@ -107,6 +110,26 @@ describe("ingest from JetStream into ClickHouse", () => {
     const ingest = run();
     try {
       await eventually(async () => assert.equal(ingest.stats().messages, fresh.length));
+      await assertExact(store, kv, events);
+    } finally {
+      await ingest.stop(5_000);
+    }
+  });
+
+  it("rolls up the minutes a crash left pending after the acknowledgement, live spend included", async () => {
+    // Play a process that stored and acknowledged a batch, then died before its rollup and live-spend writes: the
+    // rollups of its minutes are dropped, the bucket is wiped, and only the pending marks remain.
+    const touched = emptyTouched();
+    for (const e of events) touch(touched, { minute: minuteOf(e.startedAtMs), day: dayOf(e.startedAtMs) });
+    await markMinutes(store, touched, Date.now(), false);
+    await store.command(sql`TRUNCATE TABLE ${store.table("spend_minute")}`);
+    await store.command(sql`TRUNCATE TABLE ${store.table("spend_daily")}`);
+    for await (const key of await kv.keys()) await kv.purge(key);
+    assert.equal((await pendingMinutes(store)).minutes.size, touched.minutes.size);
+
+    const ingest = run();
+    try {
+      await eventually(async () => assert.equal((await pendingMinutes(store)).minutes.size, 0), 20_000);
       await assertExact(store, kv, events);
     } finally {
       await ingest.stop(5_000);

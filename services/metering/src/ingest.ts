@@ -1,6 +1,10 @@
-// The ingest pipeline: fetch a batch from the durable consumer, insert it, recompute the rollups and live spend of
-// what it touched, then acknowledge it. Nothing is acknowledged before it is stored and rolled up, so a crash at any
-// point only causes redelivery, which the deduplicating tables absorb.
+// The ingest pipeline: fetch a batch from the durable consumer, insert it, mark the minutes it touched as pending a
+// rollup, and acknowledge it. Nothing is acknowledged before it is stored, so a crash before that only causes
+// redelivery, which the deduplicating tables absorb. The rollups and live spend follow off the acknowledgement path:
+// a loop recomputes every minute marked since its last pass (coalescing all batches stored meanwhile), hands the new
+// day totals to the live-spend writer, and marks the minutes done once their live spend is written. A crash anywhere
+// after the acknowledgement leaves minutes marked pending, and the next start recomputes them (rollup.ts,
+// schema.ts rollup_pending), so the rollups and live spend never miss an acknowledged event.
 //
 // Memory stays bounded: at most `maxInFlight` batches are held (fetched, not yet acknowledged), and while any insert
 // or recompute fails the pipeline fetches nothing, retries with backoff, and keeps the held messages' ack deadlines
@@ -11,7 +15,15 @@ import type { Logger } from "@switchyard/runtime";
 import { backoffMs, sleep } from "./backoff.js";
 import { type Batch, openBatch } from "./batch.js";
 import type { LiveSpend } from "./live-spend.js";
-import { mergeTouched, recompute } from "./rollup.js";
+import {
+  type DailyTotal,
+  emptyTouched,
+  markMinutes,
+  mergeTouched,
+  pendingMinutes,
+  recompute,
+  type Touched,
+} from "./rollup.js";
 import type { Store } from "./store.js";
 import { endInsertSpans, startInsertSpans } from "./trace.js";
 import { createWakeup } from "./wakeup.js";
@@ -55,12 +67,16 @@ export interface IngestStats {
   rejected: number;
   /** Messages fetched and not yet acknowledged. */
   heldMessages: number;
-  /** Publish-to-acknowledgement time of the oldest message of the last batch. */
+  /** Publish-to-acknowledgement time of the oldest message of the last batch (the event is stored by then). */
   lagMs: number;
+  /** Publish-to-rollup time of the oldest event of the last recompute (its spend totals and live spend follow). */
+  rollupLagMs: number;
   /** Messages JetStream still held for the consumer at the last batch. */
   pending: number;
   /** True while an insert or recompute is failing (and fetching is paused). */
   failing: boolean;
+  /** Live-spend totals waiting for the background writer. */
+  spendPending: number;
 }
 
 /** A running pipeline. */
@@ -96,7 +112,9 @@ function reason(err: unknown): string {
 export function startIngest(deps: IngestDeps, options: IngestOptions): Ingest {
   const { log } = deps;
   const held = new Set<Batch>();
-  const stored: Batch[] = [];
+  /** Minutes stored since the last recompute started, and the stream time of the oldest event among them. */
+  let dirty = emptyTouched();
+  let dirtySinceMs = Number.POSITIVE_INFINITY;
   const stopping = new AbortController();
   const abandon = new AbortController();
   const changed = createWakeup();
@@ -107,11 +125,15 @@ export function startIngest(deps: IngestDeps, options: IngestOptions): Ingest {
     rejected: 0,
     heldMessages: 0,
     lagMs: 0,
+    rollupLagMs: 0,
     pending: 0,
     failing: false,
+    spendPending: 0,
   };
   let failures = 0;
   let rolling = false;
+  /** Done marks being written (after their live spend), awaited when stopping. */
+  const marks = new Set<Promise<void>>();
   let lastRollupAt = 0;
   let behind = false;
   let lagLoggedAt = 0;
@@ -188,37 +210,65 @@ export function startIngest(deps: IngestDeps, options: IngestOptions): Ingest {
     }
   }
 
-  /** Recomputes and acknowledges stored batches, coalescing all that are waiting into one recompute. */
+  /**
+   * Recomputes the rollups of every minute stored since the last pass, one pass at a time and at most one per
+   * `rollupIntervalMs`, hands the day totals to the live-spend writer, and marks the minutes done once those are
+   * written. The done mark carries the time the pass started reading, so a minute stored again meanwhile stays pending.
+   */
   async function rollUp(): Promise<void> {
     if (rolling) return;
     rolling = true;
     try {
-      while (stored.length > 0) {
+      while (dirty.minutes.size > 0 && !abandon.signal.aborted) {
         const wait = lastRollupAt + options.rollupIntervalMs - Date.now();
-        if (wait > 0) await sleep(wait);
-        lastRollupAt = Date.now();
-        const group = stored.splice(0);
+        if (wait > 0) await sleep(wait, abandon.signal);
+        const touched = dirty;
+        const oldestMs = dirtySinceMs;
+        dirty = emptyTouched();
+        dirtySinceMs = Number.POSITIVE_INFINITY;
+        const startedAt = Date.now();
+        lastRollupAt = startedAt;
+        let totals: DailyTotal[] = [];
         try {
           await persist("recompute", async () => {
-            const totals = await recompute(deps.store, mergeTouched(group.map((b) => b.touched)));
-            await deps.spend.publish(totals);
+            totals = await recompute(deps.store, touched);
           });
         } catch (err) {
-          for (const batch of group) release(batch);
-          log.warn({ err: reason(err), batches: group.length }, "left batches unacknowledged for redelivery");
-          continue;
+          // Abandoned while stopping: the minutes stay marked pending for the next start.
+          log.warn({ err: reason(err), minutes: touched.minutes.size }, "left minutes pending a rollup");
+          return;
         }
-        for (const batch of group) acknowledge(batch);
+        if (Number.isFinite(oldestMs)) stats.rollupLagMs = Date.now() - oldestMs;
+        const marking = deps.spend.offer(totals).then(() =>
+          markMinutes(deps.store, touched, startedAt, true).catch((err: unknown) =>
+            // Harmless: the minutes stay pending, and the next start recomputes them once more.
+            log.warn({ err: reason(err) }, "could not mark minutes rolled up"),
+          ),
+        );
+        marks.add(marking);
+        void marking.finally(() => marks.delete(marking));
       }
     } finally {
       rolling = false;
+      changed.notify();
     }
+  }
+
+  /** Adds stored minutes to the next recompute and starts it. */
+  function rollUpLater(touched: Touched, oldestMs: number): void {
+    dirty = mergeTouched([dirty, touched]);
+    dirtySinceMs = Math.min(dirtySinceMs, oldestMs);
+    void rollUp();
   }
 
   async function store(batch: Batch): Promise<void> {
     const spans = startInsertSpans(batch.msgs, "usage_events");
     try {
-      await persist("insert", () => deps.store.insert("usage_events", batch.rows));
+      await persist("insert", async () => {
+        await deps.store.insert("usage_events", batch.rows);
+        // Before the acknowledgement: from here on, a crash leaves the minutes for the next start to roll up.
+        await markMinutes(deps.store, batch.touched, Date.now(), false);
+      });
       batch.rows = [];
       endInsertSpans(spans);
     } catch (err) {
@@ -227,8 +277,8 @@ export function startIngest(deps: IngestDeps, options: IngestOptions): Ingest {
       log.warn({ err: reason(err), messages: batch.msgs.length }, "left a batch unacknowledged for redelivery");
       return;
     }
-    stored.push(batch);
-    await rollUp();
+    acknowledge(batch);
+    rollUpLater(batch.touched, batch.oldestMs);
   }
 
   function admit(msgs: JsMsg[]): void {
@@ -252,6 +302,16 @@ export function startIngest(deps: IngestDeps, options: IngestOptions): Ingest {
     }
     return msgs;
   }
+
+  // Minutes a previous run stored but did not finish rolling up (a crash, or a stop past its grace) go first.
+  void persist("pending minutes", async () => {
+    const pending = await pendingMinutes(deps.store);
+    if (pending.minutes.size === 0) return;
+    log.info({ minutes: pending.minutes.size }, "rolling up minutes a previous run left pending");
+    rollUpLater(pending, Date.now());
+  }).catch(() => {
+    // Abandoned while stopping: they are still pending for the next start.
+  });
 
   const fetching = (async () => {
     let consumer: Consumer | undefined;
@@ -279,16 +339,21 @@ export function startIngest(deps: IngestDeps, options: IngestOptions): Ingest {
   })();
 
   return {
-    stats: () => ({ ...stats, failing: failures > 0 }),
+    stats: () => ({ ...stats, failing: failures > 0, spendPending: deps.spend.pending() }),
     stop(graceMs) {
       stopped ??= (async () => {
         stopping.abort();
         await fetching;
         const timer = setTimeout(() => abandon.abort(), graceMs);
-        while (held.size > 0 && !abandon.signal.aborted) await changed.wait(abandon.signal);
+        const busy = () => held.size > 0 || rolling || dirty.minutes.size > 0;
+        while (busy() && !abandon.signal.aborted) await changed.wait(abandon.signal);
+        // Done marks wait for their live spend to be written; what is left then stays pending for the next start.
+        const abandoned = new Promise<void>((resolve) => abandon.signal.addEventListener("abort", () => resolve()));
+        if (!abandon.signal.aborted) await Promise.race([Promise.all(marks), abandoned]);
         clearTimeout(timer);
         clearInterval(extender);
         if (held.size > 0) log.warn({ messages: stats.heldMessages }, "stopped with batches unacknowledged");
+        if (dirty.minutes.size > 0 || marks.size > 0) log.warn("stopped with minutes pending a rollup");
       })();
       return stopped;
     },

@@ -77,4 +77,36 @@ describe("live spend in NATS KV", () => {
       keys.join(","),
     );
   });
+
+  it("writes offered totals in the background, coalescing offers of one key to the total of most events", async () => {
+    const spend = createLiveSpend(kv);
+    try {
+      spend.offer([total("key", "k-offer", 5, "50"), total("key", "k-offer", 4, "40"), total("model", "gpt", 1, "1")]);
+      spend.offer([total("key", "k-offer", 6, "60"), total("key", "k-offer", 2, "20")]);
+      assert.ok(spend.pending() <= 1, "one queued total per key, and only tracked kinds");
+      assert.ok(await spend.flush(5_000));
+      assert.equal(spend.pending(), 0);
+      assert.equal((await readSpend(kv, "key", "k-offer", "2025-03-01", "2025-03-01")).costNanos, 60n);
+    } finally {
+      spend.close();
+    }
+  });
+
+  it("keeps failed writes queued and retries them until the bucket takes them", async () => {
+    let failures = 3;
+    const flaky: KV = Object.create(kv);
+    flaky.create = async (...args: Parameters<KV["create"]>) => {
+      if (failures-- > 0) throw new Error("nats: timeout");
+      return kv.create(...args);
+    };
+    const spend = createLiveSpend(flaky, { retryMs: () => 20 });
+    try {
+      spend.offer([total("user", "u-retry", 3, "33")]);
+      assert.ok(await spend.flush(5_000));
+      assert.ok(failures < 0, "the write failed before it went through");
+      assert.equal((await readSpend(kv, "user", "u-retry", "2025-03-01", "2025-03-01")).costNanos, 33n);
+    } finally {
+      spend.close();
+    }
+  });
 });

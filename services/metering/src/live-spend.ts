@@ -1,17 +1,45 @@
 // Publishes the day totals of keys, teams, users and end users to the live-spend KV bucket (format in
 // @switchyard/usage spend.ts). Values are recomputed totals, never increments, so a redelivered event cannot inflate
 // them; a compare-and-set keeps a slower replica from overwriting a newer total with an older one.
+//
+// Writes are off the acknowledgement path: the ingest pipeline offers each recompute's totals and goes on; a writer
+// in the background stores them. Offers coalesce by key (the total of more events wins), so under load a key is
+// written once per writer pass however many recomputes touched it, and memory is bounded by the number of distinct
+// keys, teams, users and end users per day. What a crash loses before it is written is written by the next start,
+// which recomputes the minutes still marked pending (ingest.ts) and offers their totals again.
 
 import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
+import type { Logger } from "@switchyard/runtime";
 import { decodeSpend, encodeSpend, SPEND_KINDS, type SpendKind, type SpendTotals, spendKey } from "@switchyard/usage";
+import { backoffMs, sleep } from "./backoff.js";
 import type { DailyTotal } from "./rollup.js";
 import { u64 } from "./rows.js";
+import { createWakeup } from "./wakeup.js";
 
 /** Writes day totals to the live-spend bucket. */
 export interface LiveSpend {
   /** Stores the totals of the tracked kinds with a non-empty id; resolves once every write is acknowledged. */
   publish(totals: readonly DailyTotal[]): Promise<void>;
+  /**
+   * Queues the totals of the tracked kinds with a non-empty id for the background writer and returns at once; the
+   * promise resolves once they (or newer totals of the same keys) are written. It never rejects: failed writes are
+   * retried until the writer is closed, and then it never resolves.
+   */
+  offer(totals: readonly DailyTotal[]): Promise<void>;
+  /** Totals queued and not yet written. */
+  pending(): number;
+  /** Waits until the queue is empty and no write is in flight, or `timeoutMs` passed; true when it emptied. */
+  flush(timeoutMs: number): Promise<boolean>;
+  /** Stops the background writer (queued totals are dropped: the next start reconciles them from ClickHouse). */
+  close(): void;
+}
+
+/** How the background writer reports and paces failures. */
+export interface LiveSpendOptions {
+  readonly log?: Logger;
+  /** Backoff between failed passes; default backoffMs. */
+  readonly retryMs?: (attempt: number) => number;
 }
 
 /** Writes in flight at once: NATS pipelines them on one connection. */
@@ -49,8 +77,17 @@ function isRevisionConflict(err: unknown): boolean {
 }
 
 /** A publisher writing to `kv`, an open handle on the live-spend bucket. */
-export function createLiveSpend(kv: KV): LiveSpend {
+export function createLiveSpend(kv: KV, options: LiveSpendOptions = {}): LiveSpend {
   const written = new Map<string, Written>();
+  /** Totals offered and not yet taken by the writer, by KV key. */
+  const queue = new Map<string, SpendTotals>();
+  const idle = createWakeup();
+  const closing = new AbortController();
+  let writing = false;
+  /** Offers so far, and how many of them are written (every offer up to a pass's snapshot is, once it succeeds). */
+  let offered = 0;
+  let writtenUpTo = 0;
+  let waiters: Array<{ readonly offer: number; readonly resolve: () => void }> = [];
 
   /**
    * Stores `totals` unless the bucket already holds totals of at least as many events: events only accumulate, so
@@ -81,14 +118,87 @@ export function createLiveSpend(kv: KV): LiveSpend {
     throw new Error(`expected to store live spend for ${key} within ${CAS_ATTEMPTS} attempts`);
   }
 
-  return {
-    async publish(totals) {
-      const writes = totals
-        .filter((row) => isKind(row.dimension) && row.value !== "")
-        .map((row) => [spendKey(row.dimension as SpendKind, row.value, row.day), totalsOf(row)] as const);
-      for (let i = 0; i < writes.length; i += CONCURRENCY) {
-        await Promise.all(writes.slice(i, i + CONCURRENCY).map(([key, t]) => putNewer(key, t)));
+  async function write(writes: readonly (readonly [string, SpendTotals])[]): Promise<void> {
+    for (let i = 0; i < writes.length; i += CONCURRENCY) {
+      await Promise.all(writes.slice(i, i + CONCURRENCY).map(([key, t]) => putNewer(key, t)));
+    }
+  }
+
+  /** Keeps the totals of more events when a key is offered again. */
+  function enqueue(key: string, totals: SpendTotals): void {
+    const queued = queue.get(key);
+    if (!queued || queued.events < totals.events) queue.set(key, totals);
+  }
+
+  /** Writes what is queued, pass after pass, until the queue is empty; a failed pass is queued again after a wait. */
+  async function drain(): Promise<void> {
+    if (writing) return;
+    writing = true;
+    let failures = 0;
+    try {
+      while (queue.size > 0 && !closing.signal.aborted) {
+        const pass = [...queue];
+        const upTo = offered;
+        queue.clear();
+        try {
+          await write(pass);
+          failures = 0;
+          settle(upTo);
+        } catch (err) {
+          for (const [key, totals] of pass) enqueue(key, totals);
+          const wait = (options.retryMs ?? backoffMs)(failures);
+          if (failures++ % 10 === 0) {
+            options.log?.warn(
+              { err: err instanceof Error ? err.message : String(err), queued: queue.size, retryInMs: wait },
+              "live spend write failed: retrying",
+            );
+          }
+          await sleep(wait, closing.signal);
+        }
       }
+      // An empty queue means every offer so far is written, those with nothing to write included.
+      if (queue.size === 0) settle(offered);
+    } finally {
+      writing = false;
+      idle.notify();
+    }
+  }
+
+  /** Resolves the offers up to `upTo`, now written. */
+  function settle(upTo: number): void {
+    writtenUpTo = Math.max(writtenUpTo, upTo);
+    const done = waiters.filter((w) => w.offer <= writtenUpTo);
+    waiters = waiters.filter((w) => w.offer > writtenUpTo);
+    for (const w of done) w.resolve();
+  }
+
+  const writesOf = (totals: readonly DailyTotal[]) =>
+    totals
+      .filter((row) => isKind(row.dimension) && row.value !== "")
+      .map((row) => [spendKey(row.dimension as SpendKind, row.value, row.day), totalsOf(row)] as const);
+
+  return {
+    publish: (totals) => write(writesOf(totals)),
+    offer(totals) {
+      const offer = ++offered;
+      for (const [key, t] of writesOf(totals)) enqueue(key, t);
+      const settled = new Promise<void>((resolve) => waiters.push({ offer, resolve }));
+      // With nothing queued and no pass running, every offer up to this one is written (this one had nothing to).
+      if (queue.size > 0) void drain();
+      else if (!writing) settle(offer);
+      return settled;
+    },
+    pending: () => queue.size,
+    async flush(timeoutMs) {
+      const deadline = AbortSignal.timeout(timeoutMs);
+      while ((writing || queue.size > 0) && !deadline.aborted && !closing.signal.aborted) {
+        await idle.wait(AbortSignal.any([deadline, closing.signal]));
+      }
+      return !writing && queue.size === 0;
+    },
+    close() {
+      closing.abort();
+      idle.notify();
     },
   };
 }

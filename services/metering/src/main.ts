@@ -16,6 +16,8 @@ import { createStore } from "./store.js";
 
 const PROGRESS_LOG_MS = 60_000;
 const NATS_DRAIN_MS = 5_000;
+/** Longest a stopping service spends writing the live spend still queued. */
+const SPEND_FLUSH_MS = 5_000;
 
 /** Logs the connection's disconnects and reconnects; the client itself reconnects forever. */
 async function logNatsStatus(nc: NatsConnection, log: Logger): Promise<void> {
@@ -62,10 +64,8 @@ await main(log, async () => {
   );
   const kv = await new Kvm(nc).create(SPEND_BUCKET, { history: 1, ttl: settings.spendTtlMs });
   const js = jetstream(nc);
-  const ingest = startIngest(
-    { consumer: () => meteringConsumer(js), store, spend: createLiveSpend(kv), log },
-    settings.ingest,
-  );
+  const spend = createLiveSpend(kv, { log });
+  const ingest = startIngest({ consumer: () => meteringConsumer(js), store, spend, log }, settings.ingest);
   const audit = startAuditIngest(
     { consumer: () => auditConsumer(js), store, log },
     { batchSize: Math.min(batchSize, 1_000), batchWaitMs: settings.ingest.batchWaitMs, ackWaitMs },
@@ -92,6 +92,9 @@ await main(log, async () => {
       clearInterval(progress);
       await stopIngest();
       log.info(ingest.stats(), "ingest stopped");
+      // What is still queued is reconciled by the next start; writing it now saves the next one the work.
+      if (!(await spend.flush(SPEND_FLUSH_MS))) log.warn({ pending: spend.pending() }, "live spend left unwritten");
+      spend.close();
       // Drain flushes the acknowledgements still buffered in the client; with NATS away it would wait forever.
       await Promise.race([nc.drain(), sleep(NATS_DRAIN_MS)]);
       if (!nc.isClosed()) await nc.close();

@@ -7,6 +7,7 @@
 // Step 2 covers every value the batch touched (each of its events lies in a touched minute), and perhaps others, whose
 // recomputed totals are just as correct.
 
+import { dayOf } from "./rows.js";
 import { and, date, ident, list, type Sql, sql, str, uint } from "./sql.js";
 import type { Store } from "./store.js";
 
@@ -105,6 +106,30 @@ WHERE ${and([
   WHERE day IN (${days}) AND minute IN (${minutes}))`,
   ])}
 GROUP BY dimension, value, day`;
+}
+
+/** Marks the touched minutes pending (`done` false) or recomputed, as of `atMs` (see schema.ts, rollup_pending). */
+export async function markMinutes(store: Store, touched: Touched, atMs: number, done: boolean): Promise<void> {
+  const rows = [...touched.minutes].map((minute) => ({
+    minute,
+    day: dayOf(minute * 60_000),
+    at_ms: atMs,
+    done: done ? 1 : 0,
+  }));
+  await store.insert("rollup_pending", rows);
+}
+
+/** The minutes (and their days) still marked pending: acknowledged events whose rollups may be missing. */
+export async function pendingMinutes(store: Store): Promise<Touched> {
+  const rows = await store.rows<{ minute: number }>(
+    sql`SELECT minute FROM ${store.table("rollup_pending")} FINAL WHERE done = 0`,
+  );
+  const touched = emptyTouched();
+  for (const { minute } of rows) {
+    const m = Number(minute);
+    touch(touched, { minute: m, day: dayOf(m * 60_000) });
+  }
+  return touched;
 }
 
 /**

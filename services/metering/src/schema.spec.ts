@@ -30,13 +30,14 @@ describe("schema migrations on ClickHouse 18.16", () => {
 
   it("creates every table once, records the versions, and does nothing when run again", async () => {
     const store = storeFor("migrate_twice");
-    assert.deepEqual(await migrate(store, testLog), [1, 2, 3, 4]);
+    assert.deepEqual(await migrate(store, testLog), [1, 2, 3, 4, 5]);
     assert.deepEqual(await migrate(store, testLog), []);
     const tables = await store.rows<{ name: string; engine: string }>(
       sql`SELECT name, engine FROM system.tables WHERE database = ${str("migrate_twice")} ORDER BY name`,
     );
     assert.deepEqual(tables, [
       { name: "audit_log", engine: "ReplacingMergeTree" },
+      { name: "rollup_pending", engine: "ReplacingMergeTree" },
       { name: "schema_migrations", engine: "ReplacingMergeTree" },
       { name: "spend_daily", engine: "ReplacingMergeTree" },
       { name: "spend_minute", engine: "ReplacingMergeTree" },
@@ -60,7 +61,7 @@ describe("schema migrations on ClickHouse 18.16", () => {
   it("runs only the migrations a database has not seen", async () => {
     const store = storeFor("migrate_later");
     assert.deepEqual(await migrate(store, testLog, MIGRATIONS.slice(0, 1)), [1]);
-    assert.deepEqual(await migrate(store, testLog), [2, 3, 4]);
+    assert.deepEqual(await migrate(store, testLog), [2, 3, 4, 5]);
   });
 
   it("upgrades a v3 database in place: old rows read 0 audio seconds and queries, new rows keep theirs", async () => {
@@ -76,7 +77,7 @@ describe("schema migrations on ClickHouse 18.16", () => {
     // Two replicas of the new version start together on it.
     const twin = storeFor("upgrade_v3");
     const ran = await Promise.all([migrate(store, testLog), migrate(twin, testLog)]);
-    assert.deepEqual(ran.flat(), [4, 4], "both ran migration 4, neither failed on the other's columns");
+    assert.deepEqual(ran.flat(), [4, 5, 4, 5], "both ran migrations 4 and 5, neither failed on the other's columns");
     assert.deepEqual(await migrate(store, testLog), []);
     for (const table of ["usage_events", "spend_minute", "spend_daily"]) {
       const columns = await store.rows<{ name: string; type: string }>(
@@ -130,7 +131,7 @@ AND name IN ('audio_millis', 'queries') ORDER BY name`,
         await store.command(q);
       },
     };
-    assert.deepEqual(await migrate(lost, testLog), [4]);
+    assert.deepEqual(await migrate(lost, testLog), [4, 5]);
     const broken = storeFor("alter_broken");
     await migrate(broken, testLog, MIGRATIONS.slice(0, 3));
     const failing: Store = {
@@ -144,7 +145,7 @@ AND name IN ('audio_millis', 'queries') ORDER BY name`,
     const store = storeFor("upgrade_cut");
     await migrate(store, testLog, MIGRATIONS.slice(0, 3));
     await store.command(sql`ALTER TABLE ${store.table("usage_events")} ADD COLUMN audio_millis UInt32`);
-    assert.deepEqual(await migrate(store, testLog), [4]);
+    assert.deepEqual(await migrate(store, testLog), [4, 5]);
     const [row] = await store.rows<{ n: string }>(
       sql`SELECT count() AS n FROM system.columns WHERE database = ${str("upgrade_cut")}
 AND name IN ('audio_millis', 'queries')`,

@@ -25,6 +25,24 @@ export interface Migration {
 }
 
 /**
+ * rollup_pending: the minutes whose events are stored and acknowledged but whose rollups (and live spend) may not be
+ * recomputed yet (ingest.ts). A batch marks its minutes pending (done = 0) before it is acknowledged; a recompute marks
+ * them done with the time it started reading, so a minute marked pending after that stays pending. ReplacingMergeTree
+ * keeps the latest mark per minute, so the table holds one row per minute ever touched; a starting service recomputes
+ * the minutes still pending, which a crash left behind.
+ */
+function rollupPending(store: Store): Sql {
+  return sql`CREATE TABLE IF NOT EXISTS ${store.table("rollup_pending")} (
+  minute UInt32,
+  day Date,
+  at_ms UInt64,
+  done UInt8
+) ENGINE = ReplacingMergeTree(at_ms)
+PARTITION BY toYYYYMM(day)
+ORDER BY (day, minute)`;
+}
+
+/**
  * usage_events: one row per usage event. ReplacingMergeTree collapses rows with the same sorting key within a
  * partition; `minute` and `day` are derived from the event alone, so every delivery of an event lands in the same
  * partition with the same key and collapses. Until a background merge has run, queries deduplicate with FINAL.
@@ -148,6 +166,7 @@ export const MIGRATIONS: readonly Migration[] = [
       ]),
     ],
   },
+  { version: 5, description: "minutes awaiting their rollup", statements: (store) => [rollupPending(store)] },
 ];
 
 async function hasColumn(store: Store, column: NewColumn): Promise<boolean> {

@@ -5,7 +5,13 @@ import { ClickHouseLogLevel, createClient } from "@clickhouse/client";
 import { ident, type Sql, sql } from "./sql.js";
 
 /** The tables the service owns. */
-export type TableName = "schema_migrations" | "usage_events" | "spend_minute" | "spend_daily" | "audit_log";
+export type TableName =
+  | "schema_migrations"
+  | "usage_events"
+  | "spend_minute"
+  | "spend_daily"
+  | "audit_log"
+  | "rollup_pending";
 
 /** Where ClickHouse is and how long one request may take. */
 export interface StoreOptions {

@@ -216,7 +216,16 @@ const OWNERS: Record<SpendKind, (e: metering.UsageEvent) => string> = {
 };
 
 /** Asserts that the live spend of every key, team, user and end user equals the events' exact totals, per day. */
-export async function assertLiveSpend(kv: KV, events: readonly metering.UsageEvent[]): Promise<void> {
+export async function assertLiveSpend(
+  kv: KV,
+  events: readonly metering.UsageEvent[],
+  timeoutMs = 15_000,
+): Promise<void> {
+  // Live spend is written in the background after the acknowledgement, so it is checked until it settles.
+  await eventually(() => liveSpendEquals(kv, events), timeoutMs, 100);
+}
+
+async function liveSpendEquals(kv: KV, events: readonly metering.UsageEvent[]): Promise<void> {
   const distinct = [...new Map(events.map((e) => [e.eventId, e])).values()];
   for (const kind of Object.keys(OWNERS) as SpendKind[]) {
     const groups = new Map<string, metering.UsageEvent[]>();
@@ -283,7 +292,17 @@ export function reportUnits(res: metering.SpendReportResponse): { audioMillis: b
  * Asserts that every query counts each of `events` exactly once: the stored rows, GetSpend and SpendReport (from the
  * rollup and from the events), every page of spend logs, and the live spend in the KV bucket.
  */
-export async function assertExact(store: Store, kv: KV, events: readonly metering.UsageEvent[]): Promise<void> {
+export async function assertExact(
+  store: Store,
+  kv: KV,
+  events: readonly metering.UsageEvent[],
+  timeoutMs = 30_000,
+): Promise<void> {
+  // Events are acknowledged once stored; their rollups and live spend follow within a recompute or two.
+  await eventually(() => exactNow(store, kv, events), timeoutMs, 250);
+}
+
+async function exactNow(store: Store, kv: KV, events: readonly metering.UsageEvent[]): Promise<void> {
   const want = totalsOf(events);
   const counts = await storedCounts(store);
   assert.equal(counts.final, Number(want.events), "one row per event");
@@ -307,7 +326,7 @@ export async function assertExact(store: Store, kv: KV, events: readonly meterin
   const logs = await allLogs(store);
   assert.equal(logs.length, Number(want.events));
   assert.deepEqual(unitsOf(logs), unitsOf(events), "spend logs carry each event's audio seconds and queries");
-  await assertLiveSpend(kv, events);
+  await assertLiveSpend(kv, events, 0);
 }
 
 /** The metering service running as its own process (the compiled main.js). */

@@ -3,8 +3,9 @@
 //   1. backlog: N events published while the service is stopped, then the time to store and acknowledge them all
 //      (the service's own throughput, with no publisher competing for the CPU);
 //   2. sustained: events published at a fixed rate for a while; reports the publish-to-acknowledgement lag of every
-//      event (an event is acknowledged only after its row is stored and its rollups and live spend are updated, so
-//      this bounds the time until it is visible) and whether the service kept up.
+//      event (an event is acknowledged once its row is stored in ClickHouse) and whether the service kept up, and
+//      samples the service's rollup lag (publish to the recompute that counted it in the spend rollups and handed its
+//      totals to the live-spend writer) from its /metrics.
 //
 //   node services/metering/dist/bench/ingest.js [--rate 20000] [--seconds 30] [--backlog 200000]
 //                                               [--batch 5000] [--in-flight 8] [--rollup-interval 500]
@@ -150,6 +151,15 @@ async function sustained(infra: Infra, jsm: JetStreamManager, service: ServicePr
   let floor = await ackFloor(jsm);
   let sampling = true;
   let peakRss = 0;
+  const rollupLags: number[] = [];
+  const rollupSampler = (async () => {
+    while (sampling) {
+      const text = await (await fetch(`${service.httpUrl}/metrics`)).text().catch(() => "");
+      const value = /^switchyard_metering_rollup_lag_seconds(?:\{[^}]*\})? (\S+)$/m.exec(text)?.[1];
+      if (value !== undefined && Date.now() >= warmUntil) rollupLags.push(Math.round(Number(value) * 1000));
+      await sleep(250);
+    }
+  })();
   const sampler = (async () => {
     while (sampling || sentAt.size > 0) {
       const next = await ackFloor(jsm);
@@ -181,6 +191,8 @@ async function sustained(infra: Infra, jsm: JetStreamManager, service: ServicePr
   await publisher.flush();
   sampling = false;
   await Promise.race([sampler, sleep(120_000)]);
+  await rollupSampler;
+  rollupLags.sort((a, b) => a - b);
   const totalSeconds = (Date.now() - started) / 1000;
   lags.sort((a, b) => a - b);
   steady.sort((a, b) => a - b);
@@ -193,6 +205,8 @@ async function sustained(infra: Infra, jsm: JetStreamManager, service: ServicePr
     max: lags[lags.length - 1] ?? Number.NaN,
     p50AfterWarmUp: percentile(steady, 50),
     p99AfterWarmUp: percentile(steady, 99),
+    rollupLagP50AfterWarmUp: percentile(rollupLags, 50),
+    rollupLagMaxAfterWarmUp: rollupLags[rollupLags.length - 1] ?? Number.NaN,
     peakRssMb: Math.round(peakRss / 1024 / 1024),
   };
 }
