@@ -92,6 +92,25 @@ describe("cloudflare adapter over HTTP", () => {
     assert.equal(new Set(chunks.map((c) => c.id)).size, 1);
   });
 
+  it("counts the tokens with the gateway's tokenizer, marked estimated, when Workers AI sends no usage", async () => {
+    send(200, data("response-no-usage.json"));
+    const out = await cf.chat(simpleRequest(), ctx());
+    assert.equal(out.usage?.estimated, true);
+    assert.ok((out.usage?.promptTokens ?? 0) > 0 && (out.usage?.completionTokens ?? 0) > 0);
+    assert.equal(out.usage?.totalTokens, (out.usage?.promptTokens ?? 0) + (out.usage?.completionTokens ?? 0));
+    upstream.handle(async (_req, res) => {
+      sse(res);
+      await writeSlowly(res, data("stream-no-usage.sse"));
+      res.end();
+    });
+    const chunks = await collect(cf.streamChat(simpleRequest(true), ctx()));
+    const usage = chunks.at(-1)?.usage;
+    assert.equal(chunks.at(-1)?.choices.length, 0);
+    assert.equal(usage?.estimated, true);
+    assert.equal(usage?.completionTokens, out.usage?.completionTokens, "the same text counts the same");
+    assert.equal(usage?.promptTokens, out.usage?.promptTokens);
+  });
+
   it("fails a stream cut before [DONE], and one carrying an error envelope", async () => {
     upstream.handle((_req, res) => sse(res).end(data("stream.sse").split("\n\n").slice(0, 2).join("\n\n")));
     await assert.rejects(collect(cf.streamChat(simpleRequest(true), ctx())), isClass(ErrorClass.UNAVAILABLE));

@@ -1,10 +1,12 @@
 // Workers AI answers -> canonical messages. A non-streamed answer is the v4 envelope
 // `{"result":{"response":"...","usage":{...}},"success":true,"errors":[]}`; a stream is SSE frames
 // `data: {"response":"..."}` (the last with `usage`) ending with `data: [DONE]`. Workers AI sends no id and no
-// finish_reason: the gateway makes an id, and a completed answer finished with "stop".
+// finish_reason: the gateway makes an id, and a completed answer finished with "stop". Some models send no usage:
+// then the tokens are counted with the gateway's tokenizer and the usage is marked estimated.
 
 import { randomUUID } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
+import { estimatePromptTokens, estimateTextTokens } from "@switchyard/openai";
 import { llm } from "@switchyard/proto";
 import { type DeploymentRef, malformedUpstream } from "../errors.js";
 import { asNumber, asObject, asString, type JsonObject, tryParse } from "../json.js";
@@ -25,8 +27,25 @@ export function usageOf(value: unknown): llm.Usage | undefined {
 
 const now = () => Math.floor(Date.now() / 1000);
 
+/** Usage counted with the gateway's tokenizer (the request's prompt, the generated text), marked estimated. */
+export async function estimatedUsage(request: llm.ChatCompletionRequest, generated: string): Promise<llm.Usage> {
+  const prompt = await estimatePromptTokens(request);
+  const completion = await estimateTextTokens(generated ? [generated] : []);
+  return create(llm.UsageSchema, {
+    promptTokens: prompt,
+    completionTokens: completion,
+    totalTokens: prompt + completion,
+    estimated: true,
+  });
+}
+
 /** A non-streamed answer; a 2xx envelope with `success: false` is classified like an error status. */
-export function fromCloudflareResponse(json: unknown, dep: DeploymentRef, model: string): llm.ChatCompletion {
+export async function fromCloudflareResponse(
+  json: unknown,
+  dep: DeploymentRef,
+  model: string,
+  request: llm.ChatCompletionRequest,
+): Promise<llm.ChatCompletion> {
   const o = asObject(json);
   if (!o) throw malformedUpstream(dep, "response is not a JSON object");
   if (o.success === false) throw cloudflareBodyError(JSON.stringify(o), dep);
@@ -39,7 +58,7 @@ export function fromCloudflareResponse(json: unknown, dep: DeploymentRef, model:
     created: now(),
     model,
     choices: [{ index: 0, message: { content }, finishReason: "stop" }],
-    usage: usageOf(result.usage) ?? create(llm.UsageSchema, {}),
+    usage: usageOf(result.usage) ?? (await estimatedUsage(request, content)),
   });
 }
 
@@ -49,10 +68,13 @@ export class CloudflareChunkTranslator {
   private readonly created = now();
   private started = false;
   private usage: llm.Usage | undefined;
+  /** The generated text, kept only to count it when Workers AI sends no usage. */
+  private readonly pieces: string[] = [];
 
   constructor(
     private readonly dep: DeploymentRef,
     private readonly model: string,
+    private readonly request: llm.ChatCompletionRequest,
   ) {}
 
   private chunk(init: Partial<Pick<llm.ChatCompletionChunk, "usage">> & { choices: JsonObject[] }) {
@@ -66,18 +88,20 @@ export class CloudflareChunkTranslator {
     if (o.errors !== undefined && o.success === false) throw cloudflareBodyError(data, this.dep);
     this.usage = usageOf(o.usage) ?? this.usage;
     const text = asString(o.response) ?? "";
+    if (text) this.pieces.push(text);
     if (this.started && !text) return [];
     const role = this.started ? {} : { role: "assistant" };
     this.started = true;
     return [this.chunk({ choices: [{ index: 0, delta: { ...role, content: text } }] })];
   }
 
-  /** The closing chunks at `[DONE]`: the finish_reason, then the usage (zeros when Workers AI sent none). */
-  finish(): llm.ChatCompletionChunk[] {
+  /** The closing chunks at `[DONE]`: the finish_reason, then the usage (estimated when Workers AI sent none). */
+  async finish(): Promise<llm.ChatCompletionChunk[]> {
     const role = this.started ? {} : { role: "assistant", content: "" };
+    const usage = this.usage ?? (await estimatedUsage(this.request, this.pieces.join("")));
     return [
       this.chunk({ choices: [{ index: 0, delta: role, finishReason: "stop" }] }),
-      this.chunk({ choices: [], usage: this.usage ?? create(llm.UsageSchema, {}) }),
+      this.chunk({ choices: [], usage }),
     ];
   }
 }

@@ -26,7 +26,12 @@ export function createCloudflareAdapter(options: CloudflareOptions = {}): Provid
   });
 
   const chat = async (request: llm.ChatCompletionRequest, ctx: AttemptContext): Promise<llm.ChatCompletion> =>
-    fromCloudflareResponse(await postJson(ctx, post(request, ctx, false)), ctx.deployment, ctx.deployment.model);
+    fromCloudflareResponse(
+      await postJson(ctx, post(request, ctx, false)),
+      ctx.deployment,
+      ctx.deployment.model,
+      request,
+    );
 
   /** Streams until `data: [DONE]`; a stream that ends before it is UNAVAILABLE. */
   async function* streamChat(
@@ -34,7 +39,7 @@ export function createCloudflareAdapter(options: CloudflareOptions = {}): Provid
     ctx: AttemptContext,
   ): AsyncGenerator<llm.ChatCompletionChunk> {
     const upstream = await postStream(ctx, post(request, ctx, true));
-    const translator = new CloudflareChunkTranslator(ctx.deployment, ctx.deployment.model);
+    const translator = new CloudflareChunkTranslator(ctx.deployment, ctx.deployment.model, request);
     const events = readSse(upstream.body, {
       fail: upstream.fail,
       errorEvent: (data) => cloudflareBodyError(data, ctx.deployment),
@@ -42,7 +47,7 @@ export function createCloudflareAdapter(options: CloudflareOptions = {}): Provid
     });
     for await (const event of events) {
       if (event.data === "[DONE]") {
-        yield* translator.finish();
+        yield* await translator.finish();
         return;
       }
       if (event.data.trim()) yield* translator.translate(event.data);
