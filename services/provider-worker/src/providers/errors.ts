@@ -77,6 +77,29 @@ const GENERIC: Partial<Record<llm.ErrorClass, string>> = {
   [ErrorClass.TIMEOUT]: "the upstream provider timed out",
 };
 
+/** The message of an error body that is not JSON: its text, cut to 500 characters; none for an HTML page. */
+export function plainTextMessage(body: string): string | undefined {
+  const text = body.trim();
+  return text && !text.startsWith("<") ? text.slice(0, 500) : undefined;
+}
+
+/** OpenAI's code for an over-long prompt, so clients recognise it whatever the provider called it. */
+export function withContextCode(info: ProviderErrorInfo, cls: llm.ErrorClass): ProviderErrorInfo {
+  return cls === ErrorClass.CONTEXT_WINDOW_EXCEEDED ? { ...info, code: "context_length_exceeded" } : info;
+}
+
+/**
+ * The failure a classifier reads for an error that came after a 2xx status (in a stream event or a 2xx body): `status`
+ * is the one it is classified as, 500 unless the error says more.
+ */
+export function eventFailure(
+  body: string,
+  dep: { readonly provider: string; readonly id: string },
+  status = 500,
+): UpstreamFailure {
+  return { status, headers: {}, body, provider: dep.provider, deploymentId: dep.id };
+}
+
 /** Builds the classified error for an upstream failure from what its body said. */
 export function upstreamError(failure: UpstreamFailure, info: ProviderErrorInfo, cls: llm.ErrorClass): GatewayError {
   const facing = CLIENT_FACING.has(cls);
@@ -132,6 +155,27 @@ export function unsupportedParam(dep: DeploymentRef, param: string, detail = "")
     provider: dep.provider,
     deploymentId: dep.id,
   });
+}
+
+/**
+ * The error for a deployment that cannot be called as configured (no account, key or api_base): INTERNAL unless told
+ * (AUTH for a missing key), its message `deployment "<id>" (<provider>) <what>`.
+ */
+export function misconfigured(
+  dep: DeploymentRef,
+  what: string,
+  cls: llm.ErrorClass = ErrorClass.INTERNAL,
+  cause?: unknown,
+): GatewayError {
+  return new GatewayError(
+    {
+      class: cls,
+      message: `deployment "${dep.id}" (${dep.provider}) ${what}`,
+      provider: dep.provider,
+      deploymentId: dep.id,
+    },
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 /** An invalid-request error found while translating, tagged with the deployment. */

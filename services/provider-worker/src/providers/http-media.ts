@@ -1,10 +1,9 @@
 // Upstream HTTP for audio and image operations: bodies that are not JSON (multipart forms, raw audio) and answers that
 // are not JSON (audio bytes, subtitles). Same pool, deadline, error classification and credential redaction as
 // http.ts; answers are bounded by MAX_RESPONSE_BYTES and never buffered past it.
-import { GatewayError } from "@switchyard/runtime";
 import { type FormData, request } from "undici";
 import { malformedUpstream } from "./errors.js";
-import { MAX_RESPONSE_BYTES, networkError, rejectNon2xx, type UpstreamPost } from "./http.js";
+import { networkError, readWhole, rejectNon2xx, type UpstreamPost } from "./http.js";
 import type { AttemptContext } from "./types.js";
 import { endUpstreamSpan, startUpstreamSpan } from "./upstream-span.js";
 
@@ -51,23 +50,10 @@ export async function postMedia(ctx: AttemptContext, post: MediaPost): Promise<M
     status = res.statusCode;
     ctx.log.debug({ requestId: ctx.requestId, url: post.url.split("?", 1)[0], status }, "upstream responded");
     await rejectNon2xx(ctx, { ...post, body: undefined }, res, fail);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    try {
-      for await (const chunk of res.body as AsyncIterable<Buffer>) {
-        size += chunk.length;
-        if (size > MAX_RESPONSE_BYTES) {
-          res.body.destroy();
-          throw malformedUpstream(ctx.deployment, `response larger than ${MAX_RESPONSE_BYTES} bytes`);
-        }
-        chunks.push(chunk);
-      }
-    } catch (err) {
-      throw err instanceof GatewayError ? err : fail(err);
-    }
+    const bytes = await readWhole(res.body, ctx.deployment, fail);
     const type = res.headers["content-type"];
     endUpstreamSpan(ctx, span, status);
-    return { bytes: Buffer.concat(chunks, size), contentType: (Array.isArray(type) ? type[0] : type) ?? "" };
+    return { bytes, contentType: (Array.isArray(type) ? type[0] : type) ?? "" };
   } catch (err) {
     endUpstreamSpan(ctx, span, status, err);
     throw err;

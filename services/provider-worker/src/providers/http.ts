@@ -4,7 +4,7 @@
 import { llm } from "@switchyard/proto";
 import { GatewayError } from "@switchyard/runtime";
 import { type Dispatcher, request } from "undici";
-import { abortError, type ErrorClassifier, malformedUpstream } from "./errors.js";
+import { abortError, type DeploymentRef, type ErrorClassifier, malformedUpstream } from "./errors.js";
 import type { AttemptContext } from "./types.js";
 import { endUpstreamSpan, startUpstreamSpan } from "./upstream-span.js";
 
@@ -68,14 +68,7 @@ export async function postJson(ctx: AttemptContext, post: UpstreamPost): Promise
  * the worker enforces both on parsed chunks (pacing.ts). Neither is a total: streams may run long.
  */
 export async function postStream(ctx: AttemptContext, post: UpstreamPost): Promise<UpstreamStream> {
-  const dep = ctx.deployment;
-  const firstMs = ctx.timeouts?.firstTokenMs ?? dep.timeoutMs;
-  const idleMs = ctx.timeouts?.idleMs ?? dep.streamTimeoutMs ?? dep.timeoutMs;
-  const bodyMs = Math.max(firstMs ?? 0, idleMs ?? 0);
-  const timeouts = {
-    ...(firstMs || idleMs ? { headersTimeout: firstMs ?? idleMs } : {}),
-    ...(bodyMs ? { bodyTimeout: bodyMs } : {}),
-  };
+  const timeouts = streamTimeouts(ctx);
   const fail = (err: unknown) => networkError(ctx, ctx.signal, err);
   const span = startUpstreamSpan(ctx, post.url);
   let status: number | undefined;
@@ -92,6 +85,44 @@ export async function postStream(ctx: AttemptContext, post: UpstreamPost): Promi
     endUpstreamSpan(ctx, span, status, err);
     throw err;
   }
+}
+
+/** The socket timeouts of a streamed call (see postStream): unset where the attempt and the deployment set none. */
+export function streamTimeouts(ctx: AttemptContext): { headersTimeout?: number; bodyTimeout?: number } {
+  const dep = ctx.deployment;
+  const firstMs = ctx.timeouts?.firstTokenMs ?? dep.timeoutMs;
+  const idleMs = ctx.timeouts?.idleMs ?? dep.streamTimeoutMs ?? dep.timeoutMs;
+  const bodyMs = Math.max(firstMs ?? 0, idleMs ?? 0);
+  return {
+    ...(firstMs || idleMs ? { headersTimeout: firstMs ?? idleMs } : {}),
+    ...(bodyMs ? { bodyTimeout: bodyMs } : {}),
+  };
+}
+
+/**
+ * Reads a 2xx body whole, up to MAX_RESPONSE_BYTES: past it the body is destroyed and the answer is malformed
+ * (UNAVAILABLE); an error while reading goes through `fail`.
+ */
+export async function readWhole(
+  body: AsyncIterable<Uint8Array>,
+  dep: DeploymentRef,
+  fail: (err: unknown) => GatewayError,
+): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of body) {
+      size += chunk.length;
+      if (size > MAX_RESPONSE_BYTES) {
+        (body as { destroy?: () => void }).destroy?.();
+        throw malformedUpstream(dep, `response larger than ${MAX_RESPONSE_BYTES} bytes`);
+      }
+      chunks.push(chunk);
+    }
+  } catch (err) {
+    throw err instanceof GatewayError ? err : fail(err);
+  }
+  return Buffer.concat(chunks, size);
 }
 
 interface SendOptions {

@@ -9,8 +9,11 @@ import {
   classOfStatus,
   type DeploymentRef,
   type ErrorClassifier,
+  eventFailure,
   type ProviderErrorInfo,
+  plainTextMessage,
   upstreamError,
+  withContextCode,
 } from "../errors.js";
 import { asObject, asString, tryParse } from "../json.js";
 
@@ -22,10 +25,7 @@ const AUTH_CODES = /^(InvalidToken|NoToken|Unauthorized)/i;
 /** The message and code of an Aleph Alpha error body (or plain text). */
 export function alephAlphaInfo(body: string): ProviderErrorInfo {
   const root = asObject(tryParse(body));
-  if (!root) {
-    const text = body.trim();
-    return { message: text && !text.startsWith("<") ? text.slice(0, 500) : undefined };
-  }
+  if (!root) return { message: plainTextMessage(body) };
   const error = root.error;
   return {
     message: asString(error) ?? asString(asObject(error)?.message) ?? asString(root.message),
@@ -45,9 +45,7 @@ function classOf(status: number, info: ProviderErrorInfo): llm.ErrorClass {
 
 function coded(info: ProviderErrorInfo, cls: llm.ErrorClass): ProviderErrorInfo {
   // Aleph Alpha's codes are its own vocabulary; OpenAI's code is given for an over-long prompt only.
-  return cls === ErrorClass.CONTEXT_WINDOW_EXCEEDED
-    ? { message: info.message, code: "context_length_exceeded" }
-    : { message: info.message };
+  return withContextCode({ message: info.message }, cls);
 }
 
 /** Classifies a non-2xx Aleph Alpha answer. */
@@ -59,7 +57,6 @@ export const classifyAlephAlphaError: ErrorClassifier = (failure) => {
 
 /** The error of a stream event that carries `error` instead of a stream item (classified as a 500's would be). */
 export function alephAlphaStreamError(data: string, dep: DeploymentRef): GatewayError {
-  const failure = { status: 500, headers: {}, body: data, provider: dep.provider, deploymentId: dep.id };
   const info = alephAlphaInfo(data);
-  return upstreamError(failure, coded(info, ErrorClass.UNAVAILABLE), classOf(500, info));
+  return upstreamError(eventFailure(data, dep), coded(info, ErrorClass.UNAVAILABLE), classOf(500, info));
 }

@@ -5,8 +5,8 @@
 import type { llm } from "@switchyard/proto";
 import { malformedUpstream } from "../errors.js";
 import { postJson, postStream, type UpstreamPost } from "../http.js";
-import { textCompletion } from "../prompt-answer.js";
 import { readSse } from "../sse.js";
+import { textCompletion } from "../text-answer.js";
 import type { AttemptContext, ProviderAdapter, ProviderInfo } from "../types.js";
 import { alephAlphaHeaders, completeUrl } from "./api.js";
 import { alephAlphaEmbed } from "./embeddings.js";

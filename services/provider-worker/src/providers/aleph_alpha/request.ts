@@ -7,8 +7,9 @@
 import type { llm } from "@switchyard/proto";
 import { type DeploymentRef, unsupportedParam } from "../errors.js";
 import { asArray, asObject, asString, type JsonObject } from "../json.js";
-import { openAIBody, otherPartTypes, textOf } from "../openai-body.js";
+import { openAIBody } from "../openai-body.js";
 import { withExtra } from "../rerank.js";
+import { promptTextOf } from "../text-generation/prompt.js";
 import type { AttemptContext } from "../types.js";
 
 /** `/complete` settings with no OpenAI counterpart, taken from litellm_params or the client's body. */
@@ -45,19 +46,10 @@ export interface CompleteRequest {
   readonly prompt: string;
 }
 
-/** One message's text; parts other than text, and tool calls, cannot be put in a prompt. */
-function messageText(m: JsonObject, i: number, dep: DeploymentRef): string {
-  const other = otherPartTypes(m.content);
-  if (asArray(m.content).some((p) => asObject(p)?.type === "image_url")) other.push("image_url");
-  if (other.length > 0) throw unsupportedParam(dep, `messages[${i}].content`, `part type "${other[0]}"`);
-  if (asArray(m.tool_calls).length > 0) throw unsupportedParam(dep, `messages[${i}].tool_calls`);
-  return textOf(m.content);
-}
-
 /** The prompt of a chat, as LiteLLM's aleph_alpha completion() builds it. */
 export function promptOf(messages: unknown[], model: string, dep: DeploymentRef): string {
   const list = messages.map((value) => asObject(value) ?? {});
-  const texts = list.map((m, i) => messageText(m, i, dep));
+  const texts = list.map((m, i) => promptTextOf(m, i, dep));
   if (!model.includes("control")) return texts.join(" ");
   return list
     .map((m, i) => {

@@ -16,7 +16,7 @@ import {
   reportedUsage,
   type TextAnswer,
   TextChunks,
-} from "../prompt-answer.js";
+} from "../text-answer.js";
 import { alephAlphaStreamError } from "./errors.js";
 
 /** OpenAI's finish_reason of an Aleph Alpha one ("maximum_tokens", "end_of_text", "stop_sequence_reached" ...). */

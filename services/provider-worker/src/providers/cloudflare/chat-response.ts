@@ -6,10 +6,10 @@
 
 import { randomUUID } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
-import { estimatePromptTokens, estimateTextTokens } from "@switchyard/openai";
 import { llm } from "@switchyard/proto";
 import { type DeploymentRef, malformedUpstream } from "../errors.js";
 import { asNumber, asObject, asString, type JsonObject, tryParse } from "../json.js";
+import { estimatedChatUsage } from "../text-answer.js";
 import { cloudflareBodyError } from "./errors.js";
 
 /** Workers AI's OpenAI-style usage object. */
@@ -26,18 +26,6 @@ export function usageOf(value: unknown): llm.Usage | undefined {
 }
 
 const now = () => Math.floor(Date.now() / 1000);
-
-/** Usage counted with the gateway's tokenizer (the request's prompt, the generated text), marked estimated. */
-export async function estimatedUsage(request: llm.ChatCompletionRequest, generated: string): Promise<llm.Usage> {
-  const prompt = await estimatePromptTokens(request);
-  const completion = await estimateTextTokens(generated ? [generated] : []);
-  return create(llm.UsageSchema, {
-    promptTokens: prompt,
-    completionTokens: completion,
-    totalTokens: prompt + completion,
-    estimated: true,
-  });
-}
 
 /** A non-streamed answer; a 2xx envelope with `success: false` is classified like an error status. */
 export async function fromCloudflareResponse(
@@ -58,7 +46,7 @@ export async function fromCloudflareResponse(
     created: now(),
     model,
     choices: [{ index: 0, message: { content }, finishReason: "stop" }],
-    usage: usageOf(result.usage) ?? (await estimatedUsage(request, content)),
+    usage: usageOf(result.usage) ?? (await estimatedChatUsage(request, [content])),
   });
 }
 
@@ -98,7 +86,7 @@ export class CloudflareChunkTranslator {
   /** The closing chunks at `[DONE]`: the finish_reason, then the usage (estimated when Workers AI sent none). */
   async finish(): Promise<llm.ChatCompletionChunk[]> {
     const role = this.started ? {} : { role: "assistant", content: "" };
-    const usage = this.usage ?? (await estimatedUsage(this.request, this.pieces.join("")));
+    const usage = this.usage ?? (await estimatedChatUsage(this.request, this.pieces));
     return [
       this.chunk({ choices: [{ index: 0, delta: role, finishReason: "stop" }] }),
       this.chunk({ choices: [], usage }),

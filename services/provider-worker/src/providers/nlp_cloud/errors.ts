@@ -4,7 +4,13 @@
 // 429 too many requests, 503 the model is temporarily unavailable, 504 a request that ran too long.
 
 import { llm } from "@switchyard/proto";
-import { classOfStatus, type ErrorClassifier, type ProviderErrorInfo, upstreamError } from "../errors.js";
+import {
+  classOfStatus,
+  type ErrorClassifier,
+  type ProviderErrorInfo,
+  plainTextMessage,
+  upstreamError,
+} from "../errors.js";
 import { asArray, asObject, asString, tryParse } from "../json.js";
 
 const { ErrorClass } = llm;
@@ -14,10 +20,7 @@ const TOO_LONG = /too long|too many tokens|maximum (input )?(size|length)|contex
 /** The message of an NLP Cloud error body, whichever of its shapes it has. */
 export function nlpCloudMessage(body: string): string | undefined {
   const root = asObject(tryParse(body));
-  if (!root) {
-    const text = body.trim();
-    return text && !text.startsWith("<") ? text.slice(0, 500) : undefined;
-  }
+  if (!root) return plainTextMessage(body);
   const detail = root.detail;
   if (typeof detail === "string") return detail;
   const list = asArray(detail)

@@ -7,7 +7,8 @@
 import type { llm } from "@switchyard/proto";
 import { unsupportedParam } from "../errors.js";
 import { asArray, asObject, type JsonObject } from "../json.js";
-import { openAIBody, otherPartTypes, textOf } from "../openai-body.js";
+import { openAIBody } from "../openai-body.js";
+import { promptTextOf } from "../text-generation/prompt.js";
 import type { AttemptContext } from "../types.js";
 
 /** NLP Cloud generation settings with no OpenAI counterpart, taken from litellm_params or the client's body. */
@@ -35,19 +36,7 @@ export interface GenerationRequest {
 
 /** The one prompt: each message's text, joined by a space (LiteLLM's nlp_cloud transform_request). */
 export function promptOf(messages: unknown[], ctx: AttemptContext): string {
-  return messages
-    .map((value, i) => {
-      const m = asObject(value) ?? {};
-      const other = otherPartTypes(m.content).concat(imageParts(m.content));
-      if (other.length > 0) throw unsupportedParam(ctx.deployment, `messages[${i}].content`, `part type "${other[0]}"`);
-      if (asArray(m.tool_calls).length > 0) throw unsupportedParam(ctx.deployment, `messages[${i}].tool_calls`);
-      return textOf(m.content);
-    })
-    .join(" ");
-}
-
-function imageParts(content: unknown): string[] {
-  return asArray(content).some((p) => asObject(p)?.type === "image_url") ? ["image_url"] : [];
+  return messages.map((value, i) => promptTextOf(asObject(value) ?? {}, i, ctx.deployment)).join(" ");
 }
 
 /** The `end_sequence` of OpenAI's `stop`: NLP Cloud takes one sequence. */

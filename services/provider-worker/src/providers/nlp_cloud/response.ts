@@ -6,7 +6,7 @@
 import { GatewayError } from "@switchyard/runtime";
 import { type DeploymentRef, malformedUpstream } from "../errors.js";
 import { asNumber, asObject, asString } from "../json.js";
-import { estimatedUsage, reportedUsage, type TextAnswer } from "../prompt-answer.js";
+import { estimatedUsage, reportedUsage, type TextAnswer } from "../text-answer.js";
 
 /** The end-of-stream marker NLP Cloud writes after the last token. */
 export const DONE = "[DONE]";

@@ -13,7 +13,7 @@ import {
   testDeployment,
   testDispatcher,
 } from "../testkit.js";
-import { REPLAY_PIECE_CHARS } from "../text-generation/answer.js";
+import { REPLAY_PIECE_CHARS } from "../text-answer.js";
 import { generateUrl } from "./api.js";
 import { summaryOf } from "./errors.js";
 import { petalsAdapter } from "./index.js";

@@ -5,7 +5,7 @@
 
 import { llm } from "@switchyard/proto";
 import type { GatewayError } from "@switchyard/runtime";
-import { classOfStatus, type ErrorClassifier, upstreamError } from "../errors.js";
+import { classOfStatus, type ErrorClassifier, eventFailure, upstreamError, withContextCode } from "../errors.js";
 import { asObject, asString, tryParse } from "../json.js";
 
 const { ErrorClass } = llm;
@@ -43,13 +43,8 @@ export function petalsFailure(
 ): GatewayError {
   const summary = summaryOf(traceback);
   const [cls, status] = classOf(summary);
-  const failure = { status, headers: {}, body: summary, provider: dep.provider, deploymentId: dep.id };
   const info = cls === ErrorClass.NOT_FOUND ? `petals does not serve this model (${summary})` : `petals: ${summary}`;
-  return upstreamError(
-    failure,
-    { message: info, ...(cls === ErrorClass.CONTEXT_WINDOW_EXCEEDED ? { code: "context_length_exceeded" } : {}) },
-    cls,
-  );
+  return upstreamError(eventFailure(summary, dep, status), withContextCode({ message: info }, cls), cls);
 }
 
 /** Classifies a non-2xx answer (a proxy or load balancer in front of the server, or an `ok: false` body). */

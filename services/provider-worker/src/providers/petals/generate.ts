@@ -5,10 +5,9 @@
 // Petals counts no tokens: usage is estimated.
 
 import type { llm } from "@switchyard/proto";
-import { type DeploymentRef, malformedUpstream, unsupportedParam } from "../errors.js";
+import { type DeploymentRef, malformedUpstream } from "../errors.js";
 import { asNumber, asObject, asString } from "../json.js";
-import { openAIBody } from "../openai-body.js";
-import { renderPrompt, textMessagesOf } from "../text-generation/prompt.js";
+import { promptRequestOf } from "../text-generation/prompt.js";
 import type { AttemptContext } from "../types.js";
 import { petalsFailure } from "./errors.js";
 
@@ -30,12 +29,8 @@ export interface PetalsCall {
  * top_p), so a positive temperature or a top_p turns sampling on; temperature 0 stays greedy.
  */
 export function toPetalsRequest(req: llm.ChatCompletionRequest, ctx: AttemptContext): PetalsCall {
-  const body = openAIBody(req, ctx, HANDLED);
-  const dep = ctx.deployment;
-  if (body.n !== undefined && body.n !== 1) throw unsupportedParam(dep, "n", "other than 1");
-  const prompt = renderPrompt(textMessagesOf(body, dep), dep);
-  const max = asNumber(body.max_completion_tokens) ?? asNumber(body.max_tokens) ?? DEFAULT_MAX_NEW_TOKENS;
-  const form = new URLSearchParams({ model: dep.model, inputs: prompt, max_new_tokens: String(max) });
+  const { body, prompt, maxTokens: max } = promptRequestOf(req, ctx, HANDLED, DEFAULT_MAX_NEW_TOKENS);
+  const form = new URLSearchParams({ model: ctx.deployment.model, inputs: prompt, max_new_tokens: String(max) });
   const temperature = asNumber(body.temperature);
   const topP = asNumber(body.top_p);
   if ((temperature !== undefined && temperature > 0) || topP !== undefined) form.set("do_sample", "1");

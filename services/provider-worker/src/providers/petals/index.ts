@@ -5,14 +5,7 @@
 
 import type { llm } from "@switchyard/proto";
 import { postMediaJson } from "../http-media.js";
-import {
-  completionId,
-  completionOf,
-  estimatedUsage,
-  nowSeconds,
-  replayAnswer,
-  type TextAnswer,
-} from "../text-generation/answer.js";
+import { estimatedUsage, replayAnswer, type TextAnswer, textCompletion } from "../text-answer.js";
 import type { AttemptContext, ProviderAdapter, ProviderInfo } from "../types.js";
 import { generateUrl } from "./api.js";
 import { classifyPetalsError } from "./errors.js";
@@ -28,9 +21,7 @@ async function answer(request: llm.ChatCompletionRequest, ctx: AttemptContext): 
   });
   const text = outputsOf(json, ctx.deployment);
   return {
-    id: completionId(),
     model: ctx.deployment.model,
-    created: nowSeconds(),
     text,
     // Petals says nothing about why generation stopped.
     finishReason: "stop",
@@ -39,7 +30,7 @@ async function answer(request: llm.ChatCompletionRequest, ctx: AttemptContext): 
 }
 
 async function chat(request: llm.ChatCompletionRequest, ctx: AttemptContext): Promise<llm.ChatCompletion> {
-  return completionOf(await answer(request, ctx));
+  return textCompletion(await answer(request, ctx));
 }
 
 /** The whole answer, fetched first, then replayed as chunks (see the file comment). */

@@ -5,7 +5,7 @@
 
 import type { Deployment } from "@switchyard/config";
 import { llm } from "@switchyard/proto";
-import { GatewayError } from "@switchyard/runtime";
+import { misconfigured } from "../errors.js";
 
 /** Predibase's serving host, used when the deployment sets no `api_base` and PREDIBASE_API_BASE is unset. */
 export const DEFAULT_BASE_URL = "https://serving.app.predibase.com";
@@ -13,21 +13,13 @@ export const DEFAULT_BASE_URL = "https://serving.app.predibase.com";
 /** The process environment, or a stand-in for it in tests. */
 export type Env = Readonly<Record<string, string | undefined>>;
 
-function configError(dep: Pick<Deployment, "provider" | "id">, cls: llm.ErrorClass, message: string): GatewayError {
-  return new GatewayError({ class: cls, message, provider: dep.provider, deploymentId: dep.id });
-}
-
 const text = (value: unknown) => (typeof value === "string" && value.trim() ? value.trim() : undefined);
 
 /** The tenant the deployment belongs to, as LiteLLM reads it. */
 export function tenantOf(dep: Pick<Deployment, "params" | "provider" | "id">, env: Env): string {
   const tenant = text(dep.params.tenant_id) ?? text(dep.params.predibase_tenant_id) ?? text(env.PREDIBASE_TENANT_ID);
   if (tenant) return tenant;
-  throw configError(
-    dep,
-    llm.ErrorClass.INTERNAL,
-    `deployment "${dep.id}" (${dep.provider}) needs a tenant_id (or PREDIBASE_TENANT_ID)`,
-  );
+  throw misconfigured(dep, "needs a tenant_id (or PREDIBASE_TENANT_ID)");
 }
 
 /** `{base}/{tenant}/deployments/v2/llms/{model}/generate` or `.../generate_stream`. */
@@ -41,11 +33,7 @@ export function generateUrl(dep: Deployment, env: Env, stream: boolean): string 
 /** The Bearer header; a deployment without a key is refused before any call (the credential is never echoed). */
 export function predibaseHeaders(dep: Pick<Deployment, "provider" | "id">, apiKey: string | undefined) {
   if (!apiKey) {
-    throw configError(
-      dep,
-      llm.ErrorClass.AUTH,
-      `deployment "${dep.id}" (${dep.provider}) has no api_key (PREDIBASE_API_KEY)`,
-    );
+    throw misconfigured(dep, "has no api_key (PREDIBASE_API_KEY)", llm.ErrorClass.AUTH);
   }
   return { authorization: `Bearer ${apiKey}` };
 }

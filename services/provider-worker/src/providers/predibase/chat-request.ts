@@ -5,10 +5,8 @@
 // `adapter_source` from the request's extra fields or the deployment's litellm_params.
 
 import type { llm } from "@switchyard/proto";
-import { unsupportedParam } from "../errors.js";
 import { asArray, asNumber, asObject, type JsonObject } from "../json.js";
-import { openAIBody } from "../openai-body.js";
-import { renderPrompt, textMessagesOf } from "../text-generation/prompt.js";
+import { promptRequestOf } from "../text-generation/prompt.js";
 import type { AttemptContext } from "../types.js";
 
 /** LiteLLM's DEFAULT_MAX_TOKENS: LoRAX requests without `max_new_tokens` can hang, so one is always sent. */
@@ -42,11 +40,8 @@ function responseFormatOf(format: JsonObject | undefined): JsonObject | undefine
 }
 
 export function toPredibaseRequest(req: llm.ChatCompletionRequest, ctx: AttemptContext): PredibaseCall {
-  const body = openAIBody(req, ctx, HANDLED);
+  const { body, prompt, maxTokens: max } = promptRequestOf(req, ctx, HANDLED, DEFAULT_MAX_NEW_TOKENS);
   const dep = ctx.deployment;
-  if (body.n !== undefined && body.n !== 1) throw unsupportedParam(dep, "n", "other than 1");
-  const prompt = renderPrompt(textMessagesOf(body, dep), dep);
-  const max = asNumber(body.max_completion_tokens) ?? asNumber(body.max_tokens) ?? DEFAULT_MAX_NEW_TOKENS;
   const parameters: JsonObject = { details: true, max_new_tokens: Math.max(1, max), return_full_text: false };
   const temperature = asNumber(body.temperature);
   if (temperature !== undefined) parameters.temperature = temperature === 0 ? 0.01 : temperature;

@@ -8,15 +8,7 @@ import type { Deployment } from "@switchyard/config";
 import type { llm } from "@switchyard/proto";
 import { type DeploymentRef, malformedUpstream } from "../errors.js";
 import { asNumber, asObject, asString, type JsonObject, tryParse } from "../json.js";
-import {
-  completionId,
-  estimatedUsage,
-  finishOfTgi,
-  nowSeconds,
-  reportedUsage,
-  type TextAnswer,
-  type TextChunks,
-} from "../text-generation/answer.js";
+import { estimatedUsage, reportedUsage, type TextAnswer, type TextChunks } from "../text-answer.js";
 import { generateStreamError, isErrorEvent } from "../text-generation/errors.js";
 
 /** Chat-template tokens LiteLLM strips from the ends of generated text (its PredibaseConfig.output_parser). */
@@ -30,6 +22,14 @@ export function stripTemplateTokens(text: string): string {
     if (out.endsWith(token)) out = out.slice(0, -token.length);
   }
   return out;
+}
+
+/**
+ * OpenAI's finish_reason for a LoRAX (TGI) `finish_reason` ("length", "eos_token", "stop_sequence"): "length" when the
+ * token limit cut the answer, "stop" otherwise.
+ */
+export function finishOf(reason: unknown): string {
+  return reason === "length" ? "length" : "stop";
 }
 
 /** Usage from `details` when it has both counts, else estimated from the prompt and the text. */
@@ -53,18 +53,15 @@ export async function fromPredibaseResponse(
   const details = asObject(o?.details);
   const text = stripTemplateTokens(generated);
   return {
-    id: completionId(),
     model: dep.model,
-    created: nowSeconds(),
     text,
-    finishReason: finishOfTgi(details?.finish_reason),
+    finishReason: finishOf(details?.finish_reason),
     usage: await usageOf(details, prompt, text),
   };
 }
 
 /** Turns `generate_stream` events into chunks; `finished` once the event with `details` (or generated_text) came. */
 export class PredibaseStream {
-  private text = "";
   finished = false;
 
   constructor(
@@ -81,17 +78,13 @@ export class PredibaseStream {
     if (isErrorEvent(json)) throw generateStreamError(data, this.dep);
     const o = asObject(json) ?? {};
     const token = asObject(o.token);
-    const out: llm.ChatCompletionChunk[] = [];
     const piece = token && token.special !== true ? (asString(token.text) ?? "") : "";
-    if (piece) {
-      this.text += piece;
-      out.push(this.chunks.content(piece));
-    }
+    const out = this.chunks.text(piece);
     const details = asObject(o.details);
     if (details || typeof o.generated_text === "string") {
       this.finished = true;
-      out.push(this.chunks.finish(finishOfTgi(details?.finish_reason)));
-      out.push(this.chunks.usage(await usageOf(details, this.prompt, this.text)));
+      const usage = await usageOf(details, this.prompt, this.chunks.generated);
+      out.push(...this.chunks.finish(finishOf(details?.finish_reason), usage));
     }
     return out;
   }

@@ -6,7 +6,7 @@ import type { llm } from "@switchyard/proto";
 import { malformedUpstream } from "../errors.js";
 import { postJson, postStream, type UpstreamPost } from "../http.js";
 import { readSse } from "../sse.js";
-import { completionId, completionOf, TextChunks } from "../text-generation/answer.js";
+import { TextChunks, textCompletion } from "../text-answer.js";
 import { generateStreamError } from "../text-generation/errors.js";
 import type { AttemptContext, ProviderAdapter, ProviderInfo } from "../types.js";
 import { type Env, generateUrl, predibaseHeaders } from "./api.js";
@@ -36,7 +36,7 @@ export function createPredibaseAdapter(options: PredibaseOptions = {}): Provider
   const chat = async (request: llm.ChatCompletionRequest, ctx: AttemptContext): Promise<llm.ChatCompletion> => {
     const call = toPredibaseRequest(request, ctx);
     const json = await postJson(ctx, post(call, ctx, false));
-    return completionOf(await fromPredibaseResponse(json, call.prompt, ctx.deployment));
+    return textCompletion(await fromPredibaseResponse(json, call.prompt, ctx.deployment));
   };
 
   /** Streams `generate_stream`; a stream that ends before its `details` event is UNAVAILABLE. */
@@ -47,7 +47,7 @@ export function createPredibaseAdapter(options: PredibaseOptions = {}): Provider
     const dep = ctx.deployment;
     const call = toPredibaseRequest(request, ctx);
     const upstream = await postStream(ctx, post(call, ctx, true));
-    const chunks = new TextChunks(completionId(), dep.model);
+    const chunks = new TextChunks(dep.model);
     const translator = new PredibaseStream(chunks, call.prompt, dep);
     yield chunks.role();
     const events = readSse(upstream.body, {

@@ -3,7 +3,7 @@
 
 import type { Deployment } from "@switchyard/config";
 import { llm } from "@switchyard/proto";
-import { GatewayError } from "@switchyard/runtime";
+import { misconfigured } from "../errors.js";
 
 /** The API root when the deployment sets no `api_base` (and REPLICATE_API_BASE is unset), as in LiteLLM. */
 export const DEFAULT_API_BASE = "https://api.replicate.com/v1";
@@ -20,19 +20,6 @@ export type ModelRef =
 
 const VERSION_ID = /^[0-9a-f]{64}$/;
 const SEGMENT = /^[A-Za-z0-9][\w.-]*$/;
-
-function misconfigured(
-  dep: Pick<Deployment, "provider" | "id">,
-  what: string,
-  cls: llm.ErrorClass = llm.ErrorClass.INTERNAL,
-): GatewayError {
-  return new GatewayError({
-    class: cls,
-    message: `deployment "${dep.id}" (${dep.provider}) ${what}`,
-    provider: dep.provider,
-    deploymentId: dep.id,
-  });
-}
 
 function ownerName(dep: Deployment, path: string): { owner: string; name: string } {
   const [owner, name, ...rest] = path.split("/");

@@ -6,10 +6,11 @@
 // estimate, marked estimated.
 
 import { create } from "@bufbuild/protobuf";
-import { estimatePromptTokens, estimateTextTokens } from "@switchyard/openai";
+
 import { llm } from "@switchyard/proto";
 import { type DeploymentRef, malformedUpstream } from "../errors.js";
 import { asArray, asNumber, asObject, asString } from "../json.js";
+import { estimatedChatUsage, reportedUsage } from "../text-answer.js";
 
 /** Statuses after which a prediction never changes. */
 export const TERMINAL: ReadonlySet<string> = new Set(["succeeded", "failed", "canceled"]);
@@ -73,22 +74,8 @@ export async function usageOf(
   request: llm.ChatCompletionRequest,
   text: string,
 ): Promise<llm.Usage> {
-  if (p?.inputTokens !== undefined && p.outputTokens !== undefined) {
-    const [prompt, completion] = [p.inputTokens, p.outputTokens];
-    return create(llm.UsageSchema, {
-      promptTokens: prompt,
-      completionTokens: completion,
-      totalTokens: prompt + completion,
-    });
-  }
-  const prompt = await estimatePromptTokens(request);
-  const completion = await estimateTextTokens([text]);
-  return create(llm.UsageSchema, {
-    promptTokens: prompt,
-    completionTokens: completion,
-    totalTokens: prompt + completion,
-    estimated: true,
-  });
+  if (p?.inputTokens !== undefined && p.outputTokens !== undefined) return reportedUsage(p.inputTokens, p.outputTokens);
+  return estimatedChatUsage(request, [text]);
 }
 
 /** "length" when the answer reached the request's token limit (only known from Replicate's own count), else "stop". */

@@ -11,6 +11,7 @@ import {
   type ErrorClassifier,
   type ProviderErrorInfo,
   upstreamError,
+  withContextCode,
 } from "../errors.js";
 import { asArray, asObject, asString, type JsonObject, tryParse } from "../json.js";
 
@@ -38,9 +39,8 @@ function classOfText(text: string, fallback: llm.ErrorClass): llm.ErrorClass {
 
 /** OpenAI's code for an over-long prompt or a refused one, so clients recognise them whatever Replicate said. */
 function coded(info: ProviderErrorInfo, cls: llm.ErrorClass): ProviderErrorInfo {
-  if (cls === ErrorClass.CONTEXT_WINDOW_EXCEEDED) return { ...info, code: "context_length_exceeded" };
   if (cls === ErrorClass.CONTENT_POLICY) return { ...info, code: "content_policy_violation" };
-  return info;
+  return withContextCode(info, cls);
 }
 
 /** Classifies a non-2xx answer of any Replicate call (create, get, stream). */

@@ -7,7 +7,7 @@ import { llm } from "@switchyard/proto";
 import { GatewayError } from "@switchyard/runtime";
 import { type Dispatcher, request } from "undici";
 import { malformedUpstream } from "../errors.js";
-import { MAX_RESPONSE_BYTES, networkError, rejectNon2xx, type UpstreamStream } from "../http.js";
+import { networkError, readWhole, rejectNon2xx, streamTimeouts, type UpstreamStream } from "../http.js";
 import type { AttemptContext } from "../types.js";
 import { endUpstreamSpan, startUpstreamSpan } from "../upstream-span.js";
 import { predictionUrl } from "./api.js";
@@ -62,23 +62,10 @@ export async function getPrediction(
   signal: AbortSignal,
 ): Promise<Prediction> {
   const { res, fail } = await get(ctx, url, { ...headers, accept: "application/json" }, signal);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of res.body as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > MAX_RESPONSE_BYTES) {
-        res.body.destroy();
-        throw malformedUpstream(ctx.deployment, `response larger than ${MAX_RESPONSE_BYTES} bytes`);
-      }
-      chunks.push(chunk);
-    }
-  } catch (err) {
-    throw err instanceof GatewayError ? err : fail(err);
-  }
+  const bytes = await readWhole(res.body, ctx.deployment, fail);
   let json: unknown;
   try {
-    json = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    json = JSON.parse(bytes.toString("utf8"));
   } catch (err) {
     throw malformedUpstream(ctx.deployment, "prediction is not valid JSON", err);
   }
@@ -90,14 +77,7 @@ export async function getPrediction(
  * headers, and the longer of it and the idle timeout every gap in the body.
  */
 export async function openStream(ctx: AttemptContext, url: string, headers: Headers): Promise<UpstreamStream> {
-  const dep = ctx.deployment;
-  const firstMs = ctx.timeouts?.firstTokenMs ?? dep.timeoutMs;
-  const idleMs = ctx.timeouts?.idleMs ?? dep.streamTimeoutMs ?? dep.timeoutMs;
-  const bodyMs = Math.max(firstMs ?? 0, idleMs ?? 0);
-  const timeouts = {
-    ...(firstMs || idleMs ? { headersTimeout: firstMs ?? idleMs } : {}),
-    ...(bodyMs ? { bodyTimeout: bodyMs } : {}),
-  };
+  const timeouts = streamTimeouts(ctx);
   const stream = { ...headers, accept: "text/event-stream", "cache-control": "no-store" };
   const { res, fail } = await get(ctx, url, stream, ctx.signal, timeouts);
   return { body: res.body, fail };

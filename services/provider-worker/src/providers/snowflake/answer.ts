@@ -3,9 +3,8 @@
 // NonStreamingCompleteResponse describes. So the body is read whole (bounded, within the attempt's deadline) and
 // parsed as JSON when it is a JSON object, else read as the events of a stream and folded into one answer.
 
-import { GatewayError } from "@switchyard/runtime";
 import { malformedUpstream } from "../errors.js";
-import { MAX_RESPONSE_BYTES, postStream, type UpstreamPost } from "../http.js";
+import { postStream, readWhole, type UpstreamPost } from "../http.js";
 import { readSse } from "../sse.js";
 import type { AttemptContext } from "../types.js";
 
@@ -23,33 +22,11 @@ function unaryContext(ctx: AttemptContext): AttemptContext {
   };
 }
 
-async function readText(
-  body: AsyncIterable<Uint8Array>,
-  fail: (err: unknown) => GatewayError,
-  ctx: AttemptContext,
-): Promise<string> {
-  const parts: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of body) {
-      size += chunk.length;
-      if (size > MAX_RESPONSE_BYTES) {
-        (body as { destroy?: () => void }).destroy?.();
-        throw malformedUpstream(ctx.deployment, `response larger than ${MAX_RESPONSE_BYTES} bytes`);
-      }
-      parts.push(Buffer.from(chunk));
-    }
-  } catch (err) {
-    throw err instanceof GatewayError ? err : fail(err);
-  }
-  return Buffer.concat(parts).toString("utf8");
-}
-
 /** POSTs a non-streamed call and returns its JSON body, or the `data:` of its events when Cortex streamed anyway. */
 export async function postUnary(ctx: AttemptContext, post: UpstreamPost): Promise<UnaryAnswer> {
   const unary = unaryContext(ctx);
   const upstream = await postStream(unary, post);
-  const text = await readText(upstream.body, upstream.fail, unary);
+  const text = (await readWhole(upstream.body, unary.deployment, upstream.fail)).toString("utf8");
   if (text.trimStart().startsWith("{")) {
     try {
       return { json: JSON.parse(text) };

@@ -6,8 +6,7 @@
 // is the whole complete URL works too.
 
 import type { Deployment } from "@switchyard/config";
-import { llm } from "@switchyard/proto";
-import { GatewayError } from "@switchyard/runtime";
+import { misconfigured } from "../errors.js";
 
 /** The process environment, or a stand-in for it in tests. */
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -20,21 +19,12 @@ export const PAT_PREFIX = "pat/";
 
 const text = (value: unknown) => (typeof value === "string" && value.trim() ? value.trim() : undefined);
 
-function missing(dep: Pick<Deployment, "provider" | "id">, what: string): GatewayError {
-  return new GatewayError({
-    class: llm.ErrorClass.INTERNAL,
-    message: `deployment "${dep.id}" (${dep.provider}) needs ${what}`,
-    provider: dep.provider,
-    deploymentId: dep.id,
-  });
-}
-
 /** `https://<account>.snowflakecomputing.com/api/v2` (or the api_base's), without a trailing slash. */
 export function apiV2Of(dep: Pick<Deployment, "apiBase" | "params" | "provider" | "id">, env: Env): string {
   let base = dep.apiBase?.trim();
   if (!base) {
     const account = text(dep.params.account_id) ?? text(env.SNOWFLAKE_ACCOUNT_ID);
-    if (!account) throw missing(dep, "an api_base, or an account_id (or SNOWFLAKE_ACCOUNT_ID)");
+    if (!account) throw misconfigured(dep, "needs an api_base, or an account_id (or SNOWFLAKE_ACCOUNT_ID)");
     base = `https://${account}.snowflakecomputing.com`;
   }
   base = base.replace(/\/+$/, "").replace(/\/cortex\/inference:(complete|embed)$/, "");

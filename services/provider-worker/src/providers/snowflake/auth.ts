@@ -5,25 +5,12 @@
 // else the api_base's host), from which the adapter signs and caches key-pair JWTs itself.
 
 import { llm } from "@switchyard/proto";
-import { GatewayError } from "@switchyard/runtime";
+import { misconfigured } from "../errors.js";
 import type { AttemptContext } from "../types.js";
 import { type Env, type TokenType, tokenOfKey } from "./api.js";
 import type { KeyPairIdentity, KeyPairTokens } from "./jwt.js";
 
 const text = (value: unknown) => (typeof value === "string" && value.trim() ? value.trim() : undefined);
-
-function configError(ctx: AttemptContext, cls: llm.ErrorClass, what: string, cause?: unknown): GatewayError {
-  const dep = ctx.deployment;
-  return new GatewayError(
-    {
-      class: cls,
-      message: `deployment "${dep.id}" (${dep.provider}) ${what}`,
-      provider: dep.provider,
-      deploymentId: dep.id,
-    },
-    { cause },
-  );
-}
 
 /** The account of `https://<account>.snowflakecomputing.com`, when api_base is such a URL. */
 function accountOfBase(apiBase: string | undefined): string | undefined {
@@ -41,9 +28,8 @@ export function identityOf(ctx: AttemptContext, privateKey: string, env: Env): K
     text(env.SNOWFLAKE_ACCOUNT_ID) ??
     accountOfBase(ctx.deployment.apiBase);
   const user = text(p.snowflake_user) ?? text(env.SNOWFLAKE_USER);
-  if (!account)
-    throw configError(ctx, llm.ErrorClass.INTERNAL, "needs snowflake_account (or SNOWFLAKE_ACCOUNT) to sign");
-  if (!user) throw configError(ctx, llm.ErrorClass.INTERNAL, "needs snowflake_user (or SNOWFLAKE_USER) to sign");
+  if (!account) throw misconfigured(ctx.deployment, "needs snowflake_account (or SNOWFLAKE_ACCOUNT) to sign");
+  if (!user) throw misconfigured(ctx.deployment, "needs snowflake_user (or SNOWFLAKE_USER) to sign");
   // A PEM kept in an environment variable often has its line breaks written as `\n`.
   const pem = privateKey.includes("\\n") ? privateKey.replaceAll("\\n", "\n") : privateKey;
   const passphrase = ctx.credentials?.private_key_passphrase;
@@ -62,13 +48,13 @@ export async function tokenOf(
     try {
       return { token: await tokens.token(identity), type: "KEYPAIR_JWT" };
     } catch (err) {
-      throw configError(ctx, llm.ErrorClass.INTERNAL, "has a private_key that could not sign a JWT", err);
+      throw misconfigured(ctx.deployment, "has a private_key that could not sign a JWT", llm.ErrorClass.INTERNAL, err);
     }
   }
   if (ctx.apiKey) return tokenOfKey(ctx.apiKey);
-  throw configError(
-    ctx,
-    llm.ErrorClass.AUTH,
+  throw misconfigured(
+    ctx.deployment,
     "has no api_key (a key-pair JWT, SNOWFLAKE_JWT, or pat/<token>) and no private_key",
+    llm.ErrorClass.AUTH,
   );
 }

@@ -10,7 +10,7 @@ import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { llm } from "@switchyard/proto";
 import { type DeploymentRef, malformedUpstream } from "../errors.js";
 import { asArray, asNumber, asObject, asString, type JsonObject, tryParse } from "../json.js";
-import { completionId, nowSeconds } from "../prompt-answer.js";
+import { completionId, nowSeconds } from "../text-answer.js";
 import { snowflakeStreamError } from "./errors.js";
 
 type Dep = DeploymentRef & { readonly model: string };

@@ -8,8 +8,11 @@ import {
   classOfStatus,
   type DeploymentRef,
   type ErrorClassifier,
+  eventFailure,
   type ProviderErrorInfo,
+  plainTextMessage,
   upstreamError,
+  withContextCode,
 } from "../errors.js";
 import { asObject, asString, tryParse } from "../json.js";
 
@@ -20,10 +23,7 @@ const CONTEXT_WORDING =
 /** The message and code of a Snowflake error body (or its plain text). */
 export function snowflakeInfo(body: string): ProviderErrorInfo {
   const root = asObject(tryParse(body));
-  if (!root) {
-    const text = body.trim();
-    return { message: text && !text.startsWith("<") ? text.slice(0, 500) : undefined };
-  }
+  if (!root) return { message: plainTextMessage(body) };
   const error = root.error;
   const message = asString(root.message) ?? asString(error) ?? asString(asObject(error)?.message);
   return { message, code: asString(root.code) ?? asString(root.error_code) };
@@ -39,9 +39,7 @@ function classOf(status: number, info: ProviderErrorInfo): llm.ErrorClass {
 
 function coded(info: ProviderErrorInfo, cls: llm.ErrorClass): ProviderErrorInfo {
   // Snowflake's numeric codes mean nothing to an OpenAI client; OpenAI's code is given for an over-long prompt.
-  return cls === ErrorClass.CONTEXT_WINDOW_EXCEEDED
-    ? { message: info.message, code: "context_length_exceeded" }
-    : { message: info.message };
+  return withContextCode({ message: info.message }, cls);
 }
 
 /** Classifies a non-2xx Cortex answer. */
@@ -53,6 +51,6 @@ export const classifySnowflakeError: ErrorClassifier = (failure) => {
 
 /** The error of a stream event that carries an error instead of choices (classified as a 500's would be). */
 export function snowflakeStreamError(data: string, dep: DeploymentRef): GatewayError {
-  const failure = { status: 500, headers: {}, body: data, provider: dep.provider, deploymentId: dep.id };
-  return upstreamError(failure, coded(snowflakeInfo(data), ErrorClass.UNAVAILABLE), ErrorClass.UNAVAILABLE);
+  const info = coded(snowflakeInfo(data), ErrorClass.UNAVAILABLE);
+  return upstreamError(eventFailure(data, dep), info, ErrorClass.UNAVAILABLE);
 }

@@ -3,12 +3,11 @@
 // a ready token or a key-pair JWT the adapter signs itself. Translation in chat-request and chat-response; token
 // handling in auth and jwt; I/O here.
 
-import { create } from "@bufbuild/protobuf";
-import { estimatePromptTokens, estimateTextTokens } from "@switchyard/openai";
-import { llm } from "@switchyard/proto";
+import type { llm } from "@switchyard/proto";
 import { malformedUpstream } from "../errors.js";
 import { postJson, postStream, type UpstreamPost } from "../http.js";
 import { readSse } from "../sse.js";
+import { estimatedChatUsage } from "../text-answer.js";
 import type { AttemptContext, ProviderAdapter, ProviderInfo } from "../types.js";
 import { postUnary } from "./answer.js";
 import { completeUrl, type Env, embedUrl, snowflakeHeaders } from "./api.js";
@@ -25,18 +24,6 @@ export interface SnowflakeOptions {
   readonly env?: Env;
   /** The clock that decides whether a signed JWT is fresh; default Date.now. */
   readonly now?: () => number;
-}
-
-/** Usage counted with the gateway's tokenizer, for an answer Cortex reported none for. */
-async function estimated(request: llm.ChatCompletionRequest, generated: readonly string[]): Promise<llm.Usage> {
-  const prompt = await estimatePromptTokens(request);
-  const completion = await estimateTextTokens(generated);
-  return create(llm.UsageSchema, {
-    promptTokens: prompt,
-    completionTokens: completion,
-    totalTokens: prompt + completion,
-    estimated: true,
-  });
 }
 
 export function createSnowflakeAdapter(options: SnowflakeOptions = {}): ProviderAdapter {
@@ -56,7 +43,7 @@ export function createSnowflakeAdapter(options: SnowflakeOptions = {}): Provider
   ): AsyncGenerator<llm.ChatCompletionChunk> {
     const stream = new SnowflakeStream(ctx.deployment);
     for await (const event of events) yield* stream.translate(event.data);
-    yield* stream.finish(stream.reportedUsage ? undefined : await estimated(request, stream.generated));
+    yield* stream.finish(stream.reportedUsage ? undefined : await estimatedChatUsage(request, stream.generated));
   }
 
   async function chat(request: llm.ChatCompletionRequest, ctx: AttemptContext): Promise<llm.ChatCompletion> {
@@ -69,7 +56,7 @@ export function createSnowflakeAdapter(options: SnowflakeOptions = {}): Provider
           c.message?.content ?? "",
           ...(c.message?.toolCalls ?? []).map((t) => `${t.function?.name ?? ""}${t.function?.arguments ?? ""}`),
         ]);
-        completion.usage = await estimated(request, texts);
+        completion.usage = await estimatedChatUsage(request, texts);
       }
       return completion;
     }

@@ -10,6 +10,7 @@ import {
   classOfStatus,
   type DeploymentRef,
   type ErrorClassifier,
+  eventFailure,
   type ProviderErrorInfo,
   type UpstreamFailure,
   upstreamError,
@@ -70,5 +71,5 @@ export function isErrorEvent(data: unknown): boolean {
 export function generateStreamError(data: string, dep: DeploymentRef): GatewayError {
   const info = generateErrorInfo(data);
   const status = info.type === "validation" ? 422 : info.type === "overloaded" ? 429 : 500;
-  return classifyGenerateFailure({ status, headers: {}, body: data, provider: dep.provider, deploymentId: dep.id });
+  return classifyGenerateFailure(eventFailure(data, dep, status));
 }

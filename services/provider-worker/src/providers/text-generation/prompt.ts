@@ -1,5 +1,6 @@
 // Chat messages -> one prompt string, for the text-generation APIs that take text rather than messages (Triton's
-// generate extension, Predibase's LoRAX `generate`, Petals). Rendered as LiteLLM's prompt_factory renders them
+// generate extension, Predibase's LoRAX `generate`, Petals; NLP Cloud and Aleph Alpha read their messages' text with
+// promptTextOf and join it their own way). Rendered as LiteLLM's prompt_factory renders them
 // (litellm/litellm_core_utils/prompt_templates/factory.py): a deployment's own template (`roles`,
 // `initial_prompt_value`, `final_prompt_value`, `bos_token`, `eos_token`, LiteLLM's register_prompt_template keys)
 // first, then Llama-2's chat template for the model names LiteLLM gives it, else `default_pt`: the contents joined by
@@ -7,9 +8,11 @@
 // left out on purpose: the gateway fetches nothing from the internet per request; a deployment sets a template instead.
 
 import type { Deployment } from "@switchyard/config";
+import type { llm } from "@switchyard/proto";
 import { type DeploymentRef, unsupportedParam } from "../errors.js";
-import { asArray, asObject, asString, type JsonObject } from "../json.js";
-import { otherPartTypes, textOf } from "../openai-body.js";
+import { asArray, asNumber, asObject, asString, type JsonObject } from "../json.js";
+import { openAIBody, otherPartTypes, textOf } from "../openai-body.js";
+import type { AttemptContext } from "../types.js";
 
 /** A chat message reduced to what a prompt template reads. */
 export interface TextMessage {
@@ -44,18 +47,24 @@ const LLAMA_2_CHAT: PromptTemplate = {
 };
 
 /**
- * The messages of an OpenAI body as role and text. Images, audio and files, and assistant tool calls, have no place in a
- * text prompt: refused with a 400 naming the message (the caller's `drop_params` does not cover message content).
+ * The text of message `i` of an OpenAI body. Images, audio and files, and assistant tool calls, have no place in a text
+ * prompt: refused with a 400 naming the message (the caller's `drop_params` does not cover message content).
  */
+export function promptTextOf(m: JsonObject, i: number, dep: DeploymentRef): string {
+  const other = otherPartTypes(m.content);
+  if (asArray(m.content).some((p) => asObject(p)?.type === "image_url")) other.push("image_url");
+  if (other.length > 0) throw unsupportedParam(dep, `messages[${i}].content`, `part type "${other[0]}"`);
+  if (asArray(m.tool_calls).length > 0) throw unsupportedParam(dep, `messages[${i}].tool_calls`);
+  return textOf(m.content);
+}
+
+/** The messages of an OpenAI body as role and text (promptTextOf refuses what a prompt cannot hold). */
 export function textMessagesOf(body: JsonObject, dep: DeploymentRef): TextMessage[] {
   return asArray(body.messages).map((value, i) => {
     const m = asObject(value) ?? {};
-    const parts = asArray(m.content).map((p) => asString(asObject(p)?.type));
-    const other = [...otherPartTypes(m.content), ...parts.filter((t) => t === "image_url")];
-    if (other.length > 0) throw unsupportedParam(dep, `messages[${i}].content`, `part type "${other[0]}"`);
-    if (asArray(m.tool_calls).length > 0) throw unsupportedParam(dep, `messages[${i}].tool_calls`);
+    const content = promptTextOf(m, i, dep);
     const role = m.role === "developer" ? "system" : (asString(m.role) ?? "user");
-    return { role, content: textOf(m.content) };
+    return { role, content };
   });
 }
 
@@ -124,4 +133,32 @@ export function renderPrompt(messages: readonly TextMessage[], dep: Pick<Deploym
   const template = customTemplateOf(dep.params) ?? (isLlama2Chat(dep.model) ? LLAMA_2_CHAT : undefined);
   if (template) return applyTemplate(template, messages);
   return messages.map((m) => m.content).join(" ");
+}
+
+/** A chat request read for a one-prompt API. */
+export interface PromptRequest {
+  /** The client's request as OpenAI's body, fields the API cannot take refused (or dropped under drop_params). */
+  readonly body: JsonObject;
+  /** The messages rendered with renderPrompt. */
+  readonly prompt: string;
+  /** `max_completion_tokens`, else `max_tokens`, else the API's default. */
+  readonly maxTokens: number;
+}
+
+/**
+ * The OpenAI body of a chat request with every field outside `handled` refused unless drop_params, `n` other than 1
+ * refused, the messages rendered into one prompt, and the token limit (`defaultMaxTokens` when the request sets none).
+ */
+export function promptRequestOf(
+  req: llm.ChatCompletionRequest,
+  ctx: AttemptContext,
+  handled: ReadonlySet<string>,
+  defaultMaxTokens: number,
+): PromptRequest {
+  const body = openAIBody(req, ctx, handled);
+  const dep = ctx.deployment;
+  if (body.n !== undefined && body.n !== 1) throw unsupportedParam(dep, "n", "other than 1");
+  const prompt = renderPrompt(textMessagesOf(body, dep), dep);
+  const maxTokens = asNumber(body.max_completion_tokens) ?? asNumber(body.max_tokens) ?? defaultMaxTokens;
+  return { body, prompt, maxTokens };
 }

@@ -4,8 +4,7 @@
 // KServe v2 protocol names them: `{base}/v2/models/<model>[/versions/<n>]/generate|generate_stream|infer`.
 
 import type { Deployment } from "@switchyard/config";
-import { llm } from "@switchyard/proto";
-import { GatewayError } from "@switchyard/runtime";
+import { misconfigured } from "../errors.js";
 
 /** The endpoints one deployment calls. */
 export interface TritonEndpoints {
@@ -14,15 +13,6 @@ export interface TritonEndpoints {
   readonly generate: string;
   readonly generateStream: string;
   readonly infer: string;
-}
-
-function missingBase(dep: Pick<Deployment, "provider" | "id">): GatewayError {
-  return new GatewayError({
-    class: llm.ErrorClass.INTERNAL,
-    message: `deployment "${dep.id}" (${dep.provider}) needs an api_base: the Triton server, or its model's /generate or /infer URL`,
-    provider: dep.provider,
-    deploymentId: dep.id,
-  });
 }
 
 /** `<model>` or `<model>/versions/<n>`, each segment URL-encoded. */
@@ -35,7 +25,9 @@ function modelPath(model: string): string {
 
 /** The deployment's endpoints, from its `api_base` (required, as in LiteLLM) and model. */
 export function tritonEndpoints(dep: Pick<Deployment, "apiBase" | "model" | "provider" | "id">): TritonEndpoints {
-  if (!dep.apiBase) throw missingBase(dep);
+  if (!dep.apiBase) {
+    throw misconfigured(dep, "needs an api_base: the Triton server, or its model's /generate or /infer URL");
+  }
   const base = dep.apiBase.replace(/\/+$/, "");
   const full = /^(.*)\/(generate|generate_stream|infer)$/.exec(base);
   if (full) {

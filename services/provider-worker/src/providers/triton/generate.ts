@@ -8,10 +8,9 @@
 // `bad_words` and `stop_words` default to [""]. Triton reports no token counts: usage is estimated.
 
 import type { llm } from "@switchyard/proto";
-import { type DeploymentRef, malformedUpstream, unsupportedParam } from "../errors.js";
-import { asArray, asNumber, asObject, asString, type JsonObject } from "../json.js";
-import { openAIBody } from "../openai-body.js";
-import { renderPrompt, textMessagesOf } from "../text-generation/prompt.js";
+import { type DeploymentRef, malformedUpstream } from "../errors.js";
+import { asArray, asObject, asString, type JsonObject } from "../json.js";
+import { promptRequestOf } from "../text-generation/prompt.js";
 import type { AttemptContext } from "../types.js";
 
 /** LiteLLM's DEFAULT_MAX_TOKENS_FOR_TRITON: sent when the request sets no limit. */
@@ -37,11 +36,7 @@ export interface TritonCall {
 
 /** The prompt and parameters of a chat request; fields Triton cannot take are refused unless drop_params. */
 export function tritonCallOf(req: llm.ChatCompletionRequest, ctx: AttemptContext): TritonCall {
-  const body = openAIBody(req, ctx, HANDLED);
-  const dep = ctx.deployment;
-  if (body.n !== undefined && body.n !== 1) throw unsupportedParam(dep, "n", "other than 1");
-  const prompt = renderPrompt(textMessagesOf(body, dep), dep);
-  const max = asNumber(body.max_completion_tokens) ?? asNumber(body.max_tokens) ?? DEFAULT_MAX_TOKENS;
+  const { body, prompt, maxTokens: max } = promptRequestOf(req, ctx, HANDLED, DEFAULT_MAX_TOKENS);
   const stop = asArray(body.stop).filter((s): s is string => typeof s === "string");
   const parameters: JsonObject = { max_tokens: max, ...(stop.length > 0 ? { stop_words: stop } : {}) };
   for (const [field, name] of Object.entries(PARAMETERS)) if (body[field] !== undefined) parameters[name] = body[field];

@@ -8,15 +8,7 @@ import { malformedUpstream } from "../errors.js";
 import { postJson, postStream } from "../http.js";
 import { tryParse } from "../json.js";
 import { readSse } from "../sse.js";
-import {
-  completionId,
-  completionOf,
-  estimatedUsage,
-  nowSeconds,
-  replayAnswer,
-  type TextAnswer,
-  TextChunks,
-} from "../text-generation/answer.js";
+import { estimatedUsage, replayAnswer, type TextAnswer, TextChunks, textCompletion } from "../text-answer.js";
 import { classifyGenerateError, generateStreamError, isErrorEvent } from "../text-generation/errors.js";
 import type { AttemptContext, ProviderAdapter, ProviderInfo } from "../types.js";
 import { tritonEndpoints, tritonHeaders } from "./api.js";
@@ -37,9 +29,7 @@ async function answer(request: llm.ChatCompletionRequest, ctx: AttemptContext): 
   });
   const out = infer ? inferOutputOf(json, dep) : generateOutputOf(json, dep);
   return {
-    id: completionId(),
     model: out.model ?? dep.model,
-    created: nowSeconds(),
     text: out.text,
     // Triton's generate answer carries no stop reason.
     finishReason: "stop",
@@ -48,7 +38,7 @@ async function answer(request: llm.ChatCompletionRequest, ctx: AttemptContext): 
 }
 
 async function chat(request: llm.ChatCompletionRequest, ctx: AttemptContext): Promise<llm.ChatCompletion> {
-  return completionOf(await answer(request, ctx));
+  return textCompletion(await answer(request, ctx));
 }
 
 /**
@@ -73,25 +63,21 @@ async function* streamChat(
     body: generateBody(call, true),
     classify: classifyGenerateError,
   });
-  const chunks = new TextChunks(completionId(), dep.model);
+  const chunks = new TextChunks(dep.model);
   yield chunks.role();
   const events = readSse(upstream.body, {
     fail: upstream.fail,
     errorEvent: (data) => generateStreamError(data, dep),
     tooLarge: () => malformedUpstream(dep, "stream event too large"),
   });
-  let text = "";
   for await (const event of events) {
     if (!event.data.trim()) continue;
     const json = tryParse(event.data);
     if (json === undefined) throw malformedUpstream(dep, "stream event is not JSON");
     if (isErrorEvent(json)) throw generateStreamError(event.data, dep);
-    const piece = generateOutputOf(json, dep).text;
-    text += piece;
-    if (piece) yield chunks.content(piece);
+    yield* chunks.text(generateOutputOf(json, dep).text);
   }
-  yield chunks.finish("stop");
-  yield chunks.usage(await estimatedUsage(call.prompt, text));
+  yield* chunks.finish("stop", await estimatedUsage(call.prompt, chunks.generated));
 }
 
 /** Calls a self-hosted Triton Inference Server. */
