@@ -9,7 +9,7 @@ import { type EventRow, toRow } from "./rows.js";
 
 /** Messages fetched together, stored together and acknowledged together. */
 export interface Batch {
-  /** The messages to acknowledge once the batch is stored and rolled up. */
+  /** The messages to acknowledge once the batch is stored and its minutes are marked pending a rollup. */
   readonly msgs: readonly JsMsg[];
   /** One row per distinct event id; emptied once inserted, so a held batch keeps only its messages. */
   rows: readonly EventRow[];

@@ -43,7 +43,7 @@ export interface IngestOptions {
   batchSize: number;
   /** Longest a fetch waits to fill a batch; NATS's client refuses less than 1000 ms. */
   batchWaitMs: number;
-  /** Most batches held at once (inserting, or waiting for the recompute); inserts run this many in parallel. */
+  /** Most batches held at once (fetched, being inserted); inserts run this many in parallel. */
   maxInFlight: number;
   /** The consumer's ack wait: held messages are marked in progress well within it. */
   ackWaitMs: number;

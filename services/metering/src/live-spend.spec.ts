@@ -40,11 +40,13 @@ describe("live spend in NATS KV", () => {
     await nats?.stop();
   });
 
-  it("stores totals under encoded keys, never replacing them with totals of fewer events", async () => {
+  it("stores totals under encoded keys, never replacing them with totals of fewer events", async (t) => {
     const spend = createLiveSpend(kv);
+    t.after(() => spend.close());
     const id = "team 'a'.*>";
-    await spend.publish([total("team", id, 3, "18446744073709551615")]);
-    await spend.publish([total("team", id, 2, "5")]);
+    // Each offer resolves once written, so the second meets the first in the bucket rather than in the queue.
+    await spend.offer([total("team", id, 3, "18446744073709551615")]);
+    await spend.offer([total("team", id, 2, "5")]);
     const read = () => readSpend(kv, "team", id, "2025-03-01", "2025-03-01");
     assert.deepEqual(await read(), {
       costNanos: 18_446_744_073_709_551_615n,
@@ -52,13 +54,17 @@ describe("live spend in NATS KV", () => {
       promptTokens: 10n,
       completionTokens: 2n,
     });
-    await spend.publish([total("team", id, 4, "7")]);
+    await spend.offer([total("team", id, 4, "7")]);
     assert.equal((await read()).costNanos, 7n);
     assert.equal((await kv.get(spendKey("team", id, "2025-03-01")))?.operation, "PUT");
   });
 
-  it("writes only key, team, user and end-user totals with an id, concurrently and consistently", async () => {
-    const spend = createLiveSpend(kv);
+  it("writes only key, team, user and end-user totals with an id, concurrently and consistently", async (t) => {
+    const [spend, other] = [createLiveSpend(kv), createLiveSpend(kv)];
+    t.after(() => {
+      spend.close();
+      other.close();
+    });
     const rows = [
       total("model", "gpt", 1, "1"),
       total("provider", "openai", 1, "1"),
@@ -66,7 +72,7 @@ describe("live spend in NATS KV", () => {
       ...Array.from({ length: 100 }, (_, i) => total("end_user", `u${i}`, i + 1, String(i))),
     ];
     // Two writers racing with the same totals (two replicas recomputing the same day) converge.
-    await Promise.all([spend.publish(rows), spend.publish(rows)]);
+    await Promise.all([spend.offer(rows), other.offer(rows)]);
     for (let i = 0; i < 100; i++) {
       assert.equal((await readSpend(kv, "end_user", `u${i}`, "2025-03-01", "2025-03-01")).events, BigInt(i + 1));
     }

@@ -19,8 +19,6 @@ import { createWakeup } from "./wakeup.js";
 
 /** Writes day totals to the live-spend bucket. */
 export interface LiveSpend {
-  /** Stores the totals of the tracked kinds with a non-empty id; resolves once every write is acknowledged. */
-  publish(totals: readonly DailyTotal[]): Promise<void>;
   /**
    * Queues the totals of the tracked kinds with a non-empty id for the background writer and returns at once; the
    * promise resolves once they (or newer totals of the same keys) are written. It never rejects: failed writes are
@@ -178,7 +176,6 @@ export function createLiveSpend(kv: KV, options: LiveSpendOptions = {}): LiveSpe
       .map((row) => [spendKey(row.dimension as SpendKind, row.value, row.day), totalsOf(row)] as const);
 
   return {
-    publish: (totals) => write(writesOf(totals)),
     offer(totals) {
       const offer = ++offered;
       for (const [key, t] of writesOf(totals)) enqueue(key, t);
