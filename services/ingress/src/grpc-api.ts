@@ -125,6 +125,12 @@ async function streamModelCall<R extends { model: string; fallbacks: readonly st
   }
 }
 
+/** The call decides streaming, whatever the request's own `stream` field says. */
+function streaming<R extends { stream: boolean }>(request: R, stream: boolean): R {
+  request.stream = stream;
+  return request;
+}
+
 function statusOf(err: unknown, requestId = ""): Partial<grpc.StatusObject> {
   const error = GatewayError.from(err);
   return error.toStatus(responseMetadata(error.meta, requestId));
@@ -139,33 +145,21 @@ export function registerGatewayApi(server: grpc.Server, deps: GrpcApiDeps): void
         deps,
         call,
         callback,
-        () => {
-          const request = validateChatRequest(call.request.request);
-          request.stream = false;
-          return request;
-        },
+        () => streaming(validateChatRequest(call.request.request), false),
         (request, ctx) => deps.router.chat(request, ctx),
       ),
     streamChatCompletion: (call) =>
       streamModelCall(
         deps,
         call,
-        () => {
-          const request = validateChatRequest(call.request.request);
-          request.stream = true;
-          return request;
-        },
+        () => streaming(validateChatRequest(call.request.request), true),
         (request, ctx) => deps.router.streamChat(request, ctx),
       ),
     streamCompletion: (call) =>
       streamModelCall(
         deps,
         call,
-        () => {
-          const request = validateCompletionRequest(call.request.request);
-          request.stream = true;
-          return request;
-        },
+        () => streaming(validateCompletionRequest(call.request.request), true),
         (request, ctx) => deps.router.streamComplete(request, ctx),
       ),
     createEmbedding: (call, callback) =>
@@ -181,11 +175,7 @@ export function registerGatewayApi(server: grpc.Server, deps: GrpcApiDeps): void
         deps,
         call,
         callback,
-        () => {
-          const request = validateCompletionRequest(call.request.request);
-          request.stream = false;
-          return request;
-        },
+        () => streaming(validateCompletionRequest(call.request.request), false),
         (request, ctx) => deps.router.complete(request, ctx),
       ),
     rerank: (call, callback) =>
