@@ -122,7 +122,8 @@ describe("ingest from JetStream into ClickHouse", () => {
     const touched = emptyTouched();
     for (const e of events) touch(touched, { minute: minuteOf(e.startedAtMs), day: dayOf(e.startedAtMs) });
     await markMinutes(store, touched, Date.now(), false);
-    await store.command(sql`TRUNCATE TABLE ${store.table("spend_minute")}`);
+    await store.command(sql`TRUNCATE TABLE ${store.table("spend_minutely")}`);
+    await store.command(sql`TRUNCATE TABLE ${store.table("spend_hourly")}`);
     await store.command(sql`TRUNCATE TABLE ${store.table("spend_daily")}`);
     for await (const key of await kv.keys()) await kv.purge(key);
     assert.equal((await pendingMinutes(store)).minutes.size, touched.minutes.size);

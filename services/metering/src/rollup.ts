@@ -1,15 +1,21 @@
 // Spend rollups, kept exact under redelivery. A materialized view that sums on insert would count an event once per
-// delivery; instead, after a batch is stored, the totals of the minutes it touched are recomputed from the
-// deduplicated events (FINAL) and inserted as new versions (see schema.ts for why the largest event count wins).
-// Two steps keep this cheap on busy days, and free of value lists in the SQL:
-//   1. every (dimension, value) of the touched minutes, per minute, from those minutes' events only;
-//   2. per UTC day, for every (dimension, value) active in the touched minutes, from its at most 1,440 minute rows.
-// Step 2 covers every value the batch touched (each of its events lies in a touched minute), and perhaps others, whose
-// recomputed totals are just as correct.
+// delivery; instead the totals of the minutes a batch touched are recomputed from the deduplicated events (FINAL) and
+// inserted as new versions (see schema.ts for why the largest event count wins). Three levels keep every step's
+// reading bounded however late in the day or month it runs, and free of value lists in the SQL:
+//   1. minute: every (dimension, value) of the touched minutes, from those minutes' events only;
+//   2. hour: for every (dimension, value) active in the touched minutes, from its at most 60 minute rows of each
+//      touched hour;
+//   3. day: for every such (dimension, value), from its at most 24 hour rows of each touched day.
+// Steps 2 and 3 cover every value the batch touched (each of its events lies in a touched minute), and perhaps
+// others, whose recomputed totals are just as correct. The minute and hour tables are sorted by time first, so each
+// step reads only the rows of its time range.
 
+import { dayStartMs } from "@switchyard/usage";
 import { dayOf } from "./rows.js";
-import { and, date, ident, list, type Sql, sql, str, uint } from "./sql.js";
+import { and, date, ident, list, or, type Sql, sql, str, uint } from "./sql.js";
 import type { Store } from "./store.js";
+
+const HOUR_MS = 3_600_000;
 
 /** The dimensions spend is rolled up by, with the usage_events column each one reads. */
 export const DIMENSIONS = {
@@ -76,12 +82,30 @@ const SUMS = sql`sum(cost_nanos), sum(prompt_tokens), sum(completion_tokens), su
   sum(cache_write_tokens), sum(reasoning_tokens), sum(audio_millis), sum(queries)`;
 const ROLLUP_COLUMNS = sql`events, ${SUMMED}`;
 
+/** The values with a row in the touched minutes: those the batch may have changed. */
+function activeValues(store: Store, touched: Touched): Sql {
+  const days = list([...touched.days].map(date));
+  const minutes = list([...touched.minutes].map(uint));
+  return sql`(dimension, value) IN (SELECT dimension, value FROM ${store.table("spend_minutely")}
+  WHERE day IN (${days}) AND minute IN (${minutes}))`;
+}
+
+/** `column` in one of the half-open ranges [from, from + span), as key-range conditions ClickHouse can index. */
+function inRanges(column: string, starts: readonly number[], span: number): Sql {
+  return or(starts.map((from) => sql`(${ident(column)} >= ${uint(from)} AND ${ident(column)} < ${uint(from + span)})`));
+}
+
+/** The unix hours the touched minutes lie in. */
+function hoursOf(touched: Touched): number[] {
+  return [...new Set([...touched.minutes].map((m) => Math.floor(m / 60)))];
+}
+
 function minuteRollup(store: Store, touched: Touched): Sql {
   const names = list(DIMENSION_NAMES.map((d) => str(d)));
   const columns = list(DIMENSION_NAMES.map((d) => ident(DIMENSIONS[d])));
   const days = list([...touched.days].map(date));
   const minutes = list([...touched.minutes].map(uint));
-  return sql`INSERT INTO ${store.table("spend_minute")} (dimension, value, minute, day, ${ROLLUP_COLUMNS})
+  return sql`INSERT INTO ${store.table("spend_minutely")} (dimension, value, minute, day, ${ROLLUP_COLUMNS})
 SELECT dimension, value, minute, any(day), count(), ${SUMS}
 FROM (
   SELECT minute, day, ${columns}, ${SUMMED}
@@ -92,19 +116,32 @@ ARRAY JOIN [${names}] AS dimension, [${columns}] AS value
 GROUP BY dimension, value, minute`;
 }
 
+function hourRollup(store: Store, touched: Touched): Sql {
+  const days = list([...touched.days].map(date));
+  return sql`INSERT INTO ${store.table("spend_hourly")} (dimension, value, hour, day, ${ROLLUP_COLUMNS})
+SELECT dimension, value, intDiv(minute, 60), any(day), sum(events), ${SUMS}
+FROM ${store.table("spend_minutely")} FINAL
+WHERE ${and([
+    sql`day IN (${days})`,
+    inRanges(
+      "minute",
+      hoursOf(touched).map((h) => h * 60),
+      60,
+    ),
+    activeValues(store, touched),
+  ])}
+GROUP BY dimension, value, intDiv(minute, 60)`;
+}
+
 function dailyTotals(store: Store, touched: Touched): Sql {
   const days = list([...touched.days].map(date));
-  const minutes = list([...touched.minutes].map(uint));
+  const dayStarts = [...touched.days].map((d) => dayStartMs(d) / HOUR_MS);
   return sql`SELECT dimension, value, day, sum(events) AS events, sum(cost_nanos) AS cost_nanos,
   sum(prompt_tokens) AS prompt_tokens, sum(completion_tokens) AS completion_tokens,
   sum(cache_read_tokens) AS cache_read_tokens, sum(cache_write_tokens) AS cache_write_tokens,
   sum(reasoning_tokens) AS reasoning_tokens, sum(audio_millis) AS audio_millis, sum(queries) AS queries
-FROM ${store.table("spend_minute")} FINAL
-WHERE ${and([
-    sql`day IN (${days})`,
-    sql`(dimension, value) IN (SELECT dimension, value FROM ${store.table("spend_minute")}
-  WHERE day IN (${days}) AND minute IN (${minutes}))`,
-  ])}
+FROM ${store.table("spend_hourly")} FINAL
+WHERE ${and([sql`day IN (${days})`, inRanges("hour", dayStarts, 24), activeValues(store, touched)])}
 GROUP BY dimension, value, day`;
 }
 
@@ -133,12 +170,13 @@ export async function pendingMinutes(store: Store): Promise<Touched> {
 }
 
 /**
- * Recomputes the minute and day rollups of the touched minutes and returns the new day totals. Idempotent: running
+ * Recomputes the minute, hour and day rollups of the touched minutes and returns the new day totals. Idempotent: running
  * it again, or concurrently on another replica, yields the same rows.
  */
 export async function recompute(store: Store, touched: Touched): Promise<DailyTotal[]> {
   if (touched.minutes.size === 0) return [];
   await store.command(minuteRollup(store, touched));
+  await store.command(hourRollup(store, touched));
   const totals = await store.rows<DailyTotal>(dailyTotals(store, touched));
   await store.insert("spend_daily", totals);
   return totals;

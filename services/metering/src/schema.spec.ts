@@ -30,7 +30,7 @@ describe("schema migrations on ClickHouse 18.16", () => {
 
   it("creates every table once, records the versions, and does nothing when run again", async () => {
     const store = storeFor("migrate_twice");
-    assert.deepEqual(await migrate(store, testLog), [1, 2, 3, 4, 5]);
+    assert.deepEqual(await migrate(store, testLog), [1, 2, 3, 4, 5, 6]);
     assert.deepEqual(await migrate(store, testLog), []);
     const tables = await store.rows<{ name: string; engine: string }>(
       sql`SELECT name, engine FROM system.tables WHERE database = ${str("migrate_twice")} ORDER BY name`,
@@ -40,7 +40,8 @@ describe("schema migrations on ClickHouse 18.16", () => {
       { name: "rollup_pending", engine: "ReplacingMergeTree" },
       { name: "schema_migrations", engine: "ReplacingMergeTree" },
       { name: "spend_daily", engine: "ReplacingMergeTree" },
-      { name: "spend_minute", engine: "ReplacingMergeTree" },
+      { name: "spend_hourly", engine: "ReplacingMergeTree" },
+      { name: "spend_minutely", engine: "ReplacingMergeTree" },
       { name: "usage_events", engine: "ReplacingMergeTree" },
     ]);
     const versions = await store.rows<{ version: number }>(
@@ -61,7 +62,7 @@ describe("schema migrations on ClickHouse 18.16", () => {
   it("runs only the migrations a database has not seen", async () => {
     const store = storeFor("migrate_later");
     assert.deepEqual(await migrate(store, testLog, MIGRATIONS.slice(0, 1)), [1]);
-    assert.deepEqual(await migrate(store, testLog), [2, 3, 4, 5]);
+    assert.deepEqual(await migrate(store, testLog), [2, 3, 4, 5, 6]);
   });
 
   it("upgrades a v3 database in place: old rows read 0 audio seconds and queries, new rows keep theirs", async () => {
@@ -77,9 +78,9 @@ describe("schema migrations on ClickHouse 18.16", () => {
     // Two replicas of the new version start together on it.
     const twin = storeFor("upgrade_v3");
     const ran = await Promise.all([migrate(store, testLog), migrate(twin, testLog)]);
-    assert.deepEqual(ran.flat(), [4, 5, 4, 5], "both ran migrations 4 and 5, neither failed on the other's columns");
+    assert.deepEqual(ran.flat(), [4, 5, 6, 4, 5, 6], "both ran migrations 4 to 6, neither failed on the other's steps");
     assert.deepEqual(await migrate(store, testLog), []);
-    for (const table of ["usage_events", "spend_minute", "spend_daily"]) {
+    for (const table of ["usage_events", "spend_minutely", "spend_hourly", "spend_daily"]) {
       const columns = await store.rows<{ name: string; type: string }>(
         sql`SELECT name, type FROM system.columns WHERE database = ${str("upgrade_v3")} AND table = ${str(table)}
 AND name IN ('audio_millis', 'queries') ORDER BY name`,
@@ -131,7 +132,7 @@ AND name IN ('audio_millis', 'queries') ORDER BY name`,
         await store.command(q);
       },
     };
-    assert.deepEqual(await migrate(lost, testLog), [4, 5]);
+    assert.deepEqual(await migrate(lost, testLog), [4, 5, 6]);
     const broken = storeFor("alter_broken");
     await migrate(broken, testLog, MIGRATIONS.slice(0, 3));
     const failing: Store = {
@@ -145,11 +146,58 @@ AND name IN ('audio_millis', 'queries') ORDER BY name`,
     const store = storeFor("upgrade_cut");
     await migrate(store, testLog, MIGRATIONS.slice(0, 3));
     await store.command(sql`ALTER TABLE ${store.table("usage_events")} ADD COLUMN audio_millis UInt32`);
-    assert.deepEqual(await migrate(store, testLog), [4, 5]);
+    assert.deepEqual(await migrate(store, testLog), [4, 5, 6]);
     const [row] = await store.rows<{ n: string }>(
       sql`SELECT count() AS n FROM system.columns WHERE database = ${str("upgrade_cut")}
 AND name IN ('audio_millis', 'queries')`,
     );
-    assert.equal(Number(row?.n), 6, "both columns on usage_events, spend_minute and spend_daily");
+    assert.equal(Number(row?.n), 8, "both columns on usage_events and the minute, hour and day rollups");
+  });
+
+  it("moves a v5 database's minute rollups to the time-ordered tables, so later day totals keep earlier hours", async () => {
+    const store = storeFor("upgrade_v5");
+    await migrate(store, testLog, MIGRATIONS.slice(0, 5));
+    // Two events an hour apart, stored and rolled up by minute as the v5 service did (spend_minute, by value).
+    const early = [makeEvent(1), makeEvent(2, { startedAtMs: makeEvent(2).startedAtMs + 3_600_000n })];
+    const rows = early.map((e) => toRow(e, e.eventId));
+    await store.insert("usage_events", rows);
+    await store.command(sql`INSERT INTO ${store.table("spend_minute")}
+  (dimension, value, minute, day, events, cost_nanos, prompt_tokens, completion_tokens, cache_read_tokens,
+   cache_write_tokens, reasoning_tokens, audio_millis, queries)
+SELECT 'model', model_group, minute, any(day), count(), sum(cost_nanos), sum(prompt_tokens), sum(completion_tokens),
+  sum(cache_read_tokens), sum(cache_write_tokens), sum(reasoning_tokens), sum(audio_millis), sum(queries)
+FROM ${store.table("usage_events")} FINAL GROUP BY model_group, minute`);
+
+    assert.deepEqual(await migrate(store, testLog), [6]);
+    const [exists] = await store.rows<{ result: number }>(sql`EXISTS TABLE ${store.table("spend_minute")}`);
+    assert.equal(Number(exists?.result), 0, "spend_minute is dropped once copied");
+    const hours = await store.rows<{ hour: number; events: string }>(
+      sql`SELECT hour, events FROM ${store.table("spend_hourly")} FINAL WHERE dimension = 'model' ORDER BY hour`,
+    );
+    assert.deepEqual(
+      hours.map((h) => [Number(h.hour), h.events]),
+      rows.map((r) => [Math.floor(r.minute / 60), "1"]),
+    );
+
+    // A third event, later that day: its day total counts the two from before the upgrade.
+    const late = makeEvent(3, { startedAtMs: makeEvent(3).startedAtMs + 7_200_000n });
+    const lateRow = toRow(late, late.eventId);
+    assert.equal(lateRow.day, rows[0]!.day);
+    await store.insert("usage_events", [lateRow]);
+    const touched = emptyTouched();
+    touch(touched, lateRow);
+    const totals = await recompute(store, touched);
+    const model = totals.find((t) => t.dimension === "model" && t.value === lateRow.model_group);
+    const all = [...early, late];
+    assert.equal(model?.events, "3");
+    assert.equal(model?.cost_nanos, String(all.reduce((sum, e) => sum + e.costNanos, 0n)));
+  });
+
+  it("finishes migration 6 when a crash cut it short after dropping spend_minute", async () => {
+    const store = storeFor("upgrade_v6_cut");
+    await migrate(store, testLog, MIGRATIONS.slice(0, 5));
+    await store.command(sql`DROP TABLE ${store.table("spend_minute")}`);
+    assert.deepEqual(await migrate(store, testLog), [6]);
+    assert.deepEqual(await migrate(store, testLog), []);
   });
 });

@@ -22,6 +22,8 @@ export interface Migration {
   readonly description: string;
   statements?(store: Store): Sql[];
   readonly columns?: readonly NewColumn[];
+  /** Runs last, for steps that depend on what the database holds. */
+  run?(store: Store): Promise<void>;
 }
 
 /**
@@ -96,14 +98,30 @@ ORDER BY (minute, event_id)`;
 }
 
 /**
- * Rollups: totals per dimension value, per minute and per UTC day. A row is never incremented; it is recomputed from
- * the deduplicated events and inserted again, and ReplacingMergeTree keeps the version with the most events. Events
- * only ever accumulate, so a recompute that saw more events saw a superset: the largest count is the most complete
- * (and equal counts mean equal totals), whichever replica wrote it and in whichever order.
+ * Rollups: totals per dimension value, per minute, hour and UTC day. A row is never incremented; it is recomputed
+ * from the level below (the deduplicated events for minutes) and inserted again, and ReplacingMergeTree keeps the
+ * version with the most events. Events only ever accumulate, so a recompute that saw more events saw a superset: the
+ * largest count is the most complete (and equal counts mean equal totals), whichever replica wrote it and in
+ * whichever order. The minute and hour tables are read by time range (rollup.ts), so time leads their sorting key;
+ * the day table is read by value (spend reports), so value leads its key. `spend_minute` (version 2, sorted by value)
+ * was replaced by `spend_minutely` in version 6.
  */
-function rollup(store: Store, table: "spend_minute" | "spend_daily"): Sql {
-  const time = table === "spend_minute" ? sql`minute UInt32,\n  day Date` : sql`day Date`;
-  const order = table === "spend_minute" ? sql`minute` : sql`day`;
+function rollup(store: Store, table: "spend_minute" | "spend_minutely" | "spend_hourly" | "spend_daily"): Sql {
+  const time = {
+    spend_minute: sql`minute UInt32,\n  day Date`,
+    spend_minutely: sql`minute UInt32,\n  day Date`,
+    spend_hourly: sql`hour UInt32,\n  day Date`,
+    spend_daily: sql`day Date`,
+  }[table];
+  const order = {
+    spend_minute: sql`dimension, value, minute`,
+    spend_minutely: sql`minute, dimension, value`,
+    spend_hourly: sql`hour, dimension, value`,
+    spend_daily: sql`dimension, value, day`,
+  }[table];
+  // Tables created before version 4 get these two columns from it.
+  const units =
+    table === "spend_minute" || table === "spend_daily" ? sql`` : sql`,\n  audio_millis UInt64,\n  queries UInt64`;
   return sql`CREATE TABLE IF NOT EXISTS ${store.table(table)} (
   dimension String,
   value String,
@@ -114,10 +132,44 @@ function rollup(store: Store, table: "spend_minute" | "spend_daily"): Sql {
   completion_tokens UInt64,
   cache_read_tokens UInt64,
   cache_write_tokens UInt64,
-  reasoning_tokens UInt64
+  reasoning_tokens UInt64${units}
 ) ENGINE = ReplacingMergeTree(events)
 PARTITION BY toYYYYMM(day)
-ORDER BY (dimension, value, ${order})`;
+ORDER BY (${order})`;
+}
+
+const ROLLUP_COLUMNS = sql`events, cost_nanos, prompt_tokens, completion_tokens, cache_read_tokens, cache_write_tokens,
+  reasoning_tokens, audio_millis, queries`;
+const ROLLUP_SUMS = sql`sum(events), sum(cost_nanos), sum(prompt_tokens), sum(completion_tokens),
+  sum(cache_read_tokens), sum(cache_write_tokens), sum(reasoning_tokens), sum(audio_millis), sum(queries)`;
+
+/**
+ * Version 6: the minute rollup sorted by time, and an hour level between minutes and days, so a recompute late in a
+ * day reads at most 60 minute rows and 24 hour rows per value instead of up to 1,440 minute rows (rollup.ts). The
+ * new tables are filled from `spend_minute` (FINAL: its current versions), which is then dropped. Re-running it after
+ * a crash inserts the same versions again, which collapse.
+ */
+async function timeOrderedRollups(store: Store): Promise<void> {
+  await store.command(rollup(store, "spend_minutely"));
+  await store.command(rollup(store, "spend_hourly"));
+  const old = store.table("spend_minute");
+  const oldExists = async () => {
+    const [row] = await store.rows<{ result: number | string }>(sql`EXISTS TABLE ${old}`);
+    return Number(row?.result) === 1;
+  };
+  // Gone when a previous run of this step, or another replica's, got as far as dropping it.
+  if (!(await oldExists())) return;
+  try {
+    await store.command(sql`INSERT INTO ${store.table("spend_minutely")} (dimension, value, minute, day, ${ROLLUP_COLUMNS})
+SELECT dimension, value, minute, day, ${ROLLUP_COLUMNS} FROM ${old} FINAL`);
+    await store.command(sql`INSERT INTO ${store.table("spend_hourly")} (dimension, value, hour, day, ${ROLLUP_COLUMNS})
+SELECT dimension, value, intDiv(minute, 60), any(day), ${ROLLUP_SUMS} FROM ${old} FINAL
+GROUP BY dimension, value, intDiv(minute, 60)`);
+    await store.command(sql`DROP TABLE IF EXISTS ${old}`);
+  } catch (err) {
+    // Another replica dropped it meanwhile, after copying it whole: done.
+    if (await oldExists()) throw err;
+  }
 }
 
 /**
@@ -167,6 +219,7 @@ export const MIGRATIONS: readonly Migration[] = [
     ],
   },
   { version: 5, description: "minutes awaiting their rollup", statements: (store) => [rollupPending(store)] },
+  { version: 6, description: "time-ordered minute and hour rollups", run: timeOrderedRollups },
 ];
 
 async function hasColumn(store: Store, column: NewColumn): Promise<boolean> {
@@ -209,6 +262,7 @@ ORDER BY version`);
     if (applied.has(migration.version)) continue;
     for (const statement of migration.statements?.(store) ?? []) await store.command(statement);
     for (const column of migration.columns ?? []) await addColumn(store, column);
+    await migration.run?.(store);
     await store.command(sql`INSERT INTO ${store.table("schema_migrations")} (version, description, applied_at_ms)
 VALUES (${uint(migration.version)}, ${str(migration.description)}, ${int(Date.now())})`);
     log.info({ version: migration.version, description: migration.description }, "schema migrated");

@@ -9,6 +9,8 @@ export type TableName =
   | "schema_migrations"
   | "usage_events"
   | "spend_minute"
+  | "spend_minutely"
+  | "spend_hourly"
   | "spend_daily"
   | "audit_log"
   | "rollup_pending";
