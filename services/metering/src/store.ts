@@ -1,8 +1,10 @@
 // The one ClickHouse client of the service. Tables are always qualified with the database (the client's own
 // `database` option would fail before the first migration creates it), and every statement is an `Sql` fragment.
 
+import { Readable } from "node:stream";
 import { ClickHouseLogLevel, createClient } from "@clickhouse/client";
 import { ident, type Sql, sql } from "./sql.js";
+import { toTsv } from "./tsv.js";
 
 /** The tables the service owns. */
 export type TableName =
@@ -35,7 +37,7 @@ export interface Store {
   rows<T>(query: Sql): Promise<T[]>;
   /** Runs a statement that returns nothing (DDL, INSERT ... SELECT). */
   command(query: Sql): Promise<void>;
-  /** Inserts rows as JSONEachRow. */
+  /** Inserts rows (TabSeparated, see tsv.ts); the first row's keys name the columns, and every row has them all. */
   insert(table: TableName, rows: readonly object[]): Promise<void>;
   close(): Promise<void>;
 }
@@ -70,8 +72,15 @@ export function createStore(options: StoreOptions): Store {
       await client.command({ query: query.text });
     },
     async insert(table, rows) {
-      if (rows.length === 0) return;
-      await client.insert({ table: `${database.text}.${ident(table).text}`, values: rows, format: "JSONEachRow" });
+      const [first] = rows;
+      if (first === undefined) return;
+      const columns = Object.keys(first);
+      await client.insert({
+        table: `${database.text}.${ident(table).text}`,
+        columns: columns.map((c) => ident(c).text) as [string, ...string[]],
+        values: Readable.from([Buffer.from(toTsv(columns, rows))], { objectMode: false }),
+        format: "TabSeparated",
+      });
     },
     close: () => client.close(),
   };
