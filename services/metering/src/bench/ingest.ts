@@ -190,7 +190,10 @@ async function sustained(infra: Infra, jsm: JetStreamManager, service: ServicePr
   const publishSeconds = (Date.now() - started) / 1000;
   await publisher.flush();
   sampling = false;
-  await Promise.race([sampler, sleep(120_000)]);
+  // Give up on events that never get acknowledged after two minutes, without keeping the process alive that long.
+  const giveUp = new AbortController();
+  await Promise.race([sampler, sleep(120_000, giveUp.signal)]);
+  giveUp.abort();
   await rollupSampler;
   rollupLags.sort((a, b) => a - b);
   const totalSeconds = (Date.now() - started) / 1000;
