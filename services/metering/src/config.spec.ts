@@ -13,6 +13,7 @@ describe("settings", () => {
       [s.ingest.batchSize, s.ingest.batchWaitMs, s.ingest.maxInFlight, s.ingest.rollupIntervalMs],
       [5_000, 1_000, 8, 500],
     );
+    assert.equal(s.liveSpendIntervalMs, 1_000);
   });
 
   it("reads every variable and fails with the variable's name on a bad value", () => {
@@ -24,7 +25,9 @@ describe("settings", () => {
       SWITCHYARD_CLICKHOUSE_DATABASE: "spend_2",
       SWITCHYARD_METERING_BATCH_SIZE: "100",
       SWITCHYARD_METERING_BATCH_WAIT_MS: "2000",
+      SWITCHYARD_METERING_LIVE_SPEND_INTERVAL_MS: "0",
     });
+    assert.equal(s.liveSpendIntervalMs, 0);
     assert.deepEqual(s.natsServers, ["nats://a:4222", "nats://b:4222"]);
     assert.deepEqual(
       [s.clickhouse.username, s.clickhouse.password, s.clickhouse.database],
@@ -37,6 +40,7 @@ describe("settings", () => {
       ["SWITCHYARD_NATS_URL", "not a url", /SWITCHYARD_NATS_URL/],
       ["SWITCHYARD_METERING_BATCH_SIZE", "0", /SWITCHYARD_METERING_BATCH_SIZE/],
       ["SWITCHYARD_METERING_BATCH_WAIT_MS", "500", /SWITCHYARD_METERING_BATCH_WAIT_MS/],
+      ["SWITCHYARD_METERING_LIVE_SPEND_INTERVAL_MS", "-1", /SWITCHYARD_METERING_LIVE_SPEND_INTERVAL_MS/],
     ];
     for (const [name, value, message] of bad) assert.throws(() => readSettings({ [name]: value }), message);
   });

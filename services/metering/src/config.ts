@@ -9,6 +9,8 @@ export interface MeteringSettings extends ServiceEnv {
   natsServers: string[];
   clickhouse: StoreOptions;
   ingest: IngestOptions;
+  /** `SWITCHYARD_METERING_LIVE_SPEND_INTERVAL_MS`: least time between two live-spend writer passes. */
+  liveSpendIntervalMs: number;
   /** `SWITCHYARD_SPEND_TTL_DAYS`: how long a live-spend day bucket outlives its last update. */
   spendTtlMs: number;
   /** `SWITCHYARD_METERING_STARTUP_TIMEOUT_MS`: how long startup waits for NATS and ClickHouse. */
@@ -63,6 +65,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): MeteringSett
       lagWarnMs: intEnv("SWITCHYARD_METERING_LAG_WARN_MS", 10_000, 100, 3_600_000, env),
       rollupIntervalMs: intEnv("SWITCHYARD_METERING_ROLLUP_INTERVAL_MS", 500, 0, 60_000, env),
     },
+    liveSpendIntervalMs: intEnv("SWITCHYARD_METERING_LIVE_SPEND_INTERVAL_MS", 1_000, 0, 60_000, env),
     spendTtlMs: intEnv("SWITCHYARD_SPEND_TTL_DAYS", 400, 1, 3_650, env) * DAY_MS,
     startupTimeoutMs: intEnv("SWITCHYARD_METERING_STARTUP_TIMEOUT_MS", 60_000, 1_000, 3_600_000, env),
   };

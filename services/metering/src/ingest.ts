@@ -50,8 +50,9 @@ export interface IngestOptions {
   /** A batch older than this (publish to acknowledgement) is logged as falling behind. */
   lagWarnMs: number;
   /**
-   * Least time between the starts of two recomputes. Under load, batches stored meanwhile share one recompute, so
-   * the rollup and live-spend work grows with the number of distinct keys, teams and users, not with the event rate.
+   * Least time between the starts of two recomputes (a slow recompute also waits as long as it took before the next).
+   * Under load, batches stored meanwhile share one recompute, so the rollup and live-spend work grows with the number
+   * of distinct keys, teams and users, not with the event rate.
    */
   rollupIntervalMs: number;
 }
@@ -135,6 +136,9 @@ export function startIngest(deps: IngestDeps, options: IngestOptions): Ingest {
   /** Done marks being written (after their live spend), awaited when stopping. */
   const marks = new Set<Promise<void>>();
   let lastRollupAt = 0;
+  /** When the last recompute ended and how long its successful attempt took: the next waits as long (see rollUp). */
+  let lastRollupEnd = 0;
+  let lastRollupTook = 0;
   let behind = false;
   let lagLoggedAt = 0;
   let stopped: Promise<void> | undefined;
@@ -220,7 +224,9 @@ export function startIngest(deps: IngestDeps, options: IngestOptions): Ingest {
     rolling = true;
     try {
       while (dirty.minutes.size > 0 && !abandon.signal.aborted) {
-        const wait = lastRollupAt + options.rollupIntervalMs - Date.now();
+        // Recomputes re-read the current minute, so they grow with the event rate; spacing them by their own
+        // duration keeps them to half of ClickHouse's time at most, leaving the rest to the inserts they follow.
+        const wait = Math.max(lastRollupAt + options.rollupIntervalMs, lastRollupEnd + lastRollupTook) - Date.now();
         if (wait > 0) await sleep(wait, abandon.signal);
         const touched = dirty;
         const oldestMs = dirtySinceMs;
@@ -231,13 +237,17 @@ export function startIngest(deps: IngestDeps, options: IngestOptions): Ingest {
         let totals: DailyTotal[] = [];
         try {
           await persist("recompute", async () => {
+            const attemptAt = Date.now();
             totals = await recompute(deps.store, touched);
+            // The successful attempt only: time spent failing says nothing about the next pass's cost.
+            lastRollupTook = Date.now() - attemptAt;
           });
         } catch (err) {
           // Abandoned while stopping: the minutes stay marked pending for the next start.
           log.warn({ err: reason(err), minutes: touched.minutes.size }, "left minutes pending a rollup");
           return;
         }
+        lastRollupEnd = Date.now();
         if (Number.isFinite(oldestMs)) stats.rollupLagMs = Date.now() - oldestMs;
         const marking = deps.spend.offer(totals).then(() =>
           markMinutes(deps.store, touched, startedAt, true).catch((err: unknown) =>

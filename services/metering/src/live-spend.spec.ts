@@ -98,6 +98,32 @@ describe("live spend in NATS KV", () => {
     }
   });
 
+  it("starts writer passes at least an interval apart, writing a key once per pass whatever was offered meanwhile", async () => {
+    let writes = 0;
+    const counting: KV = Object.create(kv);
+    counting.create = async (...args: Parameters<KV["create"]>) => {
+      writes++;
+      return kv.create(...args);
+    };
+    counting.update = async (...args: Parameters<KV["update"]>) => {
+      writes++;
+      return kv.update(...args);
+    };
+    const spend = createLiveSpend(counting, { intervalMs: 400 });
+    try {
+      const started = Date.now();
+      await spend.offer([total("key", "k-paced", 1, "10")]);
+      assert.equal(writes, 1, "the first pass after an idle spell starts at once");
+      const offers = [2, 3, 4, 5].map((n) => spend.offer([total("key", "k-paced", n, String(n * 10))]));
+      await Promise.all(offers);
+      assert.ok(Date.now() - started >= 400, "the second pass waited for the interval");
+      assert.equal(writes, 2, "four offers of one key made one write");
+      assert.equal((await readSpend(kv, "key", "k-paced", "2025-03-01", "2025-03-01")).costNanos, 50n);
+    } finally {
+      spend.close();
+    }
+  });
+
   it("keeps failed writes queued and retries them until the bucket takes them", async () => {
     let failures = 3;
     const flaky: KV = Object.create(kv);

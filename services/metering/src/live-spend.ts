@@ -4,7 +4,7 @@
 //
 // Writes are off the acknowledgement path: the ingest pipeline offers each recompute's totals and goes on; a writer
 // in the background stores them. Offers coalesce by key (the total of more events wins), so under load a key is
-// written once per writer pass however many recomputes touched it, and memory is bounded by the number of distinct
+// written once per writer pass (passes start at least `intervalMs` apart) however many recomputes touched it, and memory is bounded by the number of distinct
 // keys, teams, users and end users per day. What a crash loses before it is written is written by the next start,
 // which recomputes the minutes still marked pending (ingest.ts) and offers their totals again.
 
@@ -38,6 +38,11 @@ export interface LiveSpendOptions {
   readonly log?: Logger;
   /** Backoff between failed passes; default backoffMs. */
   readonly retryMs?: (attempt: number) => number;
+  /**
+   * Least time between the starts of two writer passes (default 0). Under load, totals offered meanwhile coalesce,
+   * so a key is written at most once per interval however many recomputes touched it.
+   */
+  readonly intervalMs?: number;
 }
 
 /** Writes in flight at once: NATS pipelines them on one connection. */
@@ -82,6 +87,7 @@ export function createLiveSpend(kv: KV, options: LiveSpendOptions = {}): LiveSpe
   const idle = createWakeup();
   const closing = new AbortController();
   let writing = false;
+  let lastPassAt = Number.NEGATIVE_INFINITY;
   /** Offers so far, and how many of them are written (every offer up to a pass's snapshot is, once it succeeds). */
   let offered = 0;
   let writtenUpTo = 0;
@@ -135,6 +141,10 @@ export function createLiveSpend(kv: KV, options: LiveSpendOptions = {}): LiveSpe
     let failures = 0;
     try {
       while (queue.size > 0 && !closing.signal.aborted) {
+        const wait = lastPassAt + (options.intervalMs ?? 0) - Date.now();
+        if (wait > 0) await sleep(wait, closing.signal);
+        if (closing.signal.aborted) break;
+        lastPassAt = Date.now();
         const pass = [...queue];
         const upTo = offered;
         queue.clear();

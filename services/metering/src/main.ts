@@ -64,7 +64,7 @@ await main(log, async () => {
   );
   const kv = await new Kvm(nc).create(SPEND_BUCKET, { history: 1, ttl: settings.spendTtlMs });
   const js = jetstream(nc);
-  const spend = createLiveSpend(kv, { log });
+  const spend = createLiveSpend(kv, { log, intervalMs: settings.liveSpendIntervalMs });
   const ingest = startIngest({ consumer: () => meteringConsumer(js), store, spend, log }, settings.ingest);
   const audit = startAuditIngest(
     { consumer: () => auditConsumer(js), store, log },

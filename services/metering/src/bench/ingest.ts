@@ -1,7 +1,8 @@
 // Ingest benchmark: real nats-server, clickhouse-server and the metering service as its own process, on this
 // machine. Two phases:
 //   1. backlog: N events published while the service is stopped, then the time to store and acknowledge them all
-//      (the service's own throughput, with no publisher competing for the CPU);
+//      (the service's own throughput, with no publisher competing for the CPU), and the CPU time the service,
+//      ClickHouse and NATS spent per event meanwhile (steadier than the time on a shared machine);
 //   2. sustained: events published at a fixed rate for a while; reports the publish-to-acknowledgement lag of every
 //      event (an event is acknowledged once its row is stored in ClickHouse) and whether the service kept up, and
 //      samples the service's rollup lag (publish to the recompute that counted it in the spend rollups and handed its
@@ -19,6 +20,7 @@ import { metering } from "@switchyard/proto";
 import { METERING_CONSUMER, USAGE_CONTENT_TYPE, USAGE_STREAM, usageSubject } from "@switchyard/usage";
 import { sleep } from "../backoff.js";
 import {
+  cpuMs,
   type Infra,
   rssBytes,
   type ServiceProcess,
@@ -124,8 +126,8 @@ function serviceEnv(infra: Infra): Record<string, string> {
   };
 }
 
-/** Phase 1: the time to store and acknowledge a backlog. */
-async function backlog(infra: Infra, jsm: JetStreamManager): Promise<number> {
+/** Phase 1: the time to store and acknowledge a backlog, and the CPU each process spent per event meanwhile. */
+async function backlog(infra: Infra, jsm: JetStreamManager) {
   const sentAt = new Map<number, number>();
   const publisher = createPublisher(infra.js, sentAt);
   for (let i = 0; i < BACKLOG; i++) await publisher.send();
@@ -134,10 +136,19 @@ async function backlog(infra: Infra, jsm: JetStreamManager): Promise<number> {
   for (const seq of sentAt.keys()) last = Math.max(last, seq);
   const started = Date.now();
   const service = await startService(serviceEnv(infra));
+  // From the moment it listens (migrated, connected) to the last acknowledgement.
+  const pids = { metering: service.pid, clickhouse: infra.clickhouse.pid, nats: infra.nats.pid };
+  const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuMs(pid)]));
   while ((await ackFloor(jsm)) < last) await sleep(50);
   const seconds = (Date.now() - started) / 1000;
+  const cpuMicrosPerEvent = Object.fromEntries(
+    Object.entries(pids).map(([name, pid]) => [
+      name,
+      Math.round(((cpuMs(pid) - (before[name] ?? 0)) * 1000) / BACKLOG),
+    ]),
+  );
   await service.kill("SIGTERM");
-  return BACKLOG / seconds;
+  return { eventsPerSecond: BACKLOG / seconds, cpuMicrosPerEvent };
 }
 
 /** Phase 2: publish at `RATE` for `SECONDS`, sampling the ack floor to time every event. */
@@ -218,7 +229,7 @@ const infra = await startInfra();
 try {
   const jsm = await jetstreamManager(infra.nc);
   const store = testStore(infra, "switchyard", 30_000);
-  const drained = BACKLOG > 0 ? await backlog(infra, jsm) : Number.NaN;
+  const drained = BACKLOG > 0 ? await backlog(infra, jsm) : undefined;
   const service = await startService(serviceEnv(infra));
   const result = await sustained(infra, jsm, service);
   await service.kill("SIGTERM");
@@ -230,7 +241,8 @@ try {
     inFlight: IN_FLIGHT,
     rollupIntervalMs: ROLLUP_INTERVAL,
     backlogEvents: BACKLOG,
-    backlogEventsPerSecond: Math.round(drained),
+    backlogEventsPerSecond: Math.round(drained?.eventsPerSecond ?? Number.NaN),
+    backlogCpuMicrosPerEvent: drained?.cpuMicrosPerEvent,
     sustainedTargetRate: RATE,
     ...result,
     storedEvents: counts.final,
