@@ -23,12 +23,12 @@ const ESCAPES: Record<string, string> = {
   "'": "\\'",
 };
 
-function escape(value: string): string {
+function escaped(value: string): string {
   return SPECIAL.test(value) ? value.replace(SPECIALS, (c) => ESCAPES[c] ?? c) : value;
 }
 
 function field(value: Value | undefined, column: string): string {
-  if (typeof value === "string") return escape(value);
+  if (typeof value === "string") return escaped(value);
   if (typeof value === "number") {
     if (!Number.isSafeInteger(value)) throw new RangeError(`expected an integer in column ${column}, got ${value}`);
     return String(value);
@@ -38,7 +38,7 @@ function field(value: Value | undefined, column: string): string {
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i];
       if (typeof item !== "string") throw new TypeError(`expected an array of strings in column ${column}`);
-      out += `${i > 0 ? "," : ""}'${escape(item)}'`;
+      out += `${i > 0 ? "," : ""}'${escaped(item)}'`;
     }
     return `${out}]`;
   }
