@@ -4,9 +4,10 @@
 //
 // Writes are off the acknowledgement path: the ingest pipeline offers each recompute's totals and goes on; a writer
 // in the background stores them. Offers coalesce by key (the total of more events wins), so under load a key is
-// written once per writer pass (passes start at least `intervalMs` apart) however many recomputes touched it, and memory is bounded by the number of distinct
-// keys, teams, users and end users per day. What a crash loses before it is written is written by the next start,
-// which recomputes the minutes still marked pending (ingest.ts) and offers their totals again.
+// written once per writer pass (passes start at least `intervalMs` apart) however many recomputes touched it, and
+// memory is bounded by the number of distinct keys, teams, users and end users per day. What a crash loses before it
+// is written is written by the next start, which recomputes the minutes still marked pending (ingest.ts) and offers
+// their totals again.
 
 import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";

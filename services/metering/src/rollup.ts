@@ -82,12 +82,20 @@ const SUMS = sql`sum(cost_nanos), sum(prompt_tokens), sum(completion_tokens), su
   sum(cache_write_tokens), sum(reasoning_tokens), sum(audio_millis), sum(queries)`;
 const ROLLUP_COLUMNS = sql`events, ${SUMMED}`;
 
+/** The touched days, as a list of Date literals. */
+function dayList(touched: Touched): Sql {
+  return list([...touched.days].map(date));
+}
+
+/** The touched minutes, as a list of integer literals. */
+function minuteList(touched: Touched): Sql {
+  return list([...touched.minutes].map(uint));
+}
+
 /** The values with a row in the touched minutes: those the batch may have changed. */
 function activeValues(store: Store, touched: Touched): Sql {
-  const days = list([...touched.days].map(date));
-  const minutes = list([...touched.minutes].map(uint));
   return sql`(dimension, value) IN (SELECT dimension, value FROM ${store.table("spend_minutely")}
-  WHERE day IN (${days}) AND minute IN (${minutes}))`;
+  WHERE day IN (${dayList(touched)}) AND minute IN (${minuteList(touched)}))`;
 }
 
 /** `column` in one of the half-open ranges [from, from + span), as key-range conditions ClickHouse can index. */
@@ -103,26 +111,23 @@ function hoursOf(touched: Touched): number[] {
 function minuteRollup(store: Store, touched: Touched): Sql {
   const names = list(DIMENSION_NAMES.map((d) => str(d)));
   const columns = list(DIMENSION_NAMES.map((d) => ident(DIMENSIONS[d])));
-  const days = list([...touched.days].map(date));
-  const minutes = list([...touched.minutes].map(uint));
   return sql`INSERT INTO ${store.table("spend_minutely")} (dimension, value, minute, day, ${ROLLUP_COLUMNS})
 SELECT dimension, value, minute, any(day), count(), ${SUMS}
 FROM (
   SELECT minute, day, ${columns}, ${SUMMED}
   FROM ${store.table("usage_events")} FINAL
-  WHERE ${and([sql`day IN (${days})`, sql`minute IN (${minutes})`])}
+  WHERE ${and([sql`day IN (${dayList(touched)})`, sql`minute IN (${minuteList(touched)})`])}
 )
 ARRAY JOIN [${names}] AS dimension, [${columns}] AS value
 GROUP BY dimension, value, minute`;
 }
 
 function hourRollup(store: Store, touched: Touched): Sql {
-  const days = list([...touched.days].map(date));
   return sql`INSERT INTO ${store.table("spend_hourly")} (dimension, value, hour, day, ${ROLLUP_COLUMNS})
 SELECT dimension, value, intDiv(minute, 60), any(day), sum(events), ${SUMS}
 FROM ${store.table("spend_minutely")} FINAL
 WHERE ${and([
-    sql`day IN (${days})`,
+    sql`day IN (${dayList(touched)})`,
     inRanges(
       "minute",
       hoursOf(touched).map((h) => h * 60),
@@ -134,14 +139,13 @@ GROUP BY dimension, value, intDiv(minute, 60)`;
 }
 
 function dailyTotals(store: Store, touched: Touched): Sql {
-  const days = list([...touched.days].map(date));
   const dayStarts = [...touched.days].map((d) => dayStartMs(d) / HOUR_MS);
   return sql`SELECT dimension, value, day, sum(events) AS events, sum(cost_nanos) AS cost_nanos,
   sum(prompt_tokens) AS prompt_tokens, sum(completion_tokens) AS completion_tokens,
   sum(cache_read_tokens) AS cache_read_tokens, sum(cache_write_tokens) AS cache_write_tokens,
   sum(reasoning_tokens) AS reasoning_tokens, sum(audio_millis) AS audio_millis, sum(queries) AS queries
 FROM ${store.table("spend_hourly")} FINAL
-WHERE ${and([sql`day IN (${days})`, inRanges("hour", dayStarts, 24), activeValues(store, touched)])}
+WHERE ${and([sql`day IN (${dayList(touched)})`, inRanges("hour", dayStarts, 24), activeValues(store, touched)])}
 GROUP BY dimension, value, day`;
 }
 
@@ -170,8 +174,8 @@ export async function pendingMinutes(store: Store): Promise<Touched> {
 }
 
 /**
- * Recomputes the minute, hour and day rollups of the touched minutes and returns the new day totals. Idempotent: running
- * it again, or concurrently on another replica, yields the same rows.
+ * Recomputes the minute, hour and day rollups of the touched minutes and returns the new day totals. Idempotent:
+ * running it again, or concurrently on another replica, yields the same rows.
  */
 export async function recompute(store: Store, touched: Touched): Promise<DailyTotal[]> {
   if (touched.minutes.size === 0) return [];
