@@ -18,6 +18,25 @@ import { MASTER_KEY, OPENAI_KEY } from "./setup.js";
 
 const SERVICES = ["ingress", "policy", "router", "provider-worker", "metering"].map((s) => `switchyard-${s}`);
 
+/**
+ * Waits until a trace's spans the assertions read have all arrived: its root (the span whose parent is `parentId`,
+ * "" when the client sent no trace context) and one span of each of `services`. Every process exports on its own
+ * schedule, so the metering insert's span can arrive before the ingress's request span.
+ */
+function waitForTrace(
+  otlp: OtlpReceiver,
+  traceId: string,
+  parentId: string,
+  services: readonly string[] = ["switchyard-ingress", "switchyard-provider-worker", "switchyard-metering"],
+): Promise<void> {
+  return otlp.waitFor((spans) => {
+    const trace = spans.filter((s) => s.traceId === traceId);
+    return (
+      trace.some((s) => s.parentSpanId === parentId) && services.every((name) => trace.some((s) => s.service === name))
+    );
+  });
+}
+
 /** A client-side trace context, so the test knows the trace id of its request up front. */
 function clientTrace(): { traceId: string; parentId: string; traceparent: string } {
   const traceId = randomBytes(16).toString("hex");
@@ -115,7 +134,7 @@ describe("observability through the mesh", { timeout: 240_000 }, () => {
       { traceparent, authorization: `Bearer ${virtualKey}` },
     );
     assert.equal(res.status, 200, res.body);
-    await otlp.waitFor((spans) => spans.some((s) => s.traceId === traceId && s.service === "switchyard-metering"));
+    await waitForTrace(otlp, traceId, parentId, SERVICES);
     const spans = connectedTrace(otlp.spans, traceId, parentId);
     assert.deepEqual([...new Set(spans.map((s) => s.service))].sort(), [...SERVICES].sort());
     const upstream = assertChain(spans);
@@ -157,7 +176,7 @@ describe("observability through the mesh", { timeout: 240_000 }, () => {
     }
     assert.notEqual(ids[0], ids[1], "one trace per request");
     for (const id of ids) {
-      await otlp.waitFor((spans) => spans.some((s) => s.traceId === id && s.service === "switchyard-metering"));
+      await waitForTrace(otlp, id, "");
       const spans = otlp.spans.filter((s) => s.traceId === id);
       const root = spans.find((s) => s.parentSpanId === "");
       assert.ok(root, "the ingress starts the trace when the client sent none");
@@ -210,7 +229,7 @@ describe("observability through the mesh", { timeout: 240_000 }, () => {
         assert.match(String(line.traceId), /^[\da-f]{32}$/);
       }
       assert.equal((await accessLine(lines, "obs-grpc")).traceId, traceId);
-      await otlp.waitFor((spans) => spans.some((s) => s.traceId === traceId && s.service === "switchyard-metering"));
+      await waitForTrace(otlp, traceId, parentId);
       const spans = connectedTrace(otlp.spans, traceId, parentId);
       const root = find(spans, "switchyard-ingress", KIND.server, /GatewayService\/CreateChatCompletion$/);
       assert.equal(root.parentSpanId, parentId);
