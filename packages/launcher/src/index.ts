@@ -20,4 +20,5 @@ export {
 } from "./plan.js";
 export { freePort, freePorts, isPortFree } from "./ports.js";
 export { formatLogLine, LABEL_COLORS, type PrettyOptions } from "./pretty.js";
+export { cpuMicros, rssBytes } from "./proc-stats.js";
 export { isReady, type LogLine, type MeshProcess } from "./process.js";

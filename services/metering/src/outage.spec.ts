@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { jetstreamManager } from "@nats-io/jetstream";
+import { rssBytes } from "@switchyard/launcher";
 import { METERING_CONSUMER, USAGE_STREAM } from "@switchyard/usage";
 import { sleep } from "./backoff.js";
 import type { Store } from "./store.js";
@@ -10,7 +11,6 @@ import {
   type Infra,
   makeEvent,
   publish,
-  rssBytes,
   spendBucket,
   startInfra,
   startService,
@@ -61,7 +61,7 @@ describe("a ClickHouse outage", () => {
       })();
       const started = Date.now();
       while (Date.now() - started < 10_000) {
-        peakRss = Math.max(peakRss, rssBytes(service.pid));
+        peakRss = Math.max(peakRss, rssBytes(service.pid) ?? 0);
         const info = await jsm.consumers.info(USAGE_STREAM, METERING_CONSUMER);
         peakHeld = Math.max(peakHeld, info.num_ack_pending);
         assert.equal((await fetch(`${service.httpUrl}/healthz`)).status, 200, "the service stays up");

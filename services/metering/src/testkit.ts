@@ -3,7 +3,6 @@
 
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { create, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
@@ -384,25 +383,4 @@ export async function startService(env: Record<string, string>): Promise<Service
       return exited;
     },
   };
-}
-
-/** Resident memory of a process, from /proc. */
-/** CPU time (user + system, ms) a process has used so far, from /proc; 0 once it is gone. */
-export function cpuMs(pid: number): number {
-  try {
-    // Fields after the command name (which may hold spaces); utime and stime are the 14th and 15th, in clock ticks.
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-    return (Number(fields[11]) + Number(fields[12])) * (1000 / CLOCK_TICKS);
-  } catch {
-    return 0;
-  }
-}
-
-/** Linux's USER_HZ, the unit of /proc/<pid>/stat times: 100 on every architecture Node supports. */
-const CLOCK_TICKS = 100;
-
-export function rssBytes(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
-  return Number(kb ?? 0) * 1024;
 }

@@ -11,9 +11,8 @@
 // BENCH_PROFILE_DIR (CPU profiles of every service, see profile-summary.ts).
 
 import { cpus } from "node:os";
-import { freePort } from "@switchyard/launcher";
+import { cpuMicros, freePort } from "@switchyard/launcher";
 import { type LoadResult, runLoad, type Summary, summarize } from "./load.js";
-import { cpuMicros } from "./procs.js";
 import { MASTER_KEY, startUpstream, switchyard } from "./targets.js";
 
 const num = (name: string, fallback: number) => {

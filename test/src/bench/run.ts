@@ -18,9 +18,9 @@
 
 import { writeFileSync } from "node:fs";
 import { cpus, freemem, totalmem } from "node:os";
-import { freePort } from "@switchyard/launcher";
+import { cpuMicros, freePort, rssBytes } from "@switchyard/launcher";
 import { runLoad } from "./load.js";
-import { cpuMicros, rssBytes, sampleRss, sibling, spawnNode } from "./procs.js";
+import { sampleRss, sibling, spawnNode } from "./procs.js";
 import {
   cpuTable,
   type Measurement,

@@ -2,7 +2,7 @@
 // two provider workers, mock deployments (one flaky, so some requests fall back) and a fake OpenAI
 // upstream with per-token prices from the config, for exact golden costs.
 
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -131,11 +131,4 @@ export async function chat(
     costNanos: typeof cost === "string" ? nanosOf(cost) : undefined,
     body: text,
   };
-}
-
-/** Resident memory of a process in bytes, from /proc. */
-export function rssBytes(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
-  return kb === undefined ? 0 : Number(kb) * 1024;
 }

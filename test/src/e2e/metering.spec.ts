@@ -2,8 +2,9 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createClient } from "@clickhouse/client";
+import { rssBytes } from "@switchyard/launcher";
 import { request } from "undici";
-import { type CallResult, chat, type MeteredGateway, rssBytes, startMeteredGateway } from "./metering-setup.js";
+import { type CallResult, chat, type MeteredGateway, startMeteredGateway } from "./metering-setup.js";
 import { MASTER_KEY } from "./setup.js";
 
 let gw: MeteredGateway;
@@ -197,7 +198,7 @@ describe("metering through the mesh", () => {
     let peak = 0;
     const traffic = load(4_000, 8, 60_000);
     while (Date.now() - started < 60_000) {
-      peak = Math.max(peak, rssBytes(metering.pid));
+      peak = Math.max(peak, rssBytes(metering.pid) ?? 0);
       await sleep(1_000);
     }
     gw.clickhouse.resume();

@@ -16,19 +16,11 @@ import { parseArgs } from "node:util";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { type JetStreamClient, type JetStreamManager, jetstreamManager, type PubAck } from "@nats-io/jetstream";
 import { headers } from "@nats-io/transport-node";
+import { cpuMicros, rssBytes } from "@switchyard/launcher";
 import { metering } from "@switchyard/proto";
 import { METERING_CONSUMER, USAGE_CONTENT_TYPE, USAGE_STREAM, usageSubject } from "@switchyard/usage";
 import { sleep } from "../backoff.js";
-import {
-  cpuMs,
-  type Infra,
-  rssBytes,
-  type ServiceProcess,
-  startInfra,
-  startService,
-  storedCounts,
-  testStore,
-} from "../testkit.js";
+import { type Infra, type ServiceProcess, startInfra, startService, storedCounts, testStore } from "../testkit.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -138,14 +130,11 @@ async function backlog(infra: Infra, jsm: JetStreamManager) {
   const service = await startService(serviceEnv(infra));
   // From the moment it listens (migrated, connected) to the last acknowledgement.
   const pids = { metering: service.pid, clickhouse: infra.clickhouse.pid, nats: infra.nats.pid };
-  const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuMs(pid)]));
+  const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuMicros(pid)]));
   while ((await ackFloor(jsm)) < last) await sleep(50);
   const seconds = (Date.now() - started) / 1000;
   const cpuMicrosPerEvent = Object.fromEntries(
-    Object.entries(pids).map(([name, pid]) => [
-      name,
-      Math.round(((cpuMs(pid) - (before[name] ?? 0)) * 1000) / BACKLOG),
-    ]),
+    Object.entries(pids).map(([name, pid]) => [name, Math.round((cpuMicros(pid) - (before[name] ?? 0)) / BACKLOG)]),
   );
   await service.kill("SIGTERM");
   return { eventsPerSecond: BACKLOG / seconds, cpuMicrosPerEvent };
@@ -184,7 +173,7 @@ async function sustained(infra: Infra, jsm: JetStreamManager, service: ServicePr
         sentAt.delete(seq);
       }
       floor = next;
-      peakRss = Math.max(peakRss, rssBytes(service.pid));
+      peakRss = Math.max(peakRss, rssBytes(service.pid) ?? 0);
       await sleep(25);
     }
   })();
