@@ -138,6 +138,7 @@ PARTITION BY toYYYYMM(day)
 ORDER BY (${order})`;
 }
 
+// Spelled out here, not shared with rollup.ts: a shipped migration must keep copying exactly these columns.
 const ROLLUP_COLUMNS = sql`events, cost_nanos, prompt_tokens, completion_tokens, cache_read_tokens, cache_write_tokens,
   reasoning_tokens, audio_millis, queries`;
 const ROLLUP_SUMS = sql`sum(events), sum(cost_nanos), sum(prompt_tokens), sum(completion_tokens),
