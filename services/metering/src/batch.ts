@@ -1,18 +1,19 @@
-// One fetched batch of usage messages, decoded into rows. A message that is not a UsageEvent can never succeed, so
-// it is terminated (JetStream will not redeliver it) rather than retried forever.
+// One fetched batch of usage messages, turned into the body of one usage_events insert. A message that is not a
+// UsageEvent can never succeed, so it is terminated (JetStream will not redeliver it) rather than retried forever.
 
-import { fromBinary } from "@bufbuild/protobuf";
 import type { JsMsg } from "@nats-io/jetstream";
-import { metering } from "@switchyard/proto";
+import { EventTsvWriter } from "./event-tsv.js";
 import { emptyTouched, type Touched, touch } from "./rollup.js";
-import { type EventRow, toRow } from "./rows.js";
 
 /** Messages fetched together, stored together and acknowledged together. */
 export interface Batch {
   /** The messages to acknowledge once the batch is stored and its minutes are marked pending a rollup. */
   readonly msgs: readonly JsMsg[];
-  /** One row per distinct event id; emptied once inserted, so a held batch keeps only its messages. */
-  rows: readonly EventRow[];
+  /**
+   * One TabSeparated usage_events line (columns event-tsv.ts TSV_COLUMNS) per distinct event id; emptied once
+   * inserted, so a held batch keeps only its messages.
+   */
+  body: Buffer;
   /** Distinct events in the batch. */
   readonly events: number;
   readonly touched: Touched;
@@ -36,20 +37,23 @@ function fallbackId(msg: JsMsg): string {
   return msg.headers?.get("Nats-Msg-Id") || `stream-seq-${msg.seq}`;
 }
 
+/** Room for a typical line, so most batches never grow their buffer. */
+const BYTES_PER_EVENT = 512;
+
 /**
  * Decodes fetched messages. Undecodable ones are terminated and reported; repeated event ids (a redelivery that met
- * its original in one batch) become one row, since the table would collapse them anyway.
+ * its original in one batch) become one line, since the table would collapse them anyway.
  */
 export function openBatch(msgs: readonly JsMsg[], now = Date.now()): { batch: Batch; rejected: Rejected[] } {
-  const rows = new Map<string, EventRow>();
+  const writer = new EventTsvWriter(msgs.length * BYTES_PER_EVENT);
+  const ids = new Set<string>();
   const kept: JsMsg[] = [];
   const rejected: Rejected[] = [];
   const touched = emptyTouched();
   for (const msg of msgs) {
-    let row: EventRow;
+    let line: ReturnType<EventTsvWriter["append"]>;
     try {
-      const event = fromBinary(metering.UsageEventSchema, msg.data);
-      row = toRow(event, event.eventId === "" ? fallbackId(msg) : "");
+      line = writer.append(msg.data, () => fallbackId(msg));
     } catch (err) {
       rejected.push({ seq: msg.seq, subject: msg.subject, reason: err instanceof Error ? err.message : String(err) });
       // No reason text: servers before 2.10.4 ignore a `+TERM` that carries one.
@@ -57,9 +61,12 @@ export function openBatch(msgs: readonly JsMsg[], now = Date.now()): { batch: Ba
       continue;
     }
     kept.push(msg);
-    if (rows.has(row.event_id)) continue;
-    rows.set(row.event_id, row);
-    touch(touched, row);
+    if (ids.has(line.id)) {
+      writer.dropLast();
+      continue;
+    }
+    ids.add(line.id);
+    touch(touched, line);
   }
   // Delivery info is parsed from each message's reply subject: read it for the ends of the batch only (JetStream
   // delivers in stream order, redeliveries first).
@@ -67,7 +74,7 @@ export function openBatch(msgs: readonly JsMsg[], now = Date.now()): { batch: Ba
   const oldestMs = Math.min(now, ...ends.map((i) => (i ? Math.floor(i.timestampNanos / 1e6) : now)));
   const pending = ends[1]?.pending ?? 0;
   return {
-    batch: { msgs: kept, rows: [...rows.values()], events: rows.size, touched, oldestMs, pending, heldSince: now },
+    batch: { msgs: kept, body: writer.body(), events: ids.size, touched, oldestMs, pending, heldSince: now },
     rejected,
   };
 }

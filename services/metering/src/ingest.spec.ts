@@ -5,6 +5,7 @@ import type { KV } from "@nats-io/kv";
 import { METERING_CONSUMER, USAGE_STREAM, usageSubject } from "@switchyard/usage";
 import { openBatch } from "./batch.js";
 import { ensureMeteringConsumer, meteringConsumer } from "./consumer.js";
+import { TSV_COLUMNS } from "./event-tsv.js";
 import { type Ingest, type IngestOptions, nextFetchSize, startIngest } from "./ingest.js";
 import { createLiveSpend } from "./live-spend.js";
 import { emptyTouched, markMinutes, pendingMinutes, touch } from "./rollup.js";
@@ -104,7 +105,7 @@ describe("ingest from JetStream into ClickHouse", () => {
     for await (const msg of await consumer.fetch({ max_messages: fresh.length, expires: 2_000 })) fetched.push(msg);
     assert.equal(fetched.length, fresh.length);
     const { batch } = openBatch(fetched);
-    await store.insert("usage_events", batch.rows);
+    await store.insertTsv("usage_events", TSV_COLUMNS, batch.body);
     for (const msg of fetched) msg.nak();
 
     const ingest = run();

@@ -14,6 +14,7 @@ import type { Consumer, JsMsg } from "@nats-io/jetstream";
 import type { Logger } from "@switchyard/runtime";
 import { backoffMs, sleep } from "./backoff.js";
 import { type Batch, openBatch } from "./batch.js";
+import { TSV_COLUMNS } from "./event-tsv.js";
 import type { LiveSpend } from "./live-spend.js";
 import {
   type DailyTotal,
@@ -91,6 +92,7 @@ export interface Ingest {
 }
 
 const LAG_LOG_INTERVAL_MS = 10_000;
+const EMPTY = Buffer.alloc(0);
 /** How long a fetch should take to fill, at the rate the last one saw. */
 const TARGET_FILL_MS = 200;
 
@@ -275,11 +277,11 @@ export function startIngest(deps: IngestDeps, options: IngestOptions): Ingest {
     const spans = startInsertSpans(batch.msgs, "usage_events");
     try {
       await persist("insert", async () => {
-        await deps.store.insert("usage_events", batch.rows);
+        await deps.store.insertTsv("usage_events", TSV_COLUMNS, batch.body);
         // Before the acknowledgement: from here on, a crash leaves the minutes for the next start to roll up.
         await markMinutes(deps.store, batch.touched, Date.now(), false);
       });
-      batch.rows = [];
+      batch.body = EMPTY;
       endInsertSpans(spans);
     } catch (err) {
       endInsertSpans(spans, err);

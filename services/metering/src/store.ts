@@ -39,6 +39,8 @@ export interface Store {
   command(query: Sql): Promise<void>;
   /** Inserts rows (TabSeparated, see tsv.ts); the first row's keys name the columns, and every row has them all. */
   insert(table: TableName, rows: readonly object[]): Promise<void>;
+  /** Inserts a TabSeparated body (see tsv.ts) whose lines hold `columns` in order. */
+  insertTsv(table: TableName, columns: readonly string[], body: Buffer): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -61,6 +63,15 @@ export function createStore(options: StoreOptions): Store {
     // Failures are retried and logged by the caller, with context; the client's own ERROR lines would repeat them.
     log: { level: ClickHouseLogLevel.OFF },
   });
+  async function insertTsv(table: TableName, columns: readonly string[], body: Buffer): Promise<void> {
+    if (body.length === 0) return;
+    await client.insert({
+      table: `${database.text}.${ident(table).text}`,
+      columns: columns.map((c) => ident(c).text) as [string, ...string[]],
+      values: Readable.from([body], { objectMode: false }),
+      format: "TabSeparated",
+    });
+  }
   return {
     database,
     table: (name) => sql`${database}.${ident(name)}`,
@@ -75,13 +86,9 @@ export function createStore(options: StoreOptions): Store {
       const [first] = rows;
       if (first === undefined) return;
       const columns = Object.keys(first);
-      await client.insert({
-        table: `${database.text}.${ident(table).text}`,
-        columns: columns.map((c) => ident(c).text) as [string, ...string[]],
-        values: Readable.from([Buffer.from(toTsv(columns, rows))], { objectMode: false }),
-        format: "TabSeparated",
-      });
+      await insertTsv(table, columns, Buffer.from(toTsv(columns, rows)));
     },
+    insertTsv,
     close: () => client.close(),
   };
 }

@@ -1,9 +1,14 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { create, equals, toBinary } from "@bufbuild/protobuf";
 import { type ClickHouseServer, startClickHouse } from "@switchyard/launcher";
+import { metering } from "@switchyard/proto";
+import { EventTsvWriter, TSV_COLUMNS } from "./event-tsv.js";
+import { fromRow, type StoredRow } from "./rows.js";
+import { migrate } from "./schema.js";
 import { sql } from "./sql.js";
 import { createStore, type Store } from "./store.js";
-import { HOSTILE } from "./testkit.js";
+import { HOSTILE, makeEvent, testLog } from "./testkit.js";
 import { toTsv } from "./tsv.js";
 
 /** Every UTF-16 code unit below 256, and a few beyond. */
@@ -62,5 +67,45 @@ describe("TabSeparated inserts on ClickHouse 18.16", () => {
       assert.deepEqual(row.tags, [values[i], "", values[i]]);
       assert.equal(row.n, "18446744073709551615");
     });
+  });
+
+  it("stores usage events written straight from protobuf with every hostile string in every field, unchanged", async () => {
+    await migrate(store, testLog);
+    const values = [...HOSTILE, EVERY.replace(/[\ud800-\udfff]/g, "")];
+    const events = values.map((v, i) =>
+      makeEvent(i, {
+        eventId: `hostile-${i}-${v}`,
+        requestId: v,
+        caller: create(metering.CallerSchema, {
+          keyId: v,
+          keyAlias: v,
+          teamId: v,
+          userId: v,
+          endUser: v,
+          tags: [v, "", v],
+          metadata: { [v]: v, [`${v}2`]: "" },
+        }),
+        route: create(metering.RouteSchema, {
+          requestedModel: v,
+          modelGroup: v,
+          deploymentId: v,
+          provider: v,
+          upstreamModel: v,
+        }),
+        priceVersion: v,
+        operation: v,
+        instance: v,
+      }),
+    );
+    const writer = new EventTsvWriter();
+    for (const e of events) writer.append(toBinary(metering.UsageEventSchema, e), () => "unused");
+    await store.insertTsv("usage_events", TSV_COLUMNS, writer.body());
+    const rows = await store.rows<StoredRow>(sql`SELECT * FROM tsv.usage_events`);
+    const stored = new Map(rows.map((row) => [row.event_id, fromRow(row)]));
+    assert.equal(stored.size, events.length);
+    for (const event of events) {
+      const back = stored.get(event.eventId);
+      assert.ok(back && equals(metering.UsageEventSchema, back, event), JSON.stringify(event.eventId));
+    }
   });
 });
