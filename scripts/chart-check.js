@@ -87,6 +87,57 @@ test("everything values: every optional resource renders", () => {
   assert.deepEqual(pools.map((d) => d.metadata.labels["switchyard/worker-pool"]).sort(), ["bedrock", "general"]);
 });
 
+test("every service that reaches NATS signs in with the credentials of nats.auth, from the Secret", () => {
+  const docs = parseManifests(render(4, VALUE_SETS.everything));
+  const deployments = docs.filter((d) => d.kind === "Deployment");
+  const withNats = deployments.filter((d) =>
+    d.spec.template.spec.containers[0].env.some((e) => e.name === "SWITCHYARD_NATS_URL"),
+  );
+  assert.ok(withNats.length >= 4, "policy, metering and the worker pools reach NATS");
+  for (const d of withNats) {
+    const env = Object.fromEntries(d.spec.template.spec.containers[0].env.map((e) => [e.name, e]));
+    assert.deepEqual(env.SWITCHYARD_NATS_USER?.valueFrom, { secretKeyRef: { name: "nats-credentials", key: "user" } });
+    assert.deepEqual(env.SWITCHYARD_NATS_PASSWORD?.valueFrom, {
+      secretKeyRef: { name: "nats-credentials", key: "password" },
+    });
+    assert.equal(env.SWITCHYARD_NATS_TOKEN, undefined, d.metadata.name);
+  }
+  const token = parseManifests(
+    runHelm(
+      ["template", "sy", CHART, "-f", VALUE_SETS.minimal, "--set", "nats.auth.existingSecret=n,nats.auth.tokenKey=t"],
+      {
+        major: 4,
+      },
+    ).stdout,
+  ).filter((d) => d.kind === "Deployment");
+  const names = token.flatMap((d) => d.spec.template.spec.containers[0].env.map((e) => e.name));
+  assert.ok(names.includes("SWITCHYARD_NATS_TOKEN") && !names.includes("SWITCHYARD_NATS_USER"));
+  const creds = parseManifests(
+    runHelm(
+      ["template", "sy", CHART, "-f", VALUE_SETS.minimal, "--set", "nats.auth.existingSecret=n,nats.auth.credsKey=c"],
+      {
+        major: 4,
+      },
+    ).stdout,
+  ).filter((d) => d.kind === "Deployment");
+  for (const d of creds) {
+    const pod = d.spec.template.spec;
+    const env = pod.containers[0].env;
+    if (!env.some((e) => e.name === "SWITCHYARD_NATS_URL")) {
+      assert.ok(!pod.volumes.some((v) => v.name === "nats-creds"), `${d.metadata.name} does not reach NATS`);
+      continue;
+    }
+    assert.equal(env.find((e) => e.name === "SWITCHYARD_NATS_CREDS")?.value, "/etc/switchyard/nats/user.creds");
+    assert.deepEqual(pod.volumes.find((v) => v.name === "nats-creds")?.secret, {
+      secretName: "n",
+      items: [{ key: "c", path: "user.creds" }],
+    });
+    assert.ok(
+      pod.containers[0].volumeMounts.some((m) => m.name === "nats-creds" && m.mountPath === "/etc/switchyard/nats"),
+    );
+  }
+});
+
 test("a pool inherits poolDefaults key by key, and its own false values win", () => {
   const docs = parseManifests(render(4, VALUE_SETS.everything));
   const byName = (name) => docs.find((d) => d.kind === "Deployment" && d.metadata.name === `sy-gateway-worker-${name}`);
@@ -123,6 +174,11 @@ const MISTAKES = [
   { set: "exposure.httpRoute.timeout.request=0s", error: "timeout" },
   { set: "ingress.service.type=Ingress", error: "type" },
   { set: "nats.url=http://nats:4222", error: "url" },
+  { set: "nats.url=nats://user:secret@nats:4222", error: "url" },
+  { set: "nats.auth.existingSecret=nats", error: "nats.auth: with existingSecret" },
+  { set: "nats.auth.existingSecret=nats,nats.auth.tokenKey=t,nats.auth.userKey=u", error: "not both" },
+  { set: "nats.auth.tokenKey=t", error: "nats.auth.existingSecret" },
+  { set: "nats.auth.existingSecret=nats,nats.auth.userKey=u", error: "go together" },
   { set: "secrets.masterKey.existingSecret=", error: "secrets.masterKey.existingSecret" },
   { set: "secrets.keyHashSecret.existingSecret=", error: "secrets.keyHashSecret.existingSecret" },
   { set: "clickhouse.url=", error: "clickhouse.url" },

@@ -110,7 +110,9 @@ async function meteringInfra() {
       : await startClickHouse({ dir: resolve(root, ".switchyard", "clickhouse") });
     if (clickhouse) servers.push(clickhouse);
     const infra = { natsUrl: natsUrl || nats.url, clickhouseUrl: clickhouseUrl || clickhouse.url };
-    console.log(dim(`Metering into NATS ${infra.natsUrl} and ClickHouse ${infra.clickhouseUrl}`));
+    // Credentials written into a URL (nats://user:password@host) stay off the terminal.
+    const shown = (url) => url.replace(/\/\/[^/@,\s]*@/g, "//");
+    console.log(dim(`Metering into NATS ${shown(infra.natsUrl)} and ClickHouse ${shown(infra.clickhouseUrl)}`));
     return { infra, servers };
   } catch (err) {
     await Promise.all(servers.map((s) => s.stop()));

@@ -132,6 +132,9 @@ spec:
             {{- if or $values.caBundle.existingSecret $values.caBundle.existingConfigMap }}
             - { name: ca-bundle, mountPath: /etc/switchyard/ca, readOnly: true }
             {{- end }}
+            {{- if include "switchyard.natsCredsMounted" (dict "root" $root "component" .component) }}
+            - { name: nats-creds, mountPath: /etc/switchyard/nats, readOnly: true }
+            {{- end }}
       volumes:
         - name: config
           configMap:
@@ -154,5 +157,11 @@ spec:
           configMap:
             name: {{ $values.caBundle.existingConfigMap }}
             items: [{ key: {{ $values.caBundle.key | quote }}, path: ca.crt }]
+        {{- end }}
+        {{- if include "switchyard.natsCredsMounted" (dict "root" $root "component" .component) }}
+        - name: nats-creds
+          secret:
+            secretName: {{ $values.nats.auth.existingSecret }}
+            items: [{ key: {{ $values.nats.auth.credsKey | quote }}, path: user.creds }]
         {{- end }}
 {{- end }}

@@ -21,6 +21,19 @@ variables (packages/runtime/src/env.ts); the rest is per component (services/<na
 {{- $env = append $env (dict "name" "NODE_EXTRA_CA_CERTS" "value" "/etc/switchyard/ca/ca.crt") }}
 {{- end }}
 {{- $nats := $values.nats.url }}
+{{- $natsAuth := list }}
+{{- with $values.nats.auth }}
+{{- if .existingSecret }}
+{{- if .credsKey }}
+{{- $natsAuth = append $natsAuth (dict "name" "SWITCHYARD_NATS_CREDS" "value" "/etc/switchyard/nats/user.creds") }}
+{{- else if .tokenKey }}
+{{- $natsAuth = append $natsAuth (dict "name" "SWITCHYARD_NATS_TOKEN" "valueFrom" (dict "secretKeyRef" (dict "name" .existingSecret "key" .tokenKey))) }}
+{{- else }}
+{{- $natsAuth = append $natsAuth (dict "name" "SWITCHYARD_NATS_USER" "valueFrom" (dict "secretKeyRef" (dict "name" .existingSecret "key" .userKey))) }}
+{{- $natsAuth = append $natsAuth (dict "name" "SWITCHYARD_NATS_PASSWORD" "valueFrom" (dict "secretKeyRef" (dict "name" .existingSecret "key" .passwordKey))) }}
+{{- end }}
+{{- end }}
+{{- end }}
 {{- if eq .component "ingress" }}
 {{- $env = append $env (dict "name" "SWITCHYARD_ROUTER_ADDR" "value" (include "switchyard.serviceAddress" (dict "root" $root "component" "router"))) }}
 {{- $env = append $env (dict "name" "SWITCHYARD_POLICY_ADDR" "value" (include "switchyard.serviceAddress" (dict "root" $root "component" "policy"))) }}
@@ -45,18 +58,21 @@ variables (packages/runtime/src/env.ts); the rest is per component (services/<na
 {{- $env = append $env (dict "name" "SWITCHYARD_MASTER_KEY" "valueFrom" (dict "secretKeyRef" $masterKey)) }}
 {{- if $nats }}
 {{- $env = append $env (dict "name" "SWITCHYARD_NATS_URL" "value" $nats) }}
+{{- $env = concat $env $natsAuth }}
 {{- $hash := dict "name" $values.secrets.keyHashSecret.existingSecret "key" $values.secrets.keyHashSecret.key }}
 {{- $env = append $env (dict "name" "SWITCHYARD_KEY_HASH_SECRET" "valueFrom" (dict "secretKeyRef" $hash)) }}
 {{- end }}
 {{- else if eq .component "provider-worker" }}
 {{- if $nats }}
 {{- $env = append $env (dict "name" "SWITCHYARD_NATS_URL" "value" $nats) }}
+{{- $env = concat $env $natsAuth }}
 {{- $env = append $env (dict "name" "SWITCHYARD_USAGE_SPOOL_DIR" "value" "/var/spool/switchyard") }}
 {{- $env = append $env (dict "name" "SWITCHYARD_USAGE_SPOOL_MAX_BYTES" "value" ($values.usageSpool.maxBytes | int64 | toString)) }}
 {{- end }}
 {{- else if eq .component "metering" }}
 {{- $ch := $values.clickhouse }}
 {{- $env = append $env (dict "name" "SWITCHYARD_NATS_URL" "value" $nats) }}
+{{- $env = concat $env $natsAuth }}
 {{- $env = append $env (dict "name" "SWITCHYARD_CLICKHOUSE_URL" "value" $ch.url) }}
 {{- $env = append $env (dict "name" "SWITCHYARD_CLICKHOUSE_DATABASE" "value" $ch.database) }}
 {{- $env = append $env (dict "name" "SWITCHYARD_CLICKHOUSE_USER" "value" $ch.username) }}

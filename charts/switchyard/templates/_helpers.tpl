@@ -160,6 +160,12 @@ sprig's merge, a false or empty value in "over" wins. Returns JSON.
 {{- toJson $pools }}
 {{- end }}
 
+{{/* "true" when the component signs in to NATS with a .creds file mounted from nats.auth. */}}
+{{- define "switchyard.natsCredsMounted" -}}
+{{- $a := .root.Values.nats.auth }}
+{{- if and .root.Values.nats.url $a.existingSecret $a.credsKey (has .component (list "policy" "provider-worker" "metering")) }}true{{ end }}
+{{- end }}
+
 {{/* Fails the render with a precise message when values contradict each other. */}}
 {{- define "switchyard.validate" -}}
 {{- $v := .Values }}
@@ -174,6 +180,24 @@ sprig's merge, a false or empty value in "over" wins. Returns JSON.
 {{- end }}
 {{- if and $v.metering.enabled (not $v.clickhouse.url) }}
 {{- fail "clickhouse.url: required when metering.enabled is true (or set metering.enabled=false)" }}
+{{- end }}
+{{- with $v.nats.auth }}
+{{- $ways := 0 }}
+{{- if .tokenKey }}{{ $ways = add1 $ways }}{{ end }}
+{{- if .credsKey }}{{ $ways = add1 $ways }}{{ end }}
+{{- if or .userKey .passwordKey }}{{ $ways = add1 $ways }}{{ end }}
+{{- if and .existingSecret (eq $ways 0) }}
+{{- fail "nats.auth: with existingSecret, set tokenKey, credsKey, or userKey and passwordKey" }}
+{{- end }}
+{{- if gt $ways 1 }}
+{{- fail "nats.auth: set one of tokenKey, credsKey, or userKey and passwordKey, not both" }}
+{{- end }}
+{{- if and (or .userKey .passwordKey) (not (and .userKey .passwordKey)) }}
+{{- fail "nats.auth: userKey and passwordKey go together" }}
+{{- end }}
+{{- if and (not .existingSecret) (gt $ways 0) }}
+{{- fail "nats.auth.existingSecret: required with tokenKey, credsKey, userKey or passwordKey" }}
+{{- end }}
 {{- end }}
 {{- if and $v.caBundle.existingSecret $v.caBundle.existingConfigMap }}
 {{- fail "caBundle: set existingSecret or existingConfigMap, not both" }}

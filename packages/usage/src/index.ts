@@ -2,6 +2,7 @@
 // the stream admin audit events travel on.
 export * from "./audit-stream.js";
 export { type UsageMetrics, usageMetrics } from "./metrics.js";
+export { type NatsAuth, type NatsSettings, readNatsSettings } from "./nats-settings.js";
 export {
   DEFAULT_LIMITS,
   type PublisherLimits,

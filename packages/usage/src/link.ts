@@ -6,11 +6,14 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { type JetStreamClient, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "@switchyard/runtime";
+import type { NatsAuth } from "./nats-settings.js";
 import { ensureUsageStream, type UsageStreamOptions } from "./stream.js";
 
 /** How the link connects. */
 export interface LinkOptions {
   readonly servers: readonly string[];
+  /** Credentials and TLS settings; never logged. */
+  readonly auth: NatsAuth;
   /** The connection name NATS shows in its monitoring. */
   readonly name: string;
   /** Wait between connection attempts (and stream checks) while NATS is unreachable. */
@@ -82,6 +85,7 @@ export class NatsLink {
     for (let attempt = 0; !this.closed; attempt++) {
       try {
         const nc = await connect({
+          ...this.options.auth,
           servers: [...this.options.servers],
           name: this.options.name,
           maxReconnectAttempts: -1,

@@ -12,6 +12,7 @@ describe("publisher settings", () => {
     };
     assert.deepEqual(readUsagePublisherEnv(env), {
       servers: ["nats://a:4222", "nats://b:4222"],
+      auth: {},
       spoolDir: "/var/spool/usage",
       maxPendingEvents: 5000,
       maxPendingBytes: DEFAULT_LIMITS.maxPendingBytes,

@@ -2,6 +2,7 @@
 // reads them from.
 
 import { intEnv, type Logger, type Registry } from "@switchyard/runtime";
+import { type NatsAuth, readNatsSettings } from "./nats-settings.js";
 import type { UsageStreamOptions } from "./stream.js";
 
 /** The log methods the publisher uses (a pino Logger from `createLogger` fits). */
@@ -41,8 +42,10 @@ export interface PublisherLimits {
 
 /** Where the publisher sends events and how much it may hold; only `servers` and `log` are required. */
 export interface UsagePublisherOptions extends Partial<PublisherLimits> {
-  /** NATS server URLs, as a list or comma-separated. */
+  /** NATS server URLs, as a list or comma-separated, without credentials (they go in `auth`). */
   servers: string | readonly string[];
+  /** Credentials and TLS settings (nats-settings.ts); none by default. */
+  auth?: NatsAuth;
   log: PublisherLog;
   /** Spool directory on a writable volume; the publisher holds events in memory only when absent. */
   spoolDir?: string;
@@ -87,16 +90,18 @@ export function serverList(servers: string | readonly string[]): string[] {
 }
 
 /**
- * Publisher settings from the environment: `SWITCHYARD_NATS_URL` (required, comma-separated URLs),
+ * Publisher settings from the environment: `SWITCHYARD_NATS_URL` (required, comma-separated URLs) and the NATS
+ * credentials and TLS variables (nats-settings.ts),
  * `SWITCHYARD_USAGE_SPOOL_DIR`, `SWITCHYARD_USAGE_MAX_PENDING` (events in memory), `SWITCHYARD_USAGE_MAX_PENDING_BYTES`,
  * `SWITCHYARD_USAGE_SPOOL_MAX_BYTES` and `SWITCHYARD_USAGE_MAX_IN_FLIGHT`. Fails naming the variable at fault.
  */
 export function readUsagePublisherEnv(env: NodeJS.ProcessEnv = process.env): Omit<UsagePublisherOptions, "log"> {
-  const servers = serverList(env.SWITCHYARD_NATS_URL ?? "");
+  const { servers, auth } = readNatsSettings(env);
   if (servers.length === 0) throw new Error("environment variable SWITCHYARD_NATS_URL is required for usage events");
   const d = DEFAULT_LIMITS;
   return {
     servers,
+    auth,
     spoolDir: env.SWITCHYARD_USAGE_SPOOL_DIR || undefined,
     maxPendingEvents: intEnv("SWITCHYARD_USAGE_MAX_PENDING", d.maxPendingEvents, 1, 100_000_000, env),
     maxPendingBytes: intEnv("SWITCHYARD_USAGE_MAX_PENDING_BYTES", d.maxPendingBytes, 1024, 2 ** 40, env),

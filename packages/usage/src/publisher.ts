@@ -68,7 +68,15 @@ export class UsagePublisher implements PendingSource {
     this.backlog = new Backlog(this.limits, spool, this.log);
     const { name, reconnectWaitMs, connectTimeoutMs, ackTimeoutMs } = this.limits;
     this.link = new NatsLink(
-      { servers, name, reconnectWaitMs, connectTimeoutMs, ackTimeoutMs, stream: options.stream ?? {} },
+      {
+        servers,
+        auth: options.auth ?? {},
+        name,
+        reconnectWaitMs,
+        connectTimeoutMs,
+        ackTimeoutMs,
+        stream: options.stream ?? {},
+      },
       this.log,
       { up: (js) => this.linkUp(js), down: () => this.linkDown() },
     );

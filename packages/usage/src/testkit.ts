@@ -4,6 +4,7 @@ import { create, fromBinary } from "@bufbuild/protobuf";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { metering } from "@switchyard/proto";
+import type { NatsAuth } from "./nats-settings.js";
 import type { PublisherLog } from "./options.js";
 import { USAGE_STREAM } from "./stream.js";
 
@@ -66,8 +67,8 @@ export interface StoredUsage {
 }
 
 /** Every message of the usage stream on `url`, in sequence order (read with an ordered consumer); none without one. */
-export async function readUsageStream(url: string): Promise<StoredUsage[]> {
-  const nc = await connect({ servers: url });
+export async function readUsageStream(url: string, auth: NatsAuth = {}): Promise<StoredUsage[]> {
+  const nc = await connect({ ...auth, servers: url });
   try {
     const info = await (await jetstreamManager(nc)).streams.info(USAGE_STREAM).catch(() => undefined);
     const out: StoredUsage[] = [];
@@ -93,8 +94,8 @@ export async function readUsageStream(url: string): Promise<StoredUsage[]> {
 }
 
 /** Deletes the usage stream on `url` if it exists, so a spec starts from an empty one. */
-export async function deleteUsageStream(url: string): Promise<void> {
-  const nc = await connect({ servers: url });
+export async function deleteUsageStream(url: string, auth: NatsAuth = {}): Promise<void> {
+  const nc = await connect({ ...auth, servers: url });
   try {
     const jsm = await jetstreamManager(nc);
     await jsm.streams.delete(USAGE_STREAM).catch(() => false);

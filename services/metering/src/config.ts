@@ -1,4 +1,5 @@
 import { intEnv, readServiceEnv, type ServiceEnv } from "@switchyard/runtime";
+import { type NatsAuth, readNatsSettings } from "@switchyard/usage";
 import type { IngestOptions } from "./ingest.js";
 import { ident } from "./sql.js";
 import type { StoreOptions } from "./store.js";
@@ -7,6 +8,8 @@ import type { StoreOptions } from "./store.js";
 export interface MeteringSettings extends ServiceEnv {
   /** `SWITCHYARD_NATS_URL`: the JetStream-enabled NATS (comma-separated for a cluster). */
   natsServers: string[];
+  /** NATS credentials and TLS (`SWITCHYARD_NATS_USER`, `_TOKEN`, `_CREDS`, `_TLS_*`; @switchyard/usage nats-settings). */
+  natsAuth: NatsAuth;
   clickhouse: StoreOptions;
   ingest: IngestOptions;
   /** `SWITCHYARD_METERING_LIVE_SPEND_INTERVAL_MS`: least time between two live-spend writer passes. */
@@ -35,8 +38,10 @@ function url(env: NodeJS.ProcessEnv, name: string, fallback: string, protocols: 
 
 /** Reads settings from the environment; throws a precise message when one is invalid. */
 export function readSettings(env: NodeJS.ProcessEnv = process.env): MeteringSettings {
-  const nats = (env.SWITCHYARD_NATS_URL || "nats://127.0.0.1:4222").split(",").map((s) => s.trim());
-  for (const server of nats) url({ SWITCHYARD_NATS_URL: server }, "SWITCHYARD_NATS_URL", "", ["nats:", "tls:"]);
+  const { servers: nats, auth: natsAuth } = readNatsSettings({
+    ...env,
+    SWITCHYARD_NATS_URL: env.SWITCHYARD_NATS_URL || "nats://127.0.0.1:4222",
+  });
   const database = env.SWITCHYARD_CLICKHOUSE_DATABASE || "switchyard";
   try {
     ident(database);
@@ -50,6 +55,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): MeteringSett
   return {
     ...readServiceEnv(env, { grpc: "0.0.0.0:4005", http: "0.0.0.0:8085" }),
     natsServers: nats,
+    natsAuth,
     clickhouse: {
       url: url(env, "SWITCHYARD_CLICKHOUSE_URL", "http://127.0.0.1:8123", ["http:", "https:"]),
       username: env.SWITCHYARD_CLICKHOUSE_USER || "default",

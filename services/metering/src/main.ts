@@ -40,6 +40,7 @@ await main(log, async () => {
     deadline,
     () =>
       connect({
+        ...settings.natsAuth,
         servers: settings.natsServers,
         name: "switchyard-metering",
         maxReconnectAttempts: -1,

@@ -6,12 +6,15 @@ import {
   resolveSecret,
 } from "@switchyard/config";
 import { intEnv, readServiceEnv, type ServiceEnv } from "@switchyard/runtime";
+import { type NatsAuth, readNatsSettings } from "@switchyard/usage";
 
 /** The policy service's settings, read once at startup. */
 export interface PolicySettings extends ServiceEnv {
   masterKey: string;
   /** `SWITCHYARD_NATS_URL` (comma-separated for a cluster); empty runs the master key only, without key management. */
   natsServers: string[];
+  /** NATS credentials and TLS (`SWITCHYARD_NATS_USER`, `_TOKEN`, `_CREDS`, `_TLS_*`; @switchyard/usage nats-settings). */
+  natsAuth: NatsAuth;
   /** `SWITCHYARD_KEY_HASH_SECRET`: the HMAC key of stored virtual-key hashes; required with NATS. */
   keyHashSecret: string;
   /** `SWITCHYARD_POLICY_KV_REPLICAS`: replicas of the policy buckets in a NATS cluster (1, 3 or 5; default 1). */
@@ -28,24 +31,6 @@ export interface PolicySettings extends ServiceEnv {
 
 const MIN_HASH_SECRET = 32;
 
-function natsServers(env: NodeJS.ProcessEnv): string[] {
-  const raw = env.SWITCHYARD_NATS_URL ?? "";
-  if (raw.trim() === "") return [];
-  return raw.split(",").map((server) => {
-    const value = server.trim();
-    let protocol = "";
-    try {
-      protocol = new URL(value).protocol;
-    } catch {
-      // reported below
-    }
-    if (protocol !== "nats:" && protocol !== "tls:") {
-      throw new Error(`environment variable SWITCHYARD_NATS_URL: expected nats:// or tls:// URLs, got "${value}"`);
-    }
-    return value;
-  });
-}
-
 /** Reads settings from the environment and the gateway config; throws a precise message when invalid. */
 export function readSettings(env: NodeJS.ProcessEnv = process.env): PolicySettings {
   const config = loadConfig(env.SWITCHYARD_CONFIG ?? "config/switchyard.example.yaml");
@@ -55,7 +40,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): PolicySettin
   if (!masterKey) {
     throw new Error("general_settings.master_key: required (or set SWITCHYARD_MASTER_KEY)");
   }
-  const nats = natsServers(env);
+  const { servers: nats, auth: natsAuth } = readNatsSettings(env);
   const keyHashSecret = env.SWITCHYARD_KEY_HASH_SECRET ?? "";
   if (nats.length > 0 && keyHashSecret.length < MIN_HASH_SECRET) {
     throw new Error(
@@ -68,6 +53,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): PolicySettin
     ...readServiceEnv(env, { grpc: "0.0.0.0:4003", http: "0.0.0.0:8083" }),
     masterKey,
     natsServers: nats,
+    natsAuth,
     keyHashSecret,
     kvReplicas,
     startupTimeoutMs: intEnv("SWITCHYARD_POLICY_STARTUP_TIMEOUT_MS", 60_000, 1_000, 3_600_000, env),

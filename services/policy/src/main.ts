@@ -23,6 +23,7 @@ await main(log, async () => {
     masterKey,
     keyHashSecret,
     natsServers,
+    natsAuth,
     kvReplicas,
     startupTimeoutMs,
     deployments,
@@ -33,7 +34,13 @@ await main(log, async () => {
   // Ready only once the initial KV load is in memory: the servers start after it.
   const nats =
     natsServers.length > 0
-      ? await connectStore({ servers: natsServers, replicas: kvReplicas, deadline: Date.now() + startupTimeoutMs, log })
+      ? await connectStore({
+          servers: natsServers,
+          auth: natsAuth,
+          replicas: kvReplicas,
+          deadline: Date.now() + startupTimeoutMs,
+          log,
+        })
       : undefined;
   const store = nats?.store;
   const hasher = store ? createKeyHasher(keyHashSecret) : undefined;

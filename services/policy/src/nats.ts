@@ -6,6 +6,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "@switchyard/runtime";
+import type { NatsAuth } from "@switchyard/usage";
 import { ensureAuditStream } from "@switchyard/usage";
 import { openStore, type PolicyStore } from "./store.js";
 
@@ -20,6 +21,8 @@ export interface StoreConnection {
 /** Options of `connectStore`. */
 export interface ConnectOptions {
   servers: string[];
+  /** Credentials and TLS settings; never logged. */
+  auth?: NatsAuth;
   replicas: number;
   /** Absolute time (ms) after which startup gives up. */
   deadline: number;
@@ -62,7 +65,13 @@ async function logStatus(nc: NatsConnection, log: Logger): Promise<void> {
 export async function connectStore(options: ConnectOptions): Promise<StoreConnection> {
   const { log, deadline } = options;
   const nc = await retry("NATS", deadline, log, () =>
-    connect({ servers: options.servers, name: "switchyard-policy", maxReconnectAttempts: -1, noAsyncTraces: true }),
+    connect({
+      ...options.auth,
+      servers: options.servers,
+      name: "switchyard-policy",
+      maxReconnectAttempts: -1,
+      noAsyncTraces: true,
+    }),
   );
   void logStatus(nc, log);
   try {

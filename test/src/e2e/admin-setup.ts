@@ -12,6 +12,7 @@ import {
   type ClickHouseServer,
   type Mesh,
   type NatsServer,
+  type NatsServerAuth,
   startClickHouse,
   startMesh,
   startNats,
@@ -36,6 +37,19 @@ export interface AdminGateway {
 export interface AdminGatewayOptions {
   /** YAML lines added under `general_settings`, each indented by two spaces (JWT auth, for one). */
   generalSettings?: string;
+  /**
+   * A NATS that requires credentials; the mesh gets a user and password inside `SWITCHYARD_NATS_URL`, a token in
+   * `SWITCHYARD_NATS_TOKEN`.
+   */
+  natsAuth?: NatsServerAuth;
+}
+
+/** The URL and variables the mesh reaches `nats` with, signing in with `auth`. */
+function natsAccess(nats: NatsServer, auth: NatsServerAuth | undefined): { url: string; env: Record<string, string> } {
+  if (!auth) return { url: nats.url, env: {} };
+  if ("token" in auth) return { url: nats.url, env: { SWITCHYARD_NATS_TOKEN: auth.token } };
+  const userinfo = `${encodeURIComponent(auth.user)}:${encodeURIComponent(auth.pass)}`;
+  return { url: nats.url.replace("nats://", `nats://${userinfo}@`), env: {} };
 }
 
 const config = (generalSettings = "") => `
@@ -53,7 +67,11 @@ ${generalSettings}`;
 
 /** Starts NATS, ClickHouse and the whole mesh with metering, logging at debug level. */
 export async function startAdminGateway(options: AdminGatewayOptions = {}): Promise<AdminGateway> {
-  const [nats, clickhouse] = await Promise.all([startNats(), startClickHouse()]);
+  const [nats, clickhouse] = await Promise.all([
+    startNats(options.natsAuth ? { auth: options.natsAuth } : {}),
+    startClickHouse(),
+  ]);
+  const access = natsAccess(nats, options.natsAuth);
   const dir = mkdtempSync(join(tmpdir(), "switchyard-admin-e2e-"));
   const configPath = join(dir, "config.yaml");
   writeFileSync(configPath, config(options.generalSettings));
@@ -61,8 +79,8 @@ export async function startAdminGateway(options: AdminGatewayOptions = {}): Prom
   try {
     const mesh = await startMesh({
       configPath,
-      metering: { natsUrl: nats.url, clickhouseUrl: clickhouse.url },
-      env: { SWITCHYARD_MASTER_KEY: MASTER_KEY, LOG_LEVEL: "debug" },
+      metering: { natsUrl: access.url, clickhouseUrl: clickhouse.url },
+      env: { SWITCHYARD_MASTER_KEY: MASTER_KEY, LOG_LEVEL: "debug", ...access.env },
       serviceEnv: { "provider-worker": { SWITCHYARD_USAGE_SPOOL_DIR: join(dir, "spool") } },
       onLog: ({ line }) => lines.push(line),
       readyTimeoutMs: 60_000,

@@ -10,10 +10,15 @@ export interface NatsServer extends InfraProcess {
   readonly monitorUrl: string;
 }
 
+/** Credentials every client must sign in with. */
+export type NatsServerAuth = { readonly user: string; readonly pass: string } | { readonly token: string };
+
 /** Options of `startNats`. */
 export interface NatsOptions {
   /** JetStream store directory; a fresh temporary one (removed by `stop()`) when omitted. */
   readonly dir?: string;
+  /** Require a user and password, or a token, of every client (open when omitted). */
+  readonly auth?: NatsServerAuth;
 }
 
 /**
@@ -27,6 +32,8 @@ export async function startNats(options: NatsOptions = {}): Promise<NatsServer> 
   const data = await dataDir("nats", options.dir);
   const monitorUrl = `http://127.0.0.1:${monitorPort}`;
   const args = ["-js", "-a", "127.0.0.1", "-p", String(port), "-m", String(monitorPort), "-sd", data.dir];
+  const { auth } = options;
+  if (auth) args.push(...("token" in auth ? ["--auth", auth.token] : ["--user", auth.user, "--pass", auth.pass]));
   return startServer({ binary, args, healthUrl: `${monitorUrl}/healthz`, ready: (status) => status === 200 }, data, {
     url: `nats://127.0.0.1:${port}`,
     port,
