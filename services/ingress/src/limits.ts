@@ -332,7 +332,7 @@ export function createLimiter(client: connect.ConnectClient, log: Logger, option
   };
   const refill = (
     shape: string,
-    init: { keyId: string; model: string; endUser: string; choices: number },
+    init: { keyId: string; teamId: string; userId: string; model: string; endUser: string; choices: number },
     prompt: number,
     output: number,
   ) => {
@@ -394,8 +394,16 @@ export function createLimiter(client: connect.ConnectClient, log: Logger, option
       const took = (how: string) => admissionSeconds.observe({ how }, (performance.now() - started) / 1000);
       const promptTokens = await shape.promptTokens();
       const output = shape.output;
-      const init = { keyId: principal.keyId, model: shape.model, endUser, choices: shape.choices };
-      const key = `${init.keyId}\0${endUser}\0${init.model}\0${init.choices}`;
+      const init = {
+        keyId: principal.keyId,
+        // A JWT caller's team and user, whose limits the policy applies to it (a key's are on its record).
+        teamId: principal.teamId,
+        userId: principal.userId,
+        model: shape.model,
+        endUser,
+        choices: shape.choices,
+      };
+      const key = `${init.keyId}\0${init.teamId}\0${init.userId}\0${endUser}\0${init.model}\0${init.choices}`;
       const prefetched = take(key, promptTokens, output);
       if (prefetched) {
         refill(key, init, promptTokens, output);

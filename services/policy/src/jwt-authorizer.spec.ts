@@ -75,10 +75,12 @@ function setup(jwks: JwtAuthSettings) {
   state.apply("teams", "t1", 1, create(policy.TeamSchema, { teamId: "t1", models: ["gpt-4o"] }));
   state.apply("users", "alice", 2, create(policy.UserSchema, { userId: "alice" }));
   state.apply("users", "mallory", 3, create(policy.UserSchema, { userId: "mallory", blocked: true }));
+  state.apply("teams", "metered", 4, create(policy.TeamSchema, { teamId: "metered", limits: { rpmLimit: 10 } }));
+  state.apply("users", "bob", 5, create(policy.UserSchema, { userId: "bob", limits: { maxBudgetNanos: 10n ** 9n } }));
   const models = createModelAccess([deployment("gpt-4o", []), deployment("claude-3", [])]);
   const credentials = createAuthorizer({ resolver: createResolver({ masterKey: MASTER }), models });
   const verifier = createJwtVerifier(jwks, { timeoutMs: 1_000 });
-  return createJwtAuthorizer({ credentials, verifier, settings: jwks, models, state });
+  return createJwtAuthorizer({ credentials, verifier, settings: jwks, models, state, endUserLimits: () => true });
 }
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -135,6 +137,14 @@ describe("JWT authorize", () => {
     assert.ok(res.cacheTtlMs > 0 && res.cacheTtlMs <= 5_000, `ttl ${res.cacheTtlMs}`);
     const plain = await decide(await token());
     assert.deepEqual([plain.isAdmin, plain.keyId, plain.cacheTtlMs], [false, res.keyId, DECISION_TTL_MS]);
+  });
+
+  it("marks a token limited when its team or user has limits, so the ingress asks Admit", async () => {
+    const plain = await decide(await token());
+    assert.deepEqual([plain.limited, plain.endUserLimits], [false, true]);
+    assert.equal((await decide(await token({ team: "metered" }))).limited, true);
+    const byUser = await decide(await token({ sub: "bob", team: "nowhere" }));
+    assert.deepEqual([byUser.limited, byUser.userId, byUser.teamId], [true, "bob", "nowhere"]);
   });
 
   it("intersects the team's and the token's model lists; an unknown team is allowed without a record", async () => {

@@ -7,6 +7,7 @@ import { policy } from "@switchyard/proto";
 import { type AuthorizeHandler, type Authorizer, DECISION_TTL_MS, deny, refuseModel } from "./authorizer.js";
 import { identityOf, type JwtIdentity } from "./jwt-claims.js";
 import { type JwtVerifier, looksLikeJwt } from "./jwt-verify.js";
+import { hasLimits } from "./ledger/admission.js";
 import type { ModelAccess } from "./models.js";
 import type { PolicyState } from "./state.js";
 
@@ -24,6 +25,8 @@ export interface JwtAuthorizerDeps {
   models: ModelAccess;
   /** Teams and users; without it a token's team and user have no records (no model lists, never blocked). */
   state?: PolicyState | undefined;
+  /** Whether some end user has limits (the state's `endUserLimits`); none without key management. */
+  endUserLimits?: (() => boolean) | undefined;
   now?: () => number;
 }
 
@@ -62,6 +65,9 @@ async function authorizeToken(
     ...ids,
     isAdmin: admin || user?.userRole === policy.UserRole.PROXY_ADMIN,
     cacheTtlMs: Math.max(0, Math.min(DECISION_TTL_MS, identity.expiresAtMs - now())),
+    // The token's team and user limit it as they limit their keys (Admit reads them from the request).
+    limited: hasLimits(team?.limits) || hasLimits(user?.limits),
+    endUserLimits: deps.endUserLimits?.() ?? false,
   });
 }
 

@@ -81,6 +81,7 @@ await main(log, async () => {
         settings: jwtAuth,
         models,
         state: store?.state,
+        endUserLimits: store?.state.endUserLimits,
       })
     : credentials;
   const counted = countDecisions(authorizer, metricsRegistry());

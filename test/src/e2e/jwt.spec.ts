@@ -201,6 +201,24 @@ describe("JWT auth through the mesh", () => {
     assert.equal(blocked.message, "the token's user is blocked");
   });
 
+  it("limits a token by its team's rate limit, shared with every token and key of the team", async () => {
+    ok(await master.post("/team/new", { team_id: "team-jwt-rpm", models: [MODEL_A], rpm_limit: 2 }), "limited team");
+    const carol = await token(keys.rsa, { sub: "carol", team: "team-jwt-rpm" });
+    ok(await chat(carol), "the first request of the minute");
+    const teamKey = ok(await master.post("/key/generate", { team_id: "team-jwt-rpm" }), "a key of the team");
+    secrets.push(teamKey["key"] as string);
+    ok(await chat(teamKey["key"] as string), "the team's key takes the second");
+    const limited = refused(await chat(carol), 429, "over the team's rpm_limit", carol);
+    assert.deepEqual([limited.type, limited.code], ["rate_limit_error", "rate_limit_exceeded"]);
+    assert.match(limited.message, /rpm_limit 2 reached for the token's team/);
+    const dan = await token(keys.rsa, { sub: "dan", team: "team-jwt-rpm" });
+    refused(await chat(dan), 429, "another subject of the same team", dan);
+    ok(
+      await chat(await token(keys.rsa, { sub: "carol", team: "team-jwt" })),
+      "the same subject in a team without limits",
+    );
+  });
+
   it("maps the roles claim: admins read spend, others do not, and no token reaches the admin API", async () => {
     const admin = await token(keys.rsa, { sub: "root", realm_access: { roles: ["viewer", ADMIN_ROLE] } });
     const logs = await clientFor(gw.mesh.restUrl, admin).get("/spend/logs?request_id=jwt-e2e-rsa");

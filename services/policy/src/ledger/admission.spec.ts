@@ -128,6 +128,36 @@ describe("admissions", () => {
     );
   });
 
+  it("limits a JWT caller by the team and user its Authorize decision named", async () => {
+    const { state, admissions, ledger } = setup();
+    state.apply("teams", "t", 1, create(policy.TeamSchema, { teamId: "t", limits: { rpmLimit: 1 } }));
+    state.apply("users", "u", 1, create(policy.UserSchema, { userId: "u", limits: { rpmLimit: 5 } }));
+    const asToken = (teamId: string, userId: string) =>
+      admissions.admit(
+        create(policy.AdmitRequestSchema, {
+          keyId: "jwt:0123456789abcdef",
+          teamId,
+          userId,
+          model: "m",
+          promptTokens: 10n,
+        }),
+      );
+    const first = await asToken("t", "u");
+    assert.equal(first.decision, policy.AdmitDecision.ADMIT);
+    assert.deepEqual(
+      first.admission?.holds.map((h) => h.scope),
+      ["user.u", "team.t"],
+    );
+    const second = await asToken("t", "u");
+    assert.equal(second.decision, policy.AdmitDecision.RATE_LIMITED);
+    assert.match(second.reason, /rpm_limit 1 reached for the token's team/);
+    assert.equal((await asToken("other", "")).decision, policy.AdmitDecision.ADMIT, "a team without a record");
+    assert.ok(![...ledger.entries.keys()].some((k) => k.startsWith("key.")), "no key scope for a token");
+    // A key id that is not a token's still needs its stored key, whatever team and user the request names.
+    const forged = create(policy.AdmitRequestSchema, { keyId: "k-unknown", teamId: "t", userId: "u", model: "m" });
+    assert.equal((await admissions.admit(forged)).decision, policy.AdmitDecision.UNAUTHENTICATED);
+  });
+
   it("admits keys without limits without touching the ledger", async () => {
     const { ledger, key, ask } = setup();
     key("free", {});

@@ -1,5 +1,6 @@
 // Admit and Settle: a request is admitted only when every limited scope it belongs to — its key, the key's user, the
-// key's team and the request's end user — admits it in the shared ledger. Scopes are asked in parallel; when one
+// key's team and the request's end user; for a JWT caller, the token's user and team — admits it in the shared
+// ledger. Scopes are asked in parallel; when one
 // refuses, the others are released again, so a refused request leaves no trace (a concurrent request may see the
 // released counts for a moment, which can only refuse it, never admit too much).
 
@@ -128,6 +129,16 @@ const WHO: Readonly<Record<ScopeKind, string>> = {
   team: "the key's team",
   end_user: "the end user",
 };
+const WHO_FOR_TOKEN: Readonly<Record<ScopeKind, string>> = {
+  ...WHO,
+  user: "the token's user",
+  team: "the token's team",
+};
+
+/** The key id the Authorize decision gives a JWT caller (jwt-claims.ts): no stored key has one like it. */
+export function isTokenPrincipal(keyId: string): boolean {
+  return keyId.startsWith("jwt:");
+}
 
 function clampCount(value: bigint | number): number {
   const n = Number(value);
@@ -157,14 +168,16 @@ export function createAdmissions(deps: AdmissionDeps): Admissions {
   const ttl = deps.ttlMs ?? ADMISSION_TTL_MS;
 
   const scopesOf = (request: policy.AdmitRequest, nowMs: number): Scope[] | policy.AdmitResponse => {
-    const stored = deps.state.key(request.keyId);
-    if (!stored) {
+    // A JWT caller has no key record: the team and user its Authorize decision named stand in for the key's.
+    const key = isTokenPrincipal(request.keyId)
+      ? create(policy.KeySchema, { teamId: request.teamId, userId: request.userId })
+      : deps.state.key(request.keyId)?.key;
+    if (!key) {
       return create(policy.AdmitResponseSchema, {
         decision: AdmitDecision.UNAUTHENTICATED,
         reason: "invalid api key",
       });
     }
-    const { key } = stored;
     const scopes: Scope[] = [];
     const add = (
       kind: ScopeKind,
@@ -174,7 +187,7 @@ export function createAdmissions(deps: AdmissionDeps): Admissions {
       const applied = scopeLimits(record.limits, record.budgetResetAtMs, nowMs);
       if (applied) scopes.push({ kind, id, limits: applied, createdAtMs: Number(record.createdAtMs) });
     };
-    add("key", key.keyId, key);
+    if (key.keyId !== "") add("key", key.keyId, key);
     const user = key.userId ? deps.state.get("users", key.userId) : undefined;
     if (user) add("user", user.userId, user);
     const team = key.teamId ? deps.state.get("teams", key.teamId) : undefined;
@@ -289,7 +302,7 @@ export function createAdmissions(deps: AdmissionDeps): Admissions {
       const scope = scopes[refusedAt] as Scope;
       return create(policy.AdmitResponseSchema, {
         decision: DECISION_OF[refusal.kind],
-        reason: `${refusal.reason} for ${WHO[scope.kind]}`,
+        reason: `${refusal.reason} for ${(isTokenPrincipal(request.keyId) ? WHO_FOR_TOKEN : WHO)[scope.kind]}`,
         retryAfterMs: BigInt(Math.ceil(refusal.retryAfterMs)),
         requests: toStatus(requests),
         tokens: toStatus(tokens),
