@@ -92,6 +92,15 @@ describe("cloudflare adapter over HTTP", () => {
     assert.equal(new Set(chunks.map((c) => c.id)).size, 1);
   });
 
+  it("counts the tokens, marked estimated, when Workers AI sends an empty usage object", async () => {
+    const body = JSON.parse(data("response-no-usage.json"));
+    body.result.usage = {};
+    send(200, JSON.stringify(body));
+    const out = await cf.chat(simpleRequest(), ctx());
+    assert.equal(out.usage?.estimated, true);
+    assert.ok((out.usage?.promptTokens ?? 0) > 0 && (out.usage?.completionTokens ?? 0) > 0);
+  });
+
   it("counts the tokens with the gateway's tokenizer, marked estimated, when Workers AI sends no usage", async () => {
     send(200, data("response-no-usage.json"));
     const out = await cf.chat(simpleRequest(), ctx());

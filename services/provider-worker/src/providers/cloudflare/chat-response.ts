@@ -12,12 +12,18 @@ import { asNumber, asObject, asString, type JsonObject, tryParse } from "../json
 import { estimatedChatUsage } from "../text-answer.js";
 import { cloudflareBodyError } from "./errors.js";
 
-/** Workers AI's OpenAI-style usage object. */
+/**
+ * Workers AI's OpenAI-style usage object; undefined when it counts nothing (absent, or `{}` as some models send), so
+ * the tokens are counted instead of billed as zero.
+ */
 export function usageOf(value: unknown): llm.Usage | undefined {
   const u = asObject(value);
   if (!u) return undefined;
-  const prompt = asNumber(u.prompt_tokens) ?? 0;
-  const completion = asNumber(u.completion_tokens) ?? 0;
+  const promptCount = asNumber(u.prompt_tokens);
+  const completionCount = asNumber(u.completion_tokens);
+  if (promptCount === undefined && completionCount === undefined) return undefined;
+  const prompt = promptCount ?? 0;
+  const completion = completionCount ?? 0;
   return create(llm.UsageSchema, {
     promptTokens: prompt,
     completionTokens: completion,
