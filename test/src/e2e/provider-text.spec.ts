@@ -11,7 +11,12 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Mesh, startMesh } from "@switchyard/launcher";
 import OpenAI from "openai";
-import { assertChatCompletion, assertChatCompletionChunk, assertSchema } from "../conformance.js";
+import {
+  assertChatCompletion,
+  assertChatCompletionChunk,
+  assertCompletionChunk,
+  assertSchema,
+} from "../conformance.js";
 import {
   alephAlphaError,
   FAKE_ALEPH_ALPHA_KEY,
@@ -179,7 +184,7 @@ describe("an Aleph Alpha-backed model answers in OpenAI's format", () => {
     assert.ok(out.usage && out.usage.completion_tokens > 0);
   });
 
-  it("serves legacy completions and semantic embeddings", async () => {
+  it("serves legacy completions, streamed and not, and semantic embeddings", async () => {
     const completion = await client.completions.create({ model: "luminous", prompt: "An apple a day", max_tokens: 8 });
     assertSchema("CreateCompletionResponse", completion);
     assert.match(completion.choices[0]?.text ?? "", /You said: An apple a day/);
@@ -188,6 +193,34 @@ describe("an Aleph Alpha-backed model answers in OpenAI's format", () => {
       prompt: "An apple a day",
       maximum_tokens: 8,
     });
+
+    // Streamed: the /complete stream as text_completion chunks, the usage last when asked for.
+    const stream = await client.completions.create({
+      model: "luminous",
+      prompt: "An apple a day",
+      max_tokens: 8,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let text = "";
+    let finish: string | null | undefined;
+    let usage: OpenAI.CompletionUsage | undefined;
+    for await (const chunk of stream) {
+      assertCompletionChunk(chunk);
+      text += chunk.choices[0]?.text ?? "";
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+      usage = chunk.usage ?? usage;
+    }
+    assert.match(text, /You said: An apple a day/);
+    assert.equal(finish, "stop");
+    assert.ok((usage?.prompt_tokens ?? 0) > 0 && (usage?.completion_tokens ?? 0) > 0, JSON.stringify(usage));
+    assert.deepEqual(aleph.requests.at(-1)!.body, {
+      model: "luminous-base-control",
+      prompt: "An apple a day",
+      maximum_tokens: 8,
+      stream: true,
+    });
+
     const embeddings = await client.embeddings.create({ model: "luminous-embed", input: ["a cat"] });
     assertSchema("CreateEmbeddingResponse", embeddings);
     assert.equal(aleph.requests.at(-1)!.path, "/batch_semantic_embed");

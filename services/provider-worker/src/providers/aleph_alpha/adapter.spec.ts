@@ -208,6 +208,47 @@ describe("aleph_alpha adapter over HTTP", () => {
     await assert.rejects(aa.complete!(two, ctx()), isClass(ErrorClass.INVALID_REQUEST));
   });
 
+  it("streams legacy completions from /complete: interleaved choices, their finish_reasons, then the usage", async () => {
+    reply = async (res) => {
+      sse(res);
+      await writeSlowly(res, data("stream-completions.sse"));
+      res.end();
+    };
+    const request = create(llm.CompletionRequestSchema, {
+      model: "base",
+      prompts: ["An apple a day"],
+      maxTokens: 16,
+      temperature: 0,
+      n: 2,
+      stop: ["."],
+      echo: true,
+      stream: true,
+    });
+    const chunks = await collect(aa.streamComplete!(request, ctx({ model: "luminous-base", params: {} })));
+    const seen = upstream.seen.at(-1)!;
+    assert.equal(seen.headers.accept, "text/event-stream");
+    assert.deepEqual(JSON.parse(seen.body), { ...JSON.parse(data("completion-request.json")), stream: true });
+    const text = (index: number) =>
+      chunks.flatMap((c) => c.choices.filter((x) => x.index === index).map((x) => x.text)).join("");
+    assert.deepEqual([text(0), text(1)], [" keeps the doctor away", " is good for you"]);
+    assert.ok(new Set(chunks.map((c) => c.id)).size === 1 && chunks[0]?.id.startsWith("cmpl-"), "one id");
+    assert.deepEqual(
+      chunks.at(-2)?.choices.map((c) => [c.index, c.finishReason]),
+      [
+        [0, "stop"],
+        [1, "length"],
+      ],
+    );
+    assert.equal(chunks.at(-1)?.choices.length, 0);
+    assert.deepEqual([chunks.at(-1)?.usage?.promptTokens, chunks.at(-1)?.usage?.completionTokens], [8, 9]);
+    assert.ok(chunks.slice(0, -2).every((c) => c.choices.every((x) => x.finishReason === "")));
+
+    reply = (res) => sse(res).end(data("stream-completions.sse").split("\n\n").slice(0, 5).join("\n\n"));
+    await assert.rejects(collect(aa.streamComplete!(request, ctx())), isClass(ErrorClass.UNAVAILABLE));
+    reply = (res) => sse(res).end(data("stream-error.sse"));
+    await assert.rejects(collect(aa.streamComplete!(request, ctx())), isClass(ErrorClass.UNAVAILABLE));
+  });
+
   it("embeds through /batch_semantic_embed, 100 prompts a call, with the reported token count", async () => {
     send(200, data("embeddings-response.json"));
     const dep = ctx({ model: "luminous-base", params: { representation: "query" } });

@@ -12,7 +12,7 @@ import { alephAlphaHeaders, completeUrl } from "./api.js";
 import { alephAlphaEmbed } from "./embeddings.js";
 import { alephAlphaStreamError, classifyAlephAlphaError } from "./errors.js";
 import { toCompleteRequest, toCompletionBody } from "./request.js";
-import { AlephAlphaStream, fromComplete, toCompletion } from "./response.js";
+import { AlephAlphaCompletionStream, AlephAlphaStream, fromComplete, toCompletion } from "./response.js";
 
 const post = (ctx: AttemptContext, body: unknown, stream: boolean): UpstreamPost => ({
   url: completeUrl(ctx.deployment),
@@ -27,14 +27,13 @@ async function chat(request: llm.ChatCompletionRequest, ctx: AttemptContext): Pr
   return textCompletion(await fromComplete(json, ctx.deployment, complete.prompt));
 }
 
-/** Streams `/complete` until its completion_summary; a stream that ends before it is UNAVAILABLE. */
-async function* streamChat(
-  request: llm.ChatCompletionRequest,
+/** Reads a streamed `/complete` with `stream` until its completion_summary; a stream cut before it is UNAVAILABLE. */
+async function* readCompleteStream<Chunk>(
   ctx: AttemptContext,
-): AsyncGenerator<llm.ChatCompletionChunk> {
-  const complete = toCompleteRequest(request, ctx, true);
-  const upstream = await postStream(ctx, post(ctx, complete.body, true));
-  const stream = new AlephAlphaStream(ctx.deployment, complete.prompt);
+  body: unknown,
+  stream: { readonly done: boolean; translate(data: string): Promise<Chunk[]> },
+): AsyncGenerator<Chunk> {
+  const upstream = await postStream(ctx, post(ctx, body, true));
   const events = readSse(upstream.body, {
     fail: upstream.fail,
     errorEvent: (data) => alephAlphaStreamError(data, ctx.deployment),
@@ -45,6 +44,18 @@ async function* streamChat(
     if (stream.done) return;
   }
   throw malformedUpstream(ctx.deployment, "stream ended before its completion_summary");
+}
+
+function streamChat(request: llm.ChatCompletionRequest, ctx: AttemptContext): AsyncGenerator<llm.ChatCompletionChunk> {
+  const complete = toCompleteRequest(request, ctx, true);
+  return readCompleteStream(ctx, complete.body, new AlephAlphaStream(ctx.deployment, complete.prompt));
+}
+
+/** OpenAI's streamed legacy completions from the same `/complete` stream. */
+function streamCompletion(request: llm.CompletionRequest, ctx: AttemptContext): AsyncGenerator<llm.Completion> {
+  const complete = toCompletionBody(request, ctx);
+  const body = { ...(complete.body as object), stream: true };
+  return readCompleteStream(ctx, body, new AlephAlphaCompletionStream(ctx.deployment, complete.prompt));
 }
 
 async function complete(request: llm.CompletionRequest, ctx: AttemptContext): Promise<llm.Completion> {
@@ -66,4 +77,5 @@ export const alephAlphaAdapter: ProviderAdapter = Object.freeze({
   streamChat,
   embed: alephAlphaEmbed,
   complete,
+  streamComplete: streamCompletion,
 });

@@ -65,7 +65,33 @@ export async function toCompletion(json: unknown, dep: Dep, prompt: string): Pro
   });
 }
 
-/** Translates one `/complete` stream into OpenAI-ordered chunks; one per call. */
+/** One `/complete` stream frame, read: a piece of completion `index`, its end, or the closing summary. */
+type Frame =
+  | { readonly type: "text"; readonly index: number; readonly text: string }
+  | { readonly type: "finish"; readonly index: number; readonly reason: string }
+  | { readonly type: "summary"; readonly usage: llm.Usage | undefined }
+  | undefined;
+
+/** Reads one `data:` frame; throws the classified error of a frame that carries `error`. */
+function readFrame(data: string, dep: Dep): Frame {
+  if (data === "[DONE]" || !data.trim()) return undefined;
+  const o = asObject(tryParse(data));
+  if (!o) throw malformedUpstream(dep, "stream frame is not a JSON object");
+  if (o.error !== undefined) throw alephAlphaStreamError(data, dep);
+  const index = asNumber(o.index) ?? 0;
+  switch (o.type) {
+    case "stream_chunk":
+      return { type: "text", index, text: asString(o.completion) ?? "" };
+    case "stream_summary":
+      return { type: "finish", index, reason: finishOf(o.finish_reason) };
+    case "completion_summary":
+      return { type: "summary", usage: usageOf(o) };
+    default:
+      return undefined;
+  }
+}
+
+/** Translates one `/complete` stream into OpenAI-ordered chat chunks; one per call. */
 export class AlephAlphaStream {
   private readonly chunks: TextChunks;
   private finishReason = "stop";
@@ -85,20 +111,69 @@ export class AlephAlphaStream {
 
   /** The chunks of one `data:` frame; throws the classified error of a frame that carries `error`. */
   async translate(data: string): Promise<llm.ChatCompletionChunk[]> {
-    if (data === "[DONE]" || !data.trim()) return [];
-    const o = asObject(tryParse(data));
-    if (!o) throw malformedUpstream(this.dep, "stream frame is not a JSON object");
-    if (o.error !== undefined) throw alephAlphaStreamError(data, this.dep);
-    switch (o.type) {
-      case "stream_chunk":
-        return this.chunks.text(asString(o.completion) ?? "");
-      case "stream_summary":
-        this.finishReason = finishOf(o.finish_reason);
+    const frame = readFrame(data, this.dep);
+    switch (frame?.type) {
+      case "text":
+        return this.chunks.text(frame.text);
+      case "finish":
+        this.finishReason = frame.reason;
         return [];
-      case "completion_summary": {
+      case "summary": {
         this.ended = true;
-        const usage = usageOf(o) ?? (await estimatedUsage(this.prompt, this.chunks.generated));
+        const usage = frame.usage ?? (await estimatedUsage(this.prompt, this.chunks.generated));
         return this.chunks.finish(this.finishReason, usage);
+      }
+      default:
+        return [];
+    }
+  }
+}
+
+/**
+ * Translates one `/complete` stream into OpenAI `text_completion` chunks: one per piece of text (its completion's
+ * `index` as the choice index, so `n` > 1 streams interleave as OpenAI's do), a chunk with every choice's
+ * finish_reason once the summary arrives, then the usage alone (the adapter contract).
+ */
+export class AlephAlphaCompletionStream {
+  private readonly id = completionId().replace("chatcmpl-", "cmpl-");
+  private readonly created = nowSeconds();
+  private readonly finished = new Map<number, string>();
+  private readonly started = new Set<number>();
+  private generated = "";
+  private ended = false;
+
+  constructor(
+    private readonly dep: Dep,
+    private readonly prompt: string,
+  ) {}
+
+  /** True once the completion_summary arrived. */
+  get done(): boolean {
+    return this.ended;
+  }
+
+  private chunk(choices: { index: number; text: string; finishReason: string }[], usage?: llm.Usage): llm.Completion {
+    return create(llm.CompletionSchema, { id: this.id, created: this.created, model: this.dep.model, choices, usage });
+  }
+
+  /** The chunks of one `data:` frame; throws the classified error of a frame that carries `error`. */
+  async translate(data: string): Promise<llm.Completion[]> {
+    const frame = readFrame(data, this.dep);
+    switch (frame?.type) {
+      case "text":
+        this.started.add(frame.index);
+        this.generated += frame.text;
+        return frame.text === "" ? [] : [this.chunk([{ index: frame.index, text: frame.text, finishReason: "" }])];
+      case "finish":
+        this.started.add(frame.index);
+        this.finished.set(frame.index, frame.reason);
+        return [];
+      case "summary": {
+        this.ended = true;
+        const indexes = this.started.size > 0 ? [...this.started].sort((a, b) => a - b) : [0];
+        const ends = indexes.map((index) => ({ index, text: "", finishReason: this.finished.get(index) ?? "stop" }));
+        const usage = frame.usage ?? (await estimatedUsage(this.prompt, this.generated));
+        return [this.chunk(ends), this.chunk([], usage)];
       }
       default:
         return [];
