@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { llm, metering, policy, readCharge, router } from "@switchyard/proto";
 import { type connect, type Encoded, GatewayError } from "@switchyard/runtime";
-import { formatReset, type Limiter, limitRouter, rateLimitHeaders, type Ticket } from "./limits.js";
+import { type AdmitShape, formatReset, type Limiter, limitRouter, rateLimitHeaders, type Ticket } from "./limits.js";
 import type { CallContext, RouterClient } from "./upstream.js";
 
 const ctx: CallContext = {
@@ -156,6 +156,31 @@ describe("limitRouter", () => {
 });
 
 describe("rate-limit headers", () => {
+  it("admits image requests with the images they generate, so their price is reserved", async () => {
+    const shapes: AdmitShape[] = [];
+    const limiter: Limiter = {
+      async admit(shape) {
+        shapes.push(shape as AdmitShape);
+        return undefined;
+      },
+    };
+    const limited = limitRouter(
+      routerWith(
+        async () => ({ value: Buffer.alloc(0), headers: {}, trailers: {} }),
+        () => stream([]),
+      ),
+      limiter,
+    );
+    await limited.generateImages(create(llm.ImageGenerationRequestSchema, { model: "img", n: 3 }), ctx);
+    await limited.generateImages(create(llm.ImageGenerationRequestSchema, { model: "img" }), ctx);
+    await limited.varyImage(create(llm.ImageVariationRequestSchema, { model: "img", n: 1_000 }), ctx);
+    await limited.speak(create(llm.SpeechRequestSchema, { model: "tts" }), ctx);
+    assert.deepEqual(
+      shapes.map((s) => s.images ?? 0),
+      [3, 1, 128, 0],
+    );
+  });
+
   it("formats OpenAI's reset durations", () => {
     assert.equal(formatReset(20), "20ms");
     assert.equal(formatReset(1_000), "1s");

@@ -35,6 +35,8 @@ export interface AdmitShape {
   readonly output: number;
   /** Counts the prompt's tokens; asked only when a limit applies. */
   readonly promptTokens: () => Promise<number>;
+  /** Images it generates, each reserved at its per-image price (0 or absent for requests that generate none). */
+  readonly images?: number;
 }
 
 /** The admission shape of a chat request. */
@@ -94,6 +96,11 @@ export function rerankShape(request: llm.RerankRequest): AdmitShape {
  */
 export function mediaShape(request: { model: string; user: string }): AdmitShape {
   return { model: request.model, endUser: request.user, choices: 1, output: 0, promptTokens: async () => 0 };
+}
+
+/** The admission shape of an image generation or variation: a media request that reserves its `n` images. */
+export function imageShape(request: { model: string; user: string; n?: number }): AdmitShape {
+  return { ...mediaShape(request), images: Math.min(128, Math.max(1, request.n ?? 1)) };
 }
 
 /** Admits a unary call of any kind, settles its ticket with the charge or the error, and adds the ticket's headers. */
@@ -332,7 +339,15 @@ export function createLimiter(client: connect.ConnectClient, log: Logger, option
   };
   const refill = (
     shape: string,
-    init: { keyId: string; teamId: string; userId: string; model: string; endUser: string; choices: number },
+    init: {
+      keyId: string;
+      teamId: string;
+      userId: string;
+      model: string;
+      endUser: string;
+      choices: number;
+      images: number;
+    },
     prompt: number,
     output: number,
   ) => {
@@ -402,8 +417,9 @@ export function createLimiter(client: connect.ConnectClient, log: Logger, option
         model: shape.model,
         endUser,
         choices: shape.choices,
+        images: shape.images ?? 0,
       };
-      const key = `${init.keyId}\0${init.teamId}\0${init.userId}\0${endUser}\0${init.model}\0${init.choices}`;
+      const key = `${init.keyId}\0${init.teamId}\0${init.userId}\0${endUser}\0${init.model}\0${init.choices}\0${init.images}`;
       const prefetched = take(key, promptTokens, output);
       if (prefetched) {
         refill(key, init, promptTokens, output);
@@ -490,8 +506,8 @@ export function limitRouter(inner: RouterClient, limiter: Limiter): RouterClient
     transcribe: (request, ctx) => admitUnary(limiter, mediaShape(request), ctx, () => inner.transcribe(request, ctx)),
     speak: (request, ctx) => admitUnary(limiter, mediaShape(request), ctx, () => inner.speak(request, ctx)),
     generateImages: (request, ctx) =>
-      admitUnary(limiter, mediaShape(request), ctx, () => inner.generateImages(request, ctx)),
-    varyImage: (request, ctx) => admitUnary(limiter, mediaShape(request), ctx, () => inner.varyImage(request, ctx)),
+      admitUnary(limiter, imageShape(request), ctx, () => inner.generateImages(request, ctx)),
+    varyImage: (request, ctx) => admitUnary(limiter, imageShape(request), ctx, () => inner.varyImage(request, ctx)),
     embed: (request, ctx) => admitUnary(limiter, embeddingShape(request), ctx, () => inner.embed(request, ctx)),
     chat: (request, ctx) => admitUnary(limiter, request, ctx, () => inner.chat(request, ctx)),
     streamChat: (request, ctx) => admitStream(limiter, request, ctx, () => inner.streamChat(request, ctx)),

@@ -78,6 +78,21 @@ describe("reservations", () => {
     );
   });
 
+  it("reserves generated images at the dearest per-image price, and none for requests without images", () => {
+    const image = (name: string, perImage: number) => ({
+      ...deployment(name),
+      model: name,
+      params: { input_cost_per_token: 0, output_cost_per_token: 0, input_cost_per_image: perImage },
+    });
+    const pricer = createReservationPricer([image("draw", 0.04), image("draw-hd", 0.08), image("other", 1)], {
+      ...ROUTER,
+      fallbacks: [{ from: "draw", to: ["draw-hd"] }],
+    });
+    // 3 images at $0.08 (the fallback's price), never the unreachable group's $1.
+    assert.equal(pricer.reserve("draw", 0, 0, 1, 3).nanos, 240_000_000n);
+    assert.equal(pricer.reserve("draw", 0, 0, 1).nanos, 0n);
+  });
+
   it("falls back to the declared output limit, then to the default", () => {
     const declared = createReservationPricer([priced("m", 0.000001, { max_output_tokens: 8_192 })], ROUTER);
     assert.equal(declared.reserve("m", 10, 0, 1).tokens, 8_202);
@@ -156,6 +171,34 @@ describe("admissions", () => {
     // A key id that is not a token's still needs its stored key, whatever team and user the request names.
     const forged = create(policy.AdmitRequestSchema, { keyId: "k-unknown", teamId: "t", userId: "u", model: "m" });
     assert.equal((await admissions.admit(forged)).decision, policy.AdmitDecision.UNAUTHENTICATED);
+  });
+
+  it("refuses an image request whose images the budget cannot cover", async () => {
+    const state = createState();
+    const pricer = createReservationPricer(
+      [
+        {
+          ...deployment("img"),
+          params: { input_cost_per_token: 0, output_cost_per_token: 0, input_cost_per_image: 0.04 },
+        },
+      ],
+      ROUTER,
+    );
+    const admissions = createAdmissions({ state, ledger: memoryLedger(), pricer, now: () => T0 });
+    // $0.10 buys two $0.04 images, not three.
+    state.apply("keys", "k", 1, {
+      key: create(policy.KeySchema, {
+        keyId: "k",
+        limits: create(policy.LimitsSchema, { maxBudgetNanos: 100_000_000n }),
+      }),
+      hash: new Uint8Array([1]),
+    });
+    const images = (n: number) =>
+      admissions.admit(create(policy.AdmitRequestSchema, { keyId: "k", model: "img", images: n }));
+    assert.equal((await images(3)).decision, policy.AdmitDecision.BUDGET_EXCEEDED);
+    const two = await images(2);
+    assert.equal(two.decision, policy.AdmitDecision.ADMIT);
+    assert.equal(two.admission?.holds[0]?.reservedNanos, 80_000_000n);
   });
 
   it("admits keys without limits without touching the ledger", async () => {

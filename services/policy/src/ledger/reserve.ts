@@ -20,9 +20,9 @@ export interface Reservation {
 export interface ReservationPricer {
   /**
    * The most a request may use: `prompt` tokens plus its output limit (`maxOutput`, else the largest output limit its
-   * deployments declare, else the default) times `choices`.
+   * deployments declare, else the default) times `choices`, and `images` at the dearest per-image price.
    */
-  reserve(model: string, prompt: number, maxOutput: number, choices: number): Reservation;
+  reserve(model: string, prompt: number, maxOutput: number, choices: number, images?: number): Reservation;
 }
 
 interface Priced {
@@ -92,7 +92,7 @@ export function createReservationPricer(
   };
 
   return {
-    reserve(model, prompt, maxOutput, choices) {
+    reserve(model, prompt, maxOutput, choices, images = 0) {
       const list = candidates(model);
       let output = maxOutput;
       if (output <= 0) {
@@ -102,13 +102,18 @@ export function createReservationPricer(
       const completion = output * Math.max(1, choices);
       let inputRate = 0;
       let outputRate = 0;
+      let imageRate = 0;
       for (const { price } of list) {
         if (!price) continue;
         const rates = effectiveRates(price, prompt);
         inputRate = Math.max(inputRate, rates.input, rates.cacheWrite, rates.inputAudio);
         outputRate = Math.max(outputRate, rates.output, rates.reasoning, rates.outputAudio);
+        imageRate = Math.max(imageRate, rates.image);
       }
-      const pico = BigInt(prompt) * BigInt(inputRate) + BigInt(completion) * BigInt(outputRate);
+      const pico =
+        BigInt(prompt) * BigInt(inputRate) +
+        BigInt(completion) * BigInt(outputRate) +
+        BigInt(Math.max(0, images)) * BigInt(imageRate);
       // Round up: a reservation must never be below the cost it stands for.
       const nanos = (pico + 999n) / 1000n;
       return { tokens: prompt + completion, nanos };
