@@ -144,6 +144,10 @@ export interface LimiterOptions {
 }
 
 const ADMIT_TIMEOUT_MS = 5_000;
+/** Renewals of a running request are never more frequent than every half of this. */
+const MIN_RENEW_LIFETIME_MS = 2_000;
+/** A request still unsettled after this long is left to expire (no stream or call runs this long). */
+const MAX_RENEWED_MS = 6 * 3_600_000;
 /**
  * How long a settle waits for the next Admit to ride along with before it goes out on its own: a busy ingress then
  * sends one call per request instead of two, and the policy settles and admits in the same ledger write.
@@ -304,6 +308,11 @@ export function createLimiter(client: connect.ConnectClient, log: Logger, option
     }
   };
 
+  // Admitted requests still running that hold a parallel slot or a budget reservation. An admission the ledger does
+  // not hear about for its lifetime (15 minutes) expires, freeing its slot, as if the ingress had died: one that runs
+  // longer (a long stream) is renewed at half its lifetime, again and again until it is settled.
+  const running = new Map<policy.Admission, { since: number; lifetimeMs: number; renewAt: number }>();
+
   // Prefetched admissions: a principal far from its limits gets its next admission ahead of need, so its requests
   // pay no policy call on their path. Near a limit the policy declines (NOT_NOW) and requests go one by one.
   const pool = new Map<string, Prefetched[]>();
@@ -320,6 +329,16 @@ export function createLimiter(client: connect.ConnectClient, log: Logger, option
       else pool.delete(shape);
     }
     for (const [shape, until] of cool) if (until <= nowMs) cool.delete(shape);
+    for (const [admission, open] of running) {
+      if (nowMs - open.since > MAX_RENEWED_MS) {
+        // Past any request's timeout: a ticket nobody settled; let the ledger expire it.
+        running.delete(admission);
+        continue;
+      }
+      if (nowMs < open.renewAt) continue;
+      open.renewAt = nowMs + open.lifetimeMs / 2;
+      queueSettle([create(policy.SettleRequestSchema, { admission, renew: true })]);
+    }
   };
   const sweeper = setInterval(sweep, 1_000);
   sweeper.unref();
@@ -380,11 +399,17 @@ export function createLimiter(client: connect.ConnectClient, log: Logger, option
   const ticketFor = (admission: policy.Admission | undefined, headers: Record<string, string>): Ticket => {
     if (!admission || admission.holds.length === 0) return { headers, settle() {} };
     let settled = false;
+    if (admission.holds.some((h) => h.slot || h.budget)) {
+      const nowMs = Date.now();
+      const lifetimeMs = Math.max(MIN_RENEW_LIFETIME_MS, Number(admission.expiresAtMs) - nowMs);
+      running.set(admission, { since: nowMs, lifetimeMs, renewAt: nowMs + lifetimeMs / 2 });
+    }
     return {
       headers,
       settle({ charge, error, started }) {
         if (settled) return;
         settled = true;
+        running.delete(admission);
         const request = create(policy.SettleRequestSchema, { admission });
         if (charge) {
           request.promptTokens = BigInt(charge.promptTokens);

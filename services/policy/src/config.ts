@@ -7,6 +7,7 @@ import {
 } from "@switchyard/config";
 import { intEnv, readServiceEnv, type ServiceEnv } from "@switchyard/runtime";
 import { type NatsAuth, readNatsSettings } from "@switchyard/usage";
+import { ADMISSION_TTL_MS } from "./ledger/admission.js";
 
 /** The policy service's settings, read once at startup. */
 export interface PolicySettings extends ServiceEnv {
@@ -21,6 +22,11 @@ export interface PolicySettings extends ServiceEnv {
   kvReplicas: number;
   /** `SWITCHYARD_POLICY_STARTUP_TIMEOUT_MS`: how long startup waits for NATS and the initial load (default 60 s). */
   startupTimeoutMs: number;
+  /**
+   * `SWITCHYARD_POLICY_ADMISSION_TTL_MS`: how long an admission the ledger hears nothing about holds its parallel slot
+   * and budget reservation (default 15 minutes); running requests are renewed by the ingress at half of it.
+   */
+  admissionTtlMs: number;
   /** The gateway's deployments, for access groups (`model_info.access_groups`) and budget reservations. */
   deployments: readonly Deployment[];
   /** Fallback rules: a budget reservation prices every group a request could fall back to. */
@@ -57,6 +63,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): PolicySettin
     keyHashSecret,
     kvReplicas,
     startupTimeoutMs: intEnv("SWITCHYARD_POLICY_STARTUP_TIMEOUT_MS", 60_000, 1_000, 3_600_000, env),
+    admissionTtlMs: intEnv("SWITCHYARD_POLICY_ADMISSION_TTL_MS", ADMISSION_TTL_MS, 4_000, 86_400_000, env),
     deployments: config.deployments,
     router: config.router,
     jwtAuth: config.general.jwtAuth,

@@ -25,6 +25,7 @@ await main(log, async () => {
     natsServers,
     natsAuth,
     kvReplicas,
+    admissionTtlMs,
     startupTimeoutMs,
     deployments,
     router,
@@ -58,6 +59,7 @@ await main(log, async () => {
           state: store.state,
           ledger: createLedger(ledgerKv),
           pricer: createReservationPricer(deployments, router),
+          ttlMs: admissionTtlMs,
           log,
           // Without metering (no live-spend bucket) nothing was recorded: start from 0. Any other failure fails the
           // admission (503) rather than starting a budget from a wrong amount.

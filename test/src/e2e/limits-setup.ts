@@ -19,6 +19,8 @@ import { MASTER_KEY } from "./setup.js";
 export const FAST = "mock-fast";
 /** Answers after 2 s, to hold parallel-request slots. */
 export const SLOW = "mock-slow";
+/** Streams ten chunks a second apart: a request that outlives a short admission lifetime. */
+export const LONG = "mock-long";
 /** Output at $0.001 per token and input free, with a long answer cut at max_tokens: 100 tokens cost $0.10. */
 export const PRICED = "mock-priced";
 
@@ -30,6 +32,8 @@ model_list:
     litellm_params: { model: mock/fast, mock_chunks: 2 }
   - model_name: ${SLOW}
     litellm_params: { model: mock/slow, mock_latency_ms: 2000 }
+  - model_name: ${LONG}
+    litellm_params: { model: mock/long, mock_chunks: 10, mock_latency_ms: 1000 }
   - model_name: ${PRICED}
     litellm_params:
       model: mock/priced
@@ -51,6 +55,8 @@ export interface LimitsOptions {
   replicas?: number;
   /** `allow_requests_on_db_unavailable`; default false (fail closed). */
   failOpen?: boolean;
+  /** The policy's `SWITCHYARD_POLICY_ADMISSION_TTL_MS`; default its own (15 minutes). */
+  admissionTtlMs?: number;
 }
 
 /** The replicated gateway and the servers behind it. */
@@ -84,6 +90,9 @@ export async function startLimitsGateway(options: LimitsOptions = {}): Promise<L
         "provider-worker": { SWITCHYARD_USAGE_SPOOL_DIR: join(dir, "spool") },
         // Every ingress replica gets the variable; only the first binds it, so the others get port 0 (any free one).
         ingress: { SWITCHYARD_METRICS_ADDR: `127.0.0.1:${replicas === 1 ? metricsPort : 0}` },
+        ...(options.admissionTtlMs
+          ? { policy: { SWITCHYARD_POLICY_ADMISSION_TTL_MS: String(options.admissionTtlMs) } }
+          : {}),
       },
       onLog: ({ line }) => lines.push(line),
       readyTimeoutMs: 60_000,

@@ -201,6 +201,31 @@ describe("admissions", () => {
     assert.equal(two.admission?.holds[0]?.reservedNanos, 80_000_000n);
   });
 
+  it("holds a renewed admission's parallel slot for another lifetime from the renewal", async () => {
+    const state = createState();
+    let now = T0;
+    const admissions = createAdmissions({
+      state,
+      ledger: memoryLedger(),
+      pricer: createReservationPricer([deployment("m")], ROUTER),
+      now: () => now,
+      ttlMs: 10_000,
+    });
+    state.apply("keys", "k", 1, {
+      key: create(policy.KeySchema, { keyId: "k", limits: create(policy.LimitsSchema, { maxParallelRequests: 1 }) }),
+      hash: new Uint8Array([1]),
+    });
+    const ask = () => admissions.admit(create(policy.AdmitRequestSchema, { keyId: "k", model: "m" }));
+    const first = await ask();
+    assert.equal(first.admission?.holds[0]?.slot, true);
+    now += 6_000;
+    await admissions.settle(create(policy.SettleRequestSchema, { admission: first.admission, renew: true }));
+    now += 6_000;
+    assert.equal((await ask()).decision, policy.AdmitDecision.RATE_LIMITED, "renewed at 6 s: held until 16 s");
+    now += 4_000;
+    assert.equal((await ask()).decision, policy.AdmitDecision.ADMIT, "no renewal since: freed at 16 s");
+  });
+
   it("admits keys without limits without touching the ledger", async () => {
     const { ledger, key, ask } = setup();
     key("free", {});

@@ -16,6 +16,7 @@ import {
   type LimitStatus,
   release,
   releaseUnused,
+  renew,
   type ScopeLimits,
   settle,
 } from "./entry.js";
@@ -355,6 +356,12 @@ export function createAdmissions(deps: AdmissionDeps): Admissions {
         if (request.unused) {
           return isLedgerKey(hold.scope)
             ? deps.ledger.apply(hold.scope, (entry) => releaseUnused(entry, admission.id))
+            : undefined;
+        }
+        if (request.renew) {
+          const until = now() + ttl;
+          return (hold.slot || hold.budget) && isLedgerKey(hold.scope)
+            ? deps.ledger.apply(hold.scope, (entry) => renew(entry, admission.id, until))
             : undefined;
         }
         const changes = (hold.tokens > 0n || hold.slot || hold.budget) && isLedgerKey(hold.scope);

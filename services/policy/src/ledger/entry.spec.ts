@@ -8,6 +8,7 @@ import {
   parseEntry,
   release,
   releaseUnused,
+  renew,
   type ScopeLimits,
   serializeEntry,
   settle,
@@ -97,6 +98,19 @@ describe("rate limits", () => {
     assert.ok(admit(entry, parallel, demand(T0)).ok);
     assert.equal(admit(entry, parallel, demand(T0 + 999)).ok, false);
     assert.ok(admit(entry, parallel, demand(T0 + 1_000)).ok, "a's slot expired");
+  });
+
+  it("keeps a renewed admission's slot past its first expiry, until it is settled", () => {
+    const entry = emptyEntry();
+    const one = limits({ parallel: 1 });
+    const running = demand(T0, { expiresAtMs: T0 + 1_000 });
+    assert.ok(admit(entry, one, running).ok);
+    assert.equal(renew(entry, running.id, T0 + 2_000), true);
+    assert.equal(renew(entry, running.id, T0 + 1_500), false, "never shortened");
+    assert.equal(admit(entry, one, demand(T0 + 1_500)).ok, false, "still running past its first expiry");
+    assert.ok(admit(entry, one, demand(T0 + 2_000)).ok, "expired once no renewal came");
+    assert.equal(renew(entry, running.id, T0 + 9_000), false, "an expired admission stays expired");
+    assert.equal(renew(entry, "unknown", T0 + 9_000), false);
   });
 
   it("release undoes an admission completely", () => {

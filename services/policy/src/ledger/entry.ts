@@ -335,6 +335,17 @@ export function settle(entry: LedgerEntry, id: string, actual: Actual): boolean 
 }
 
 /**
+ * Keeps pending admission `id` open until `expiresAtMs` (a request still running); never shortens it, and does
+ * nothing once the admission is settled or expired. Returns whether the entry changed.
+ */
+export function renew(entry: LedgerEntry, id: string, expiresAtMs: number): boolean {
+  const pending = entry.a[id];
+  if (!pending || pending[0] >= expiresAtMs) return false;
+  pending[0] = expiresAtMs;
+  return true;
+}
+
+/**
  * Gives back a prefetched admission that was never used: its request and tokens leave their rate bucket, its slot and
  * reservation are freed. Only while it is pending, so giving it back twice changes nothing. Returns whether it did.
  */
