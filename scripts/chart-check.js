@@ -102,24 +102,15 @@ test("every service that reaches NATS signs in with the credentials of nats.auth
     });
     assert.equal(env.SWITCHYARD_NATS_TOKEN, undefined, d.metadata.name);
   }
-  const token = parseManifests(
-    runHelm(
-      ["template", "sy", CHART, "-f", VALUE_SETS.minimal, "--set", "nats.auth.existingSecret=n,nats.auth.tokenKey=t"],
-      {
-        major: 4,
-      },
-    ).stdout,
-  ).filter((d) => d.kind === "Deployment");
+  /** The Deployments of the minimal values with `set`. */
+  const deploymentsWith = (set) =>
+    parseManifests(
+      runHelm(["template", "sy", CHART, "-f", VALUE_SETS.minimal, "--set", set], { major: 4 }).stdout,
+    ).filter((d) => d.kind === "Deployment");
+  const token = deploymentsWith("nats.auth.existingSecret=n,nats.auth.tokenKey=t");
   const names = token.flatMap((d) => d.spec.template.spec.containers[0].env.map((e) => e.name));
   assert.ok(names.includes("SWITCHYARD_NATS_TOKEN") && !names.includes("SWITCHYARD_NATS_USER"));
-  const creds = parseManifests(
-    runHelm(
-      ["template", "sy", CHART, "-f", VALUE_SETS.minimal, "--set", "nats.auth.existingSecret=n,nats.auth.credsKey=c"],
-      {
-        major: 4,
-      },
-    ).stdout,
-  ).filter((d) => d.kind === "Deployment");
+  const creds = deploymentsWith("nats.auth.existingSecret=n,nats.auth.credsKey=c");
   for (const d of creds) {
     const pod = d.spec.template.spec;
     const env = pod.containers[0].env;

@@ -58,6 +58,20 @@ function simpleRequest(stream = false, extra: RequestInit = {}): llm.ChatComplet
   });
 }
 
+/** The legacy completion request of completion-request.json: one prompt, two completions. */
+function appleRequest(stream = false): llm.CompletionRequest {
+  return create(llm.CompletionRequestSchema, {
+    model: "base",
+    prompts: ["An apple a day"],
+    maxTokens: 16,
+    temperature: 0,
+    n: 2,
+    stop: ["."],
+    echo: true,
+    stream,
+  });
+}
+
 describe("aleph_alpha adapter over HTTP", () => {
   const dispatcher = testDispatcher();
   let upstream: LocalUpstream;
@@ -185,15 +199,7 @@ describe("aleph_alpha adapter over HTTP", () => {
 
   it("serves legacy completions from /complete, one choice per completion", async () => {
     send(200, data("completion-response.json"));
-    const request = create(llm.CompletionRequestSchema, {
-      model: "base",
-      prompts: ["An apple a day"],
-      maxTokens: 16,
-      temperature: 0,
-      n: 2,
-      stop: ["."],
-      echo: true,
-    });
+    const request = appleRequest();
     const out = await aa.complete!(request, ctx({ model: "luminous-base", params: {} }));
     assert.deepEqual(JSON.parse(upstream.seen.at(-1)!.body), JSON.parse(data("completion-request.json")));
     assert.deepEqual(
@@ -214,16 +220,7 @@ describe("aleph_alpha adapter over HTTP", () => {
       await writeSlowly(res, data("stream-completions.sse"));
       res.end();
     };
-    const request = create(llm.CompletionRequestSchema, {
-      model: "base",
-      prompts: ["An apple a day"],
-      maxTokens: 16,
-      temperature: 0,
-      n: 2,
-      stop: ["."],
-      echo: true,
-      stream: true,
-    });
+    const request = appleRequest(true);
     const chunks = await collect(aa.streamComplete!(request, ctx({ model: "luminous-base", params: {} })));
     const seen = upstream.seen.at(-1)!;
     assert.equal(seen.headers.accept, "text/event-stream");
