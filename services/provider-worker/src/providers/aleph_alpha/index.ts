@@ -53,13 +53,12 @@ function streamChat(request: llm.ChatCompletionRequest, ctx: AttemptContext): As
 
 /** OpenAI's streamed legacy completions from the same `/complete` stream. */
 function streamCompletion(request: llm.CompletionRequest, ctx: AttemptContext): AsyncGenerator<llm.Completion> {
-  const complete = toCompletionBody(request, ctx);
-  const body = { ...(complete.body as object), stream: true };
-  return readCompleteStream(ctx, body, new AlephAlphaCompletionStream(ctx.deployment, complete.prompt));
+  const complete = toCompletionBody(request, ctx, true);
+  return readCompleteStream(ctx, complete.body, new AlephAlphaCompletionStream(ctx.deployment, complete.prompt));
 }
 
 async function complete(request: llm.CompletionRequest, ctx: AttemptContext): Promise<llm.Completion> {
-  const body = toCompletionBody(request, ctx);
+  const body = toCompletionBody(request, ctx, false);
   const json = await postJson(ctx, post(ctx, body.body, false));
   return toCompletion(json, ctx.deployment, body.prompt);
 }

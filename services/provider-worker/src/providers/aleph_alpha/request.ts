@@ -102,8 +102,15 @@ function refuseUnsupported(request: llm.CompletionRequest, dep: AttemptContext["
   if (request.seed !== undefined) throw unsupportedParam(dep, "seed");
 }
 
-/** The `/complete` body of a legacy completion: one text prompt; `n` and `echo` are Aleph Alpha's too. */
-export function toCompletionBody(request: llm.CompletionRequest, ctx: AttemptContext): CompleteRequest {
+/**
+ * The `/complete` body of a legacy completion: one text prompt; `n` and `echo` are Aleph Alpha's too; `stream: true`
+ * only on streamed calls.
+ */
+export function toCompletionBody(
+  request: llm.CompletionRequest,
+  ctx: AttemptContext,
+  stream: boolean,
+): CompleteRequest {
   const dep = ctx.deployment;
   if (request.tokenPrompts.length > 0 || request.prompts.length !== 1) {
     throw unsupportedParam(dep, "prompt", "other than a single string");
@@ -117,6 +124,7 @@ export function toCompletionBody(request: llm.CompletionRequest, ctx: AttemptCon
   if (request.n !== undefined) out.n = request.n;
   if (request.stop.length > 0) out.stop_sequences = [...request.stop];
   if (request.echo) out.echo = true;
+  if (stream) out.stream = true;
   ownSettings(dep, {}, out);
   return { body: withExtra(out, request.extraJson), prompt };
 }
