@@ -130,7 +130,7 @@ export function readNatsSettings(env: NodeJS.ProcessEnv = process.env): NatsSett
   if (methods.length > 1) {
     throw new Error(`NATS credentials: expected one way to sign in, got ${methods.join(" and ")}`);
   }
-  const auth: NatsAuth & { -readonly [K in keyof NatsAuth]: NatsAuth[K] } = {};
+  const auth: NatsAuth = {};
   let method = "none";
   const credential: Credential | undefined =
     inUrl ?? (user ? { kind: "user", user, pass } : token ? { kind: "token", token } : undefined);

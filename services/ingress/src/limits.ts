@@ -103,6 +103,18 @@ export function imageShape(request: { model: string; user: string; n?: number })
   return { ...mediaShape(request), images: Math.min(128, Math.max(1, request.n ?? 1)) };
 }
 
+/** What an Admit asks about a request, besides its token counts: the key a prefetched admission is pooled under. */
+interface AdmitInit {
+  readonly keyId: string;
+  /** A JWT caller's team and user, whose limits the policy applies to it (a key's are on its record). */
+  readonly teamId: string;
+  readonly userId: string;
+  readonly model: string;
+  readonly endUser: string;
+  readonly choices: number;
+  readonly images: number;
+}
+
 /** Admits a unary call of any kind, settles its ticket with the charge or the error, and adds the ticket's headers. */
 async function admitUnary(
   limiter: Limiter,
@@ -356,20 +368,7 @@ export function createLimiter(client: connect.ConnectClient, log: Logger, option
     const [found] = list.splice(i, 1);
     return found;
   };
-  const refill = (
-    shape: string,
-    init: {
-      keyId: string;
-      teamId: string;
-      userId: string;
-      model: string;
-      endUser: string;
-      choices: number;
-      images: number;
-    },
-    prompt: number,
-    output: number,
-  ) => {
+  const refill = (shape: string, init: AdmitInit, prompt: number, output: number) => {
     if (options.prefetch === false) return;
     if (refilling.has(shape) || (pool.get(shape)?.length ?? 0) >= REFILL_BELOW) return;
     if ((cool.get(shape) ?? 0) > Date.now()) return;
@@ -434,9 +433,8 @@ export function createLimiter(client: connect.ConnectClient, log: Logger, option
       const took = (how: string) => admissionSeconds.observe({ how }, (performance.now() - started) / 1000);
       const promptTokens = await shape.promptTokens();
       const output = shape.output;
-      const init = {
+      const init: AdmitInit = {
         keyId: principal.keyId,
-        // A JWT caller's team and user, whose limits the policy applies to it (a key's are on its record).
         teamId: principal.teamId,
         userId: principal.userId,
         model: shape.model,

@@ -503,10 +503,7 @@ export class EventTsvWriter {
         case "tags":
           this.byte(0x5b);
           for (let t = 0; t < this.tags.length; t += 2) {
-            if (t > 0) this.byte(0x2c);
-            this.byte(QUOTE);
-            this.bytes(this.src, this.tags[t] as number, this.tags[t + 1] as number);
-            this.byte(QUOTE);
+            this.element(this.tags, t, t === 0);
           }
           this.byte(0x5d);
           break;
@@ -583,13 +580,17 @@ export class EventTsvWriter {
   private metadataArray(order: readonly number[], part: 0 | 2): void {
     this.byte(0x5b);
     for (let i = 0; i < order.length; i++) {
-      if (i > 0) this.byte(0x2c);
-      const e = (order[i] as number) + part;
-      this.byte(QUOTE);
-      this.bytes(this.src, this.metadata[e] as number, this.metadata[e + 1] as number);
-      this.byte(QUOTE);
+      this.element(this.metadata, (order[i] as number) + part, i === 0);
     }
     this.byte(0x5d);
+  }
+
+  /** One array element: the quoted string whose byte range in `src` starts at `ranges[at]`, after a comma unless first. */
+  private element(ranges: readonly number[], at: number, first: boolean): void {
+    if (!first) this.byte(0x2c);
+    this.byte(QUOTE);
+    this.bytes(this.src, ranges[at] as number, ranges[at + 1] as number);
+    this.byte(QUOTE);
   }
 
   private ensure(bytes: number): void {

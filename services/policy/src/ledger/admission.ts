@@ -1,8 +1,8 @@
 // Admit and Settle: a request is admitted only when every limited scope it belongs to — its key, the key's user, the
 // key's team and the request's end user; for a JWT caller, the token's user and team — admits it in the shared
-// ledger. Scopes are asked in parallel; when one
-// refuses, the others are released again, so a refused request leaves no trace (a concurrent request may see the
-// released counts for a moment, which can only refuse it, never admit too much).
+// ledger. Scopes are asked in parallel; when one refuses, the others are released again, so a refused request leaves
+// no trace (a concurrent request may see the released counts for a moment, which can only refuse it, never admit too
+// much).
 
 import { randomBytes } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
