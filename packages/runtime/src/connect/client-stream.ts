@@ -2,16 +2,9 @@ import { type DescMethod, fromBinary, type MessageShape, toBinary } from "@bufbu
 import { llm } from "@switchyard/proto";
 import { GatewayError } from "../errors.js";
 import type { Encoded } from "../grpc.js";
-import {
-  type CallOptions,
-  type ConnectClient,
-  callAbort,
-  parseJson,
-  readAll,
-  requestHeaders,
-  splitHeaders,
-} from "./client.js";
+import { type CallOptions, type ConnectClient, parseJson, pathOf, requestHeaders, splitHeaders } from "./client.js";
 import { EnvelopeReader, EnvelopeTooLarge, encodeEnvelope, FLAG_COMPRESSED, FLAG_END_STREAM } from "./envelope.js";
+import { StreamExchange } from "./exchange.js";
 import { endCall, startClientCall } from "./trace.js";
 
 /**
@@ -45,56 +38,48 @@ function finish(data: Buffer, headers: Record<string, string>, trailers: Record<
 }
 
 /** The error of a stream the server refused outright (an HTTP error status, not an end-stream error). */
-async function rejected(
-  status: number,
-  headers: Record<string, string>,
-  body: AsyncIterable<Buffer>,
-  max: number,
-): Promise<GatewayError> {
-  const bytes = await readAll(body, max);
+async function rejected(exchange: StreamExchange, headers: Record<string, string>): Promise<GatewayError> {
+  const chunks: Buffer[] = [];
+  for (let chunk = await exchange.read(); chunk !== undefined; chunk = await exchange.read()) chunks.push(chunk);
+  const bytes = Buffer.concat(chunks);
   const json = headers["content-type"]?.startsWith("application/json") ? parseJson(bytes) : undefined;
-  return GatewayError.fromConnectError(json, status, headers);
+  return GatewayError.fromConnectError(json, exchange.status, headers);
 }
 
 class Stream implements ServerStream<Buffer> {
   headers: Record<string, string> = {};
   trailers: Record<string, string> = {};
-  private readonly controller = new AbortController();
+  private readonly exchange: StreamExchange;
 
   constructor(
     private readonly client: ConnectClient,
     private readonly method: DescMethod,
     private readonly request: unknown,
     private readonly options: CallOptions,
-  ) {}
+  ) {
+    this.exchange = new StreamExchange(client, options);
+  }
 
   cancel(): void {
-    this.controller.abort();
+    this.exchange.cancel();
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
-    const signal = this.options.signal
-      ? AbortSignal.any([this.options.signal, this.controller.signal])
-      : this.controller.signal;
-    const abort = callAbort({ ...this.options, signal });
+    const { exchange } = this;
     const sent = requestHeaders("application/connect+proto", this.options);
     const span = startClientCall(this.method, this.client.address, sent, this.options.signal);
     let failure: unknown;
     let ended = false;
     try {
-      const res = await this.client.pool.request({
-        method: "POST",
-        path: `/${this.method.parent.typeName}/${this.method.name}`,
-        headers: sent,
-        body: encodeEnvelope(0, toBinary(this.method.input, this.request as MessageShape<DescMethod["input"]>)),
-        signal: abort.signal,
-      });
-      const [headers] = splitHeaders(res.headers);
-      if (res.statusCode !== 200 || headers["content-type"] !== "application/connect+proto") {
-        throw await rejected(res.statusCode, headers, res.body, this.client.maxMessageBytes);
+      const message = toBinary(this.method.input, this.request as MessageShape<DescMethod["input"]>);
+      exchange.open(pathOf(this.method), sent, encodeEnvelope(0, message));
+      await exchange.response();
+      const [headers] = splitHeaders(exchange.headers);
+      if (exchange.status !== 200 || headers["content-type"] !== "application/connect+proto") {
+        throw await rejected(exchange, headers);
       }
       const reader = new EnvelopeReader(this.client.maxMessageBytes);
-      for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      for (let chunk = await exchange.read(); chunk !== undefined; chunk = await exchange.read()) {
         for (const envelope of reader.push(chunk)) {
           if (envelope.flags & FLAG_END_STREAM) {
             finish(envelope.data, headers, this.trailers);
@@ -112,22 +97,13 @@ class Stream implements ServerStream<Buffer> {
         message: "upstream stream ended without end-stream",
       });
     } catch (err) {
-      failure = this.explain(err, abort);
+      failure = err instanceof EnvelopeTooLarge ? internal("response message too large") : GatewayError.from(err);
       throw failure;
     } finally {
       // A consumer that stops iterating early (break, throw) cancels the call instead of leaking it.
-      if (!ended) this.controller.abort();
-      abort.done();
+      if (!ended) exchange.cancel();
       endCall(span, failure);
     }
-  }
-
-  private explain(err: unknown, abort: { explain(err: unknown): GatewayError }): GatewayError {
-    if (err instanceof EnvelopeTooLarge) return internal("response message too large");
-    if (this.controller.signal.aborted && !(err instanceof GatewayError)) {
-      return new GatewayError({ class: llm.ErrorClass.CANCELLED, message: "call cancelled" }, { cause: err });
-    }
-    return abort.explain(err);
   }
 }
 

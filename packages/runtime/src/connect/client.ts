@@ -1,9 +1,9 @@
 import type { DescMethod, MessageShape } from "@bufbuild/protobuf";
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
-import { llm } from "@switchyard/proto";
 import { Pool } from "undici";
-import { GatewayError, PEER_UNAVAILABLE_MESSAGE } from "../errors.js";
+import { GatewayError } from "../errors.js";
 import type { Encoded } from "../grpc.js";
+import { exchangeUnary } from "./exchange.js";
 import { endCall, startClientCall } from "./trace.js";
 
 /** A keep-alive HTTP/1.1 connection pool to one internal Connect server. */
@@ -53,49 +53,6 @@ export interface UnaryResult<T> {
   trailers: Record<string, string>;
 }
 
-/** The abort plumbing of one call: caller signal and deadline folded into one signal. */
-export interface CallAbort {
-  readonly signal: AbortSignal;
-  /** The GatewayError that explains an abort or a transport failure. */
-  explain(err: unknown): GatewayError;
-  done(): void;
-}
-
-/** Folds the caller's signal and the deadline into one signal, remembering which one fired. */
-export function callAbort(options: CallOptions): CallAbort {
-  const controller = new AbortController();
-  let timedOut = false;
-  const onAbort = () => controller.abort();
-  options.signal?.addEventListener("abort", onAbort, { once: true });
-  if (options.signal?.aborted) controller.abort();
-  const timer =
-    options.deadline === undefined
-      ? undefined
-      : setTimeout(
-          () => {
-            timedOut = true;
-            controller.abort();
-          },
-          Math.max(options.deadline - Date.now(), 0),
-        );
-  return {
-    signal: controller.signal,
-    explain(err) {
-      if (err instanceof GatewayError) return err;
-      if (timedOut)
-        return new GatewayError({ class: llm.ErrorClass.TIMEOUT, message: "deadline exceeded" }, { cause: err });
-      if (options.signal?.aborted) {
-        return new GatewayError({ class: llm.ErrorClass.CANCELLED, message: "call cancelled" }, { cause: err });
-      }
-      return new GatewayError({ class: llm.ErrorClass.UNAVAILABLE, message: PEER_UNAVAILABLE_MESSAGE }, { cause: err });
-    },
-    done() {
-      clearTimeout(timer);
-      options.signal?.removeEventListener("abort", onAbort);
-    },
-  };
-}
-
 /** Request headers of a Connect call. */
 export function requestHeaders(contentType: string, options: CallOptions): Record<string, string> {
   const headers: Record<string, string> = { ...options.headers };
@@ -122,18 +79,6 @@ export function splitHeaders(
   return [headers, trailers];
 }
 
-/** Reads a whole response body up to `max` bytes. */
-export async function readAll(body: AsyncIterable<Buffer>, max: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > max) throw new GatewayError({ class: llm.ErrorClass.INTERNAL, message: "response message too large" });
-    chunks.push(chunk);
-  }
-  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
-}
-
 /** Parses a Connect error body; anything unparsable yields undefined, so the HTTP status decides. */
 export function parseJson(bytes: Buffer): unknown {
   try {
@@ -149,31 +94,35 @@ async function unary(
   request: unknown,
   options: CallOptions,
 ): Promise<UnaryResult<Buffer>> {
-  const abort = callAbort(options);
   const sent = requestHeaders("application/proto", options);
   const span = startClientCall(method, client.address, sent, options.signal);
   let failure: GatewayError | undefined;
   try {
-    const res = await client.pool.request({
-      method: "POST",
-      path: `/${method.parent.typeName}/${method.name}`,
-      headers: sent,
-      body: Buffer.from(toBinary(method.input, request as MessageShape<DescMethod["input"]>)),
-      signal: abort.signal,
-    });
-    const [headers, trailers] = splitHeaders(res.headers);
-    const body = await readAll(res.body, client.maxMessageBytes);
-    if (res.statusCode === 200 && headers["content-type"] === "application/proto")
-      return { value: body, headers, trailers };
-    const json = headers["content-type"]?.startsWith("application/json") ? parseJson(body) : undefined;
-    throw GatewayError.fromConnectError(json, res.statusCode, { ...headers, ...trailers });
+    const body = toBinary(method.input, request as MessageShape<DescMethod["input"]>);
+    const reply = await exchangeUnary(client, pathOf(method), sent, body, options);
+    const [headers, trailers] = splitHeaders(reply.headers);
+    if (reply.status === 200 && headers["content-type"] === "application/proto")
+      return { value: reply.body, headers, trailers };
+    const json = headers["content-type"]?.startsWith("application/json") ? parseJson(reply.body) : undefined;
+    throw GatewayError.fromConnectError(json, reply.status, { ...headers, ...trailers });
   } catch (err) {
-    failure = abort.explain(err);
+    failure = GatewayError.from(err);
     throw failure;
   } finally {
-    abort.done();
     endCall(span, failure);
   }
+}
+
+const paths = new WeakMap<DescMethod, string>();
+
+/** The HTTP path of a Connect method, `/package.Service/Method`. */
+export function pathOf(method: DescMethod): string {
+  let path = paths.get(method);
+  if (path === undefined) {
+    path = `/${method.parent.typeName}/${method.name}`;
+    paths.set(method, path);
+  }
+  return path;
 }
 
 /** Calls a unary method and decodes the response. */
