@@ -10,5 +10,6 @@ export * from "./log.js";
 export * from "./metrics.js";
 export * from "./reflection.js";
 export * from "./serve.js";
+export * from "./signals.js";
 export * from "./throttle.js";
 export * as tracing from "./tracing.js";

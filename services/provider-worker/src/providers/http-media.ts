@@ -1,6 +1,7 @@
 // Upstream HTTP for audio and image operations: bodies that are not JSON (multipart forms, raw audio) and answers that
 // are not JSON (audio bytes, subtitles). Same pool, deadline, error classification and credential redaction as
 // http.ts; answers are bounded by MAX_RESPONSE_BYTES and never buffered past it.
+import { linkSignal } from "@switchyard/runtime";
 import { type FormData, request } from "undici";
 import { malformedUpstream } from "./errors.js";
 import { networkError, readWhole, rejectNon2xx, type UpstreamPost } from "./http.js";
@@ -32,8 +33,8 @@ function bodyOf(post: MediaPost): { body: FormData | Uint8Array | string; header
 /** POSTs `post` and reads the whole 2xx answer (up to MAX_RESPONSE_BYTES); non-2xx answers go through classify. */
 export async function postMedia(ctx: AttemptContext, post: MediaPost): Promise<MediaAnswer> {
   const ms = ctx.timeouts?.attemptMs ?? ctx.deployment.timeoutMs;
-  const deadline = ms ? AbortSignal.timeout(ms) : undefined;
-  const signal = deadline ? AbortSignal.any([ctx.signal, deadline]) : ctx.signal;
+  const linked = ms ? linkSignal(ctx.signal, ms) : undefined;
+  const signal = linked ? linked.signal : ctx.signal;
   const fail = (err: unknown) => networkError(ctx, signal, err);
   const span = startUpstreamSpan(ctx, post.url);
   let status: number | undefined;
@@ -57,6 +58,8 @@ export async function postMedia(ctx: AttemptContext, post: MediaPost): Promise<M
   } catch (err) {
     endUpstreamSpan(ctx, span, status, err);
     throw err;
+  } finally {
+    linked?.dispose();
   }
 }
 

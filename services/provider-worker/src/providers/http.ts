@@ -2,7 +2,7 @@
 // mapping of network failures, deadlines and aborts onto error classes.
 
 import { llm } from "@switchyard/proto";
-import { GatewayError } from "@switchyard/runtime";
+import { GatewayError, linkSignal } from "@switchyard/runtime";
 import { type Dispatcher, request } from "undici";
 import { abortError, type DeploymentRef, type ErrorClassifier, malformedUpstream } from "./errors.js";
 import type { AttemptContext } from "./types.js";
@@ -37,8 +37,8 @@ const TIMEOUT_CODES = new Set(["UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEO
  */
 export async function postJson(ctx: AttemptContext, post: UpstreamPost): Promise<unknown> {
   const ms = ctx.timeouts?.attemptMs ?? ctx.deployment.timeoutMs;
-  const deadline = ms ? AbortSignal.timeout(ms) : undefined;
-  const signal = deadline ? AbortSignal.any([ctx.signal, deadline]) : ctx.signal;
+  const linked = ms ? linkSignal(ctx.signal, ms) : undefined;
+  const signal = linked ? linked.signal : ctx.signal;
   const fail = (err: unknown) => networkError(ctx, signal, err);
   const span = startUpstreamSpan(ctx, post.url);
   let status: number | undefined;
@@ -59,6 +59,8 @@ export async function postJson(ctx: AttemptContext, post: UpstreamPost): Promise
   } catch (err) {
     endUpstreamSpan(ctx, span, status, err);
     throw err;
+  } finally {
+    linked?.dispose();
   }
 }
 
