@@ -15,3 +15,13 @@ export function drained(writable: EventEmitter, giveUp = "close"): Promise<void>
     writable.on(giveUp, done);
   });
 }
+
+/**
+ * Resolves on the next turn of the event loop, once Node has sent what was written in this one: `http` corks a
+ * response's writes until the next tick, so every message a stream produces within one turn leaves in one write.
+ * Streams await this after their first message, which then leaves on its own instead of with the whole burst behind
+ * it (an upstream whose chunks arrive together would otherwise hold back the time to first token).
+ */
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

@@ -3,7 +3,7 @@ import { fromBinary } from "@bufbuild/protobuf";
 import { renderChatChunk, renderChatCompletion, renderError } from "@switchyard/openai";
 import { formatUsd } from "@switchyard/pricing";
 import { llm, type metering, router } from "@switchyard/proto";
-import { type connect, drained, type Encoded, GatewayError } from "@switchyard/runtime";
+import { type connect, drained, type Encoded, GatewayError, nextTurn } from "@switchyard/runtime";
 import { sendError, sendJson } from "./http-io.js";
 import { RATE_LIMIT_HEADERS } from "./limits.js";
 import type { CallContext, RouterClient } from "./upstream.js";
@@ -101,15 +101,18 @@ export async function serveSse(
       "x-accel-buffering": "no",
       trailer: COST_HEADERS.join(", "),
     });
-    res.flushHeaders();
   };
+  let first = true;
   try {
     for await (const bytes of stream) {
       start();
       const { data, charge } = render(bytes);
       if (charge) res.addTrailers(costHeaders(charge));
       if (data === undefined) continue;
+      // The headers leave with the first event, which leaves on its own (time to first token).
       if (!res.write(`data: ${data}\n\n`)) await drained(res);
+      else if (first) await nextTurn();
+      first = false;
     }
     start();
     res.end("data: [DONE]\n\n");

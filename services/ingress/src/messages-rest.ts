@@ -12,7 +12,7 @@ import {
   renderAnthropicMessage,
 } from "@switchyard/openai";
 import { llm, router } from "@switchyard/proto";
-import { drained, GatewayError } from "@switchyard/runtime";
+import { drained, GatewayError, nextTurn } from "@switchyard/runtime";
 import { bearer } from "./auth.js";
 import { costHeaders, routeHeaders } from "./chat-rest.js";
 import { sendJson } from "./http-io.js";
@@ -110,8 +110,8 @@ async function streamMessage(
       "x-accel-buffering": "no",
       trailer: COST_TRAILERS,
     });
-    res.flushHeaders();
   };
+  let first = true;
   try {
     for await (const bytes of stream) {
       start();
@@ -119,7 +119,11 @@ async function streamMessage(
       if (charge) res.addTrailers(costHeaders(charge));
       if (!chunk) continue;
       const events = encoder.push(chunk);
-      if (events.length > 0 && !res.write(events.join(""))) await drained(res);
+      if (events.length === 0) continue;
+      // The headers leave with the first events, which leave on their own (time to first token).
+      if (!res.write(events.join(""))) await drained(res);
+      else if (first) await nextTurn();
+      first = false;
     }
     start();
     res.end(encoder.finish().join(""));
