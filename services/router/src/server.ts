@@ -222,40 +222,46 @@ async function openStreamOn(
   }
 }
 
-/** The next chunk of a committed stream, or a TIMEOUT when the upstream stays silent for `idleMs`. */
-async function nextWithin(opened: Opened): Promise<IteratorResult<Encoded>> {
-  let timer: NodeJS.Timeout | undefined;
-  const idle = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      opened.stream.cancel();
-      const message = "the provider worker sent nothing in time in the middle of the stream (stream_timeout)";
-      reject(new GatewayError({ class: llm.ErrorClass.TIMEOUT, message }));
-    }, opened.idleMs);
-  });
-  try {
-    return await Promise.race([opened.rest.next(), idle]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /**
- * Forwards a committed stream to the caller; the sink's backpressure paces the worker stream. A stream that stalls
- * longer than its idle timeout is cut with a TIMEOUT, which the ingress turns into an error event (never `[DONE]`).
+ * Forwards a committed stream to the caller; the sink's backpressure paces the worker stream. A stream whose worker
+ * stays silent longer than its idle timeout is cut with a TIMEOUT, which the ingress turns into an error event (never
+ * `[DONE]`). One timer serves the whole stream: it is refreshed at every wait for the worker, and only a wait for the
+ * worker can run it out (time spent writing to a slow caller does not count).
  */
 async function pipe(
   sink: connect.StreamSink<router.StreamChatResponse> | connect.StreamSink<router.StreamCompleteResponse>,
   opened: Opened,
   onTokens: (tokens: number) => void,
 ): Promise<void> {
+  let waiting = false;
+  let silent = false;
+  const timer = setTimeout(function expire() {
+    if (!waiting) return void timer.refresh();
+    silent = true;
+    opened.stream.cancel();
+  }, opened.idleMs);
+  const next = async () => {
+    waiting = true;
+    timer.refresh();
+    try {
+      return await opened.rest.next();
+    } catch (err) {
+      if (!silent) throw err;
+      const message = "the provider worker sent nothing in time in the middle of the stream (stream_timeout)";
+      throw new GatewayError({ class: llm.ErrorClass.TIMEOUT, message });
+    } finally {
+      waiting = false;
+    }
+  };
   try {
     if (opened.first) await sink.write(opened.first);
-    for (let next = await nextWithin(opened); !next.done; next = await nextWithin(opened)) {
+    for (let chunk = await next(); !chunk.done; chunk = await next()) {
       // The charge comes in its own message after the last chunk (and before an error, for a stream cut short).
-      if (mayHoldCharge(next.value)) onTokens(chargedTokens(next.value));
-      await sink.write(next.value);
+      if (mayHoldCharge(chunk.value)) onTokens(chargedTokens(chunk.value));
+      await sink.write(chunk.value);
     }
   } finally {
+    clearTimeout(timer);
     opened.stream.cancel();
     opened.release();
   }

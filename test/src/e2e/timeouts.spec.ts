@@ -32,6 +32,9 @@ model_list:
   - model_name: slow-answer
     litellm_params: { model: mock/slow-answer, mock_latency_ms: 8000 }
     model_info: { id: slow-answer }
+  - model_name: frozen
+    litellm_params: { model: mock/frozen, mock_chunks: 3, mock_latency_ms: 1000 }
+    model_info: { id: frozen }
 router_settings:
   num_retries: 0
   fallbacks: [{ late-first: [backup] }]
@@ -40,6 +43,7 @@ router_settings:
     stall: { stream_timeout: 0.5 }
     late-first: { first_token_timeout: 0.5 }
     slow-answer: { total_timeout: 2 }
+    frozen: { stream_timeout: 0.5 }
 general_settings:
   master_key: os.environ/SWITCHYARD_MASTER_KEY
 `;
@@ -121,6 +125,43 @@ describe("timeouts through the mesh", () => {
     assert.equal(sse.headers.get("x-switchyard-attempts"), "2");
     assert.equal(sse.events.at(-1), "[DONE]");
     assert.ok(sse.elapsedMs < 6_000, `answered after ${sse.elapsedMs} ms, without waiting the 8 s first chunk out`);
+  });
+
+  it("cuts a stream in the router when its provider worker stops answering mid-stream", {
+    timeout: 20_000,
+  }, async () => {
+    const worker = mesh.processes.find((p) => p.name === "provider-worker");
+    assert.ok(worker);
+    const started = Date.now();
+    const res = await fetch(`${mesh.restUrl}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "frozen", stream: true, messages: [{ role: "user", content: "count slowly" }] }),
+    });
+    assert.equal(res.status, 200);
+    const reader = (res.body as ReadableStream<Uint8Array>).pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    let frozen = false;
+    try {
+      for (let read = await reader.read(); !read.done; read = await reader.read()) {
+        text += read.value;
+        // The worker freezes after its first chunk, before its own 0.5 s stream_timeout could end the stream.
+        if (!frozen && text.includes("data: ")) {
+          process.kill(worker.pid, "SIGSTOP");
+          frozen = true;
+        }
+      }
+    } finally {
+      if (frozen) process.kill(worker.pid, "SIGCONT");
+    }
+    const events = text.split("\n\n").filter((e) => e.startsWith("data: "));
+    assert.ok(!events.includes("data: [DONE]"), "a cut stream never ends with [DONE]");
+    const last = JSON.parse((events.at(-1) as string).slice(6)) as { error?: { code?: string; message?: string } };
+    assert.equal(last.error?.code, "timeout", text);
+    assert.match(last.error?.message ?? "", /provider worker sent nothing in time/);
+    // The router's backstop is the group's stream_timeout plus 2 s.
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed >= 2_000 && elapsed < 8_000, `cut after ${elapsed} ms`);
   });
 
   it("answers 504 when a non-streamed request outlasts its total_timeout", async () => {
