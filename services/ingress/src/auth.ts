@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { llm, policy } from "@switchyard/proto";
 import { connect, createThrottle, GatewayError, type Logger } from "@switchyard/runtime";
@@ -98,7 +98,7 @@ export function createAuthenticator(
     async authenticate(credential, model) {
       if (!credential) throw unauthenticated("missing api key: send Authorization: Bearer <key>");
       if (credential.length > MAX_CREDENTIAL) throw unauthenticated("invalid api key");
-      const cacheKey = createHash("sha256").update(credential).update("\0").update(model).digest("base64");
+      const cacheKey = hash("sha256", `${credential}\0${model}`, "base64");
       const hit = cache.get(cacheKey);
       if (hit && hit.expiresAt > Date.now()) return hit.principal;
       let res: policy.AuthorizeResponse;
