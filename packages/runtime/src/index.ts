@@ -4,6 +4,7 @@ export * from "./env.js";
 export * from "./errors.js";
 export * from "./grpc.js";
 export * from "./health.js";
+export * from "./heap.js";
 export * from "./host.js";
 export * from "./lifecycle.js";
 export * from "./log.js";

@@ -1,3 +1,4 @@
+import { tuneHeap } from "./heap.js";
 import { type Host, type HostOptions, startHost } from "./host.js";
 import { drainOnSignal } from "./lifecycle.js";
 import type { Logger } from "./log.js";
@@ -42,13 +43,18 @@ export async function serve(options: ServeOptions): Promise<Host> {
 /**
  * Runs a service's start-up; a failure is one fatal log line with the reason (no stack) and exit code 1. The
  * logger's `service` names the process in its metrics and traces too; tracing starts here when OTEL_* asks for it
- * (`asyncContext`: see `TracingOptions`).
+ * (`asyncContext`: see `TracingOptions`), and the heap's growth is set here (heap.ts).
  */
 export async function main(
   log: Logger,
   start: () => Promise<unknown>,
   options: { asyncContext?: boolean } = {},
 ): Promise<void> {
+  const heap = tuneHeap(process.env);
+  if ("error" in heap) {
+    log.fatal({ err: heap.error }, "failed to start");
+    process.exit(1);
+  }
   const service: unknown = log.bindings().service;
   if (typeof service === "string") {
     setMetricsService(service);
