@@ -4,6 +4,7 @@
 import { llm } from "@switchyard/proto";
 import { GatewayError, linkSignal } from "@switchyard/runtime";
 import { type Dispatcher, request } from "undici";
+import { requestWhole } from "./buffered.js";
 import { abortError, type DeploymentRef, type ErrorClassifier, malformedUpstream } from "./errors.js";
 import type { AttemptContext } from "./types.js";
 import { endUpstreamSpan, startUpstreamSpan } from "./upstream-span.js";
@@ -39,18 +40,26 @@ export async function postJson(ctx: AttemptContext, post: UpstreamPost): Promise
   const ms = ctx.timeouts?.attemptMs ?? ctx.deployment.timeoutMs;
   const linked = ms ? linkSignal(ctx.signal, ms) : undefined;
   const signal = linked ? linked.signal : ctx.signal;
-  const fail = (err: unknown) => networkError(ctx, signal, err);
   const span = startUpstreamSpan(ctx, post.url);
   let status: number | undefined;
   try {
-    const res = await send(ctx, post, { signal }).catch((err: unknown) => Promise.reject(fail(err)));
-    status = res.statusCode;
-    await rejectNon2xx(ctx, post, res, fail);
-    const text = await readBody(res.body, MAX_RESPONSE_BYTES, false).catch((err: unknown) => Promise.reject(fail(err)));
-    if (text === undefined) throw malformedUpstream(ctx.deployment, `response larger than ${MAX_RESPONSE_BYTES} bytes`);
+    const request = {
+      url: post.url,
+      headers: { ...post.headers, "content-type": "application/json" },
+      body: JSON.stringify(post.body),
+      signal,
+    };
+    const limits = { success: MAX_RESPONSE_BYTES, error: MAX_ERROR_BYTES };
+    const res = await requestWhole(ctx.dispatcher, request, limits).catch((err: unknown) =>
+      Promise.reject(networkError(ctx, signal, err)),
+    );
+    status = res.status;
+    logResponse(ctx, post.url, status);
+    if (status < 200 || status >= 300) throw classifyNon2xx(ctx, post, status, res.headers, res.body.toString("utf8"));
+    if (res.truncated) throw malformedUpstream(ctx.deployment, `response larger than ${MAX_RESPONSE_BYTES} bytes`);
     let json: unknown;
     try {
-      json = JSON.parse(text);
+      json = JSON.parse(res.body.toString("utf8"));
     } catch (err) {
       throw malformedUpstream(ctx.deployment, "response is not valid JSON", err);
     }
@@ -142,10 +151,14 @@ async function send(ctx: AttemptContext, post: UpstreamPost, opts: SendOptions):
     dispatcher: ctx.dispatcher,
     ...opts,
   });
-  // Without the query: some providers take the key there.
-  const url = post.url.split("?", 1)[0];
-  ctx.log.debug({ requestId: ctx.requestId, url, status: res.statusCode }, "upstream responded");
+  logResponse(ctx, post.url, res.statusCode);
   return res;
+}
+
+function logResponse(ctx: AttemptContext, url: string, status: number): void {
+  // Without the query: some providers take the key there.
+  if (ctx.log.isLevelEnabled("debug"))
+    ctx.log.debug({ requestId: ctx.requestId, url: url.split("?", 1)[0], status }, "upstream responded");
 }
 
 /** Throws the classified error of a non-2xx answer (its body bounded and redacted); shared with http-media.ts. */
@@ -158,9 +171,20 @@ export async function rejectNon2xx(
   if (res.statusCode >= 200 && res.statusCode < 300) return;
   const raw =
     (await readBody(res.body, MAX_ERROR_BYTES, true).catch((err: unknown) => Promise.reject(fail(err)))) ?? "";
-  throw post.classify({
-    status: res.statusCode,
-    headers: res.headers,
+  throw classifyNon2xx(ctx, post, res.statusCode, res.headers, raw);
+}
+
+/** The classified error of a non-2xx answer, its (bounded) body redacted. */
+function classifyNon2xx(
+  ctx: AttemptContext,
+  post: Pick<UpstreamPost, "classify">,
+  status: number,
+  headers: Dispatcher.ResponseData["headers"],
+  raw: string,
+): GatewayError {
+  return post.classify({
+    status,
+    headers,
     body: redactAll(raw, ctx),
     provider: ctx.deployment.provider,
     deploymentId: ctx.deployment.id,
