@@ -129,6 +129,34 @@ test("every service that reaches NATS signs in with the credentials of nats.auth
   }
 });
 
+test("every service that reaches NATS presents the client certificate of nats.tls, mounted from its Secret", () => {
+  const deployments = parseManifests(render(4, VALUE_SETS.everything)).filter((d) => d.kind === "Deployment");
+  let reaching = 0;
+  for (const d of deployments) {
+    const pod = d.spec.template.spec;
+    const env = Object.fromEntries(pod.containers[0].env.map((e) => [e.name, e.value]));
+    const volume = pod.volumes.find((v) => v.name === "nats-tls");
+    if (!env.SWITCHYARD_NATS_URL) {
+      assert.equal(volume, undefined, `${d.metadata.name} does not reach NATS`);
+      assert.equal(env.SWITCHYARD_NATS_TLS_CERT, undefined, d.metadata.name);
+      continue;
+    }
+    reaching++;
+    assert.equal(env.SWITCHYARD_NATS_TLS_CERT, "/etc/switchyard/nats-tls/tls.crt", d.metadata.name);
+    assert.equal(env.SWITCHYARD_NATS_TLS_KEY, "/etc/switchyard/nats-tls/tls.key", d.metadata.name);
+    assert.deepEqual(volume?.secret, {
+      secretName: "nats-client-tls",
+      items: [
+        { key: "tls.crt", path: "tls.crt" },
+        { key: "tls.key", path: "tls.key" },
+      ],
+    });
+    const mount = pod.containers[0].volumeMounts.find((m) => m.name === "nats-tls");
+    assert.deepEqual(mount, { name: "nats-tls", mountPath: "/etc/switchyard/nats-tls", readOnly: true });
+  }
+  assert.ok(reaching >= 4, "policy, metering and the worker pools reach NATS");
+});
+
 test("a pool inherits poolDefaults key by key, and its own false values win", () => {
   const docs = parseManifests(render(4, VALUE_SETS.everything));
   const byName = (name) => docs.find((d) => d.kind === "Deployment" && d.metadata.name === `sy-gateway-worker-${name}`);
@@ -157,6 +185,7 @@ test("the PrometheusRule holds the example alerts of deploy/prometheus/alerts.ya
 
 /** Values that must fail the render, with the text the error must contain. */
 const MISTAKES = [
+  { set: "nats.tls.existingSecret=t,nats.tls.keyKey=", error: "nats.tls: with existingSecret, set certKey and keyKey" },
   { set: "ingress.replica=2", error: "replica" },
   { set: "router.replicas=two", error: "replicas" },
   { set: "providerWorker.pools[0].nmae=general", error: "nmae" },

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Installs the servers the tests start as real processes: nats-server (JetStream) and clickhouse-server.
-# Idempotent: exits 0 at once when both are present. Installs them with apt-get when running as root; otherwise
+# Installs the servers the tests start as real processes, nats-server (JetStream) and clickhouse-server, and openssl
+# (the NATS mutual-TLS test issues its certificates with it). Idempotent: exits 0 at once when all are present. Installs them with apt-get when running as root; otherwise
 # prints the command to run and exits 1. Debian may refuse to start the services (policy-rc.d): that is fine,
 # the tests start their own processes on free loopback ports.
 set -euo pipefail
 
-BINARIES=(nats-server clickhouse-server)
+BINARIES=(nats-server clickhouse-server openssl)
 
 have() {
   command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]
@@ -23,9 +23,10 @@ fi
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "== installing ${missing[*]} with apt-get"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nats-server clickhouse-server
+  # Each binary comes in the Debian package of the same name.
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
   exit 0
 fi
 
-echo "missing ${missing[*]}: run 'sudo apt-get install -y nats-server clickhouse-server'" >&2
+echo "missing ${missing[*]}: run 'sudo apt-get install -y ${missing[*]}'" >&2
 exit 1

@@ -22,11 +22,24 @@ export function builtReaders(root) {
   return [...files, usage].every((f) => existsSync(f)) ? { root, usage } : undefined;
 }
 
-/** The environment a container would see, with Secret and field references replaced by stand-ins. */
-function containerEnv(container, configPath) {
+/** Variables naming files the chart mounts from Secrets; the services read them at start. */
+const MOUNTED_FILES = ["SWITCHYARD_NATS_TLS_CERT", "SWITCHYARD_NATS_TLS_KEY"];
+
+/**
+ * The environment a container would see, with Secret and field references replaced by stand-ins, and files mounted
+ * from Secrets by stand-in files in `dir`.
+ */
+function containerEnv(container, configPath, dir) {
   const env = { KUBERNETES_SERVICE_HOST: "10.96.0.1", KUBERNETES_SERVICE_PORT: "443" };
   for (const e of container.env ?? []) {
     env[e.name] = e.value ?? (e.valueFrom?.secretKeyRef ? SECRET : "stand-in");
+    if (MOUNTED_FILES.includes(e.name)) {
+      const mounted = (container.volumeMounts ?? []).some((m) => e.value?.startsWith(`${m.mountPath}/`));
+      if (!mounted) continue; // left as rendered: the reader reports the missing file
+      const file = join(dir, e.name);
+      writeFileSync(file, "stand-in");
+      env[e.name] = file;
+    }
   }
   env.SWITCHYARD_CONFIG = configPath;
   return env;
@@ -47,7 +60,7 @@ export async function checkServiceEnv(docs, readers) {
       const component = deployment.spec.template.metadata.labels[COMPONENT];
       const file = join(readers.root, "services", component, "dist", "config.js");
       const { readSettings } = await import(pathToFileURL(file).href);
-      const env = containerEnv(deployment.spec.template.spec.containers[0], configPath);
+      const env = containerEnv(deployment.spec.template.spec.containers[0], configPath, dir);
       try {
         const settings = readSettings(env);
         for (const warning of settings.config?.warnings ?? []) {

@@ -135,6 +135,9 @@ spec:
             {{- if include "switchyard.natsCredsMounted" (dict "root" $root "component" .component) }}
             - { name: nats-creds, mountPath: /etc/switchyard/nats, readOnly: true }
             {{- end }}
+            {{- if include "switchyard.natsTlsMounted" (dict "root" $root "component" .component) }}
+            - { name: nats-tls, mountPath: /etc/switchyard/nats-tls, readOnly: true }
+            {{- end }}
       volumes:
         - name: config
           configMap:
@@ -163,5 +166,13 @@ spec:
           secret:
             secretName: {{ $values.nats.auth.existingSecret }}
             items: [{ key: {{ $values.nats.auth.credsKey | quote }}, path: user.creds }]
+        {{- end }}
+        {{- if include "switchyard.natsTlsMounted" (dict "root" $root "component" .component) }}
+        - name: nats-tls
+          secret:
+            secretName: {{ $values.nats.tls.existingSecret }}
+            items:
+              - { key: {{ $values.nats.tls.certKey | quote }}, path: tls.crt }
+              - { key: {{ $values.nats.tls.keyKey | quote }}, path: tls.key }
         {{- end }}
 {{- end }}

@@ -34,6 +34,10 @@ variables (packages/runtime/src/env.ts); the rest is per component (services/<na
 {{- end }}
 {{- end }}
 {{- end }}
+{{- if $values.nats.tls.existingSecret }}
+{{- $natsAuth = append $natsAuth (dict "name" "SWITCHYARD_NATS_TLS_CERT" "value" "/etc/switchyard/nats-tls/tls.crt") }}
+{{- $natsAuth = append $natsAuth (dict "name" "SWITCHYARD_NATS_TLS_KEY" "value" "/etc/switchyard/nats-tls/tls.key") }}
+{{- end }}
 {{- if eq .component "ingress" }}
 {{- $env = append $env (dict "name" "SWITCHYARD_ROUTER_ADDR" "value" (include "switchyard.serviceAddress" (dict "root" $root "component" "router"))) }}
 {{- $env = append $env (dict "name" "SWITCHYARD_POLICY_ADDR" "value" (include "switchyard.serviceAddress" (dict "root" $root "component" "policy"))) }}

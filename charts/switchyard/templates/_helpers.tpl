@@ -166,6 +166,11 @@ sprig's merge, a false or empty value in "over" wins. Returns JSON.
 {{- if and .root.Values.nats.url $a.existingSecret $a.credsKey (has .component (list "policy" "provider-worker" "metering")) }}true{{ end }}
 {{- end }}
 
+{{/* "true" when the component reaches NATS with the client certificate of nats.tls, mounted from its Secret. */}}
+{{- define "switchyard.natsTlsMounted" -}}
+{{- if and .root.Values.nats.url .root.Values.nats.tls.existingSecret (has .component (list "policy" "provider-worker" "metering")) }}true{{ end }}
+{{- end }}
+
 {{/* Fails the render with a precise message when values contradict each other. */}}
 {{- define "switchyard.validate" -}}
 {{- $v := .Values }}
@@ -180,6 +185,11 @@ sprig's merge, a false or empty value in "over" wins. Returns JSON.
 {{- end }}
 {{- if and $v.metering.enabled (not $v.clickhouse.url) }}
 {{- fail "clickhouse.url: required when metering.enabled is true (or set metering.enabled=false)" }}
+{{- end }}
+{{- with $v.nats.tls }}
+{{- if and .existingSecret (not (and .certKey .keyKey)) }}
+{{- fail "nats.tls: with existingSecret, set certKey and keyKey (the Secret's keys of the certificate and its key)" }}
+{{- end }}
 {{- end }}
 {{- with $v.nats.auth }}
 {{- $ways := 0 }}

@@ -1,6 +1,6 @@
 export { formatStartFailure, MeshStartError, PortInUseError } from "./errors.js";
 export { type ClickHouseOptions, type ClickHouseServer, startClickHouse } from "./infra/clickhouse.js";
-export { type NatsOptions, type NatsServer, type NatsServerAuth, startNats } from "./infra/nats.js";
+export { type NatsOptions, type NatsServer, type NatsServerAuth, type NatsServerTls, startNats } from "./infra/nats.js";
 export type { InfraProcess } from "./infra/server.js";
 export { createLineRing, createLineSplitter, type LineRing, type LineSplitter } from "./lines.js";
 export { type Mesh, type MeshOptions, startMesh } from "./mesh.js";

@@ -17,6 +17,7 @@ import {
   startMesh,
   startNats,
 } from "@switchyard/launcher";
+import type { TestPki } from "./pki-setup.js";
 import { MASTER_KEY } from "./setup.js";
 
 /** The model groups of the admin mesh. */
@@ -42,6 +43,8 @@ export interface AdminGatewayOptions {
    * `SWITCHYARD_NATS_TOKEN`.
    */
   natsAuth?: NatsServerAuth;
+  /** A NATS that requires mutual TLS with certificates of this CA; the mesh gets the client certificate's files. */
+  natsTls?: TestPki;
 }
 
 /** The URL and variables the mesh reaches `nats` with, signing in with `auth`. */
@@ -67,8 +70,19 @@ ${generalSettings}`;
 
 /** Starts NATS, ClickHouse and the whole mesh with metering, logging at debug level. */
 export async function startAdminGateway(options: AdminGatewayOptions = {}): Promise<AdminGateway> {
+  const pki = options.natsTls;
+  const tlsEnv: Record<string, string> = pki
+    ? {
+        SWITCHYARD_NATS_TLS_CA: pki.ca,
+        SWITCHYARD_NATS_TLS_CERT: pki.clientCert,
+        SWITCHYARD_NATS_TLS_KEY: pki.clientKey,
+      }
+    : {};
   const [nats, clickhouse] = await Promise.all([
-    startNats(options.natsAuth ? { auth: options.natsAuth } : {}),
+    startNats({
+      ...(options.natsAuth ? { auth: options.natsAuth } : {}),
+      ...(pki ? { tls: { cert: pki.serverCert, key: pki.serverKey, ca: pki.ca } } : {}),
+    }),
     startClickHouse(),
   ]);
   const access = natsAccess(nats, options.natsAuth);
@@ -80,7 +94,7 @@ export async function startAdminGateway(options: AdminGatewayOptions = {}): Prom
     const mesh = await startMesh({
       configPath,
       metering: { natsUrl: access.url, clickhouseUrl: clickhouse.url },
-      env: { SWITCHYARD_MASTER_KEY: MASTER_KEY, LOG_LEVEL: "debug", ...access.env },
+      env: { SWITCHYARD_MASTER_KEY: MASTER_KEY, LOG_LEVEL: "debug", ...access.env, ...tlsEnv },
       serviceEnv: { "provider-worker": { SWITCHYARD_USAGE_SPOOL_DIR: join(dir, "spool") } },
       onLog: ({ line }) => lines.push(line),
       readyTimeoutMs: 60_000,

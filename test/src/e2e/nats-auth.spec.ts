@@ -1,25 +1,42 @@
 // The whole mesh on a NATS that requires credentials, as production NATS clusters do: the policy keeps keys and
 // budgets in its KV buckets, the provider worker publishes usage, the metering service consumes it and writes live
-// spend, all signed in; and no service writes the password or token to its log (every service logs at debug level).
+// spend, all signed in (with a password, a token, or a token over mutual TLS); and no service writes the password or
+// token to its log (every service logs at debug level).
 
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import type { NatsServerAuth } from "@switchyard/launcher";
-import { type AdminGateway, clientFor, MODEL_A, ok, startAdminGateway, within } from "./admin-setup.js";
+import {
+  type AdminGateway,
+  type AdminGatewayOptions,
+  clientFor,
+  MODEL_A,
+  ok,
+  startAdminGateway,
+  within,
+} from "./admin-setup.js";
+import { issueTestPki } from "./pki-setup.js";
 import { MASTER_KEY } from "./setup.js";
 
 const PASSWORD = "n4ts-p@ss:word/é";
 const TOKEN = "n4ts-token-7f3a9c";
 
-function suite(what: string, auth: NatsServerAuth, secrets: readonly string[]): void {
+function suite(what: string, options: AdminGatewayOptions, secrets: readonly string[]): void {
   describe(`the mesh on a NATS that requires ${what}`, () => {
     let gw: AdminGateway;
 
     before(async () => {
-      gw = await startAdminGateway({ natsAuth: auth });
+      gw = await startAdminGateway(options);
     });
     after(() => gw?.stop());
+
+    if (options.natsTls) {
+      it("talks to a NATS that demands TLS and verifies every client's certificate", async () => {
+        const varz = (await (await fetch(`${gw.nats.monitorUrl}/varz`)).json()) as Record<string, unknown>;
+        assert.equal(varz.tls_required, true);
+        assert.equal(varz.tls_verify, true);
+      });
+    }
 
     it("keeps keys in NATS, meters a request made with one and reports its spend", async () => {
       const master = clientFor(gw.mesh.restUrl, MASTER_KEY);
@@ -62,5 +79,10 @@ function suite(what: string, auth: NatsServerAuth, secrets: readonly string[]): 
   });
 }
 
-suite("a user and password (in SWITCHYARD_NATS_URL)", { user: "switchyard", pass: PASSWORD }, [PASSWORD]);
-suite("a token (in SWITCHYARD_NATS_TOKEN)", { token: TOKEN }, [TOKEN]);
+suite("a user and password (in SWITCHYARD_NATS_URL)", { natsAuth: { user: "switchyard", pass: PASSWORD } }, [PASSWORD]);
+suite("a token (in SWITCHYARD_NATS_TOKEN)", { natsAuth: { token: TOKEN } }, [TOKEN]);
+suite(
+  "mutual TLS and a token (SWITCHYARD_NATS_TLS_CA, _CERT and _KEY)",
+  { natsAuth: { token: TOKEN }, natsTls: issueTestPki() },
+  [TOKEN],
+);

@@ -13,12 +13,21 @@ export interface NatsServer extends InfraProcess {
 /** Credentials every client must sign in with. */
 export type NatsServerAuth = { readonly user: string; readonly pass: string } | { readonly token: string };
 
+/** PEM files of a NATS server that speaks TLS only, and verifies every client's certificate against `ca`. */
+export interface NatsServerTls {
+  readonly cert: string;
+  readonly key: string;
+  readonly ca: string;
+}
+
 /** Options of `startNats`. */
 export interface NatsOptions {
   /** JetStream store directory; a fresh temporary one (removed by `stop()`) when omitted. */
   readonly dir?: string;
   /** Require a user and password, or a token, of every client (open when omitted). */
   readonly auth?: NatsServerAuth;
+  /** Require TLS with a client certificate (mutual TLS) of every client. */
+  readonly tls?: NatsServerTls;
 }
 
 /**
@@ -34,6 +43,8 @@ export async function startNats(options: NatsOptions = {}): Promise<NatsServer> 
   const args = ["-js", "-a", "127.0.0.1", "-p", String(port), "-m", String(monitorPort), "-sd", data.dir];
   const { auth } = options;
   if (auth) args.push(...("token" in auth ? ["--auth", auth.token] : ["--user", auth.user, "--pass", auth.pass]));
+  const { tls } = options;
+  if (tls) args.push("--tlsverify", "--tlscert", tls.cert, "--tlskey", tls.key, "--tlscacert", tls.ca);
   return startServer({ binary, args, healthUrl: `${monitorUrl}/healthz`, ready: (status) => status === 200 }, data, {
     url: `nats://127.0.0.1:${port}`,
     port,
