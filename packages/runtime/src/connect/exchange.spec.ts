@@ -4,10 +4,10 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { llm, policy } from "@switchyard/proto";
-import { GatewayError } from "../errors.js";
 import { type ConnectClient, callUnary, createConnectClient } from "./client.js";
 import { callStream } from "./client-stream.js";
 import { encodeEnvelope } from "./envelope.js";
+import { failure } from "./testkit.js";
 
 // What the undici dispatch handler behind every internal call must get right: a call stopped while it waits for a
 // connection, response size limits, informational responses, and a slow reader pausing a fast stream.
@@ -76,16 +76,6 @@ const authorize = (mode: string, options: { signal?: AbortSignal; deadline?: num
     headers: { "x-mode": mode },
     ...options,
   });
-
-async function failure(promise: Promise<unknown>): Promise<GatewayError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof GatewayError, String(err));
-    return err;
-  }
-  throw new Error("expected a failure");
-}
 
 describe("Connect exchanges on undici's dispatch API", () => {
   it("settles a call cancelled while it waits for the only connection, which never sends it", async () => {

@@ -6,7 +6,7 @@ import { request } from "undici";
 import { GatewayError } from "../errors.js";
 import { callUnary, createConnectClient } from "./client.js";
 import { callStream } from "./client-stream.js";
-import { RICH_ERROR, type Scripted, startScripted } from "./testkit.js";
+import { failure, RICH_ERROR, type Scripted, startScripted } from "./testkit.js";
 
 const { authorize, watchInvalidations } = policy.PolicyService.method;
 let scripted: Scripted;
@@ -23,16 +23,6 @@ after(async () => {
 
 const ask = (credential: string, options = {}) =>
   callUnary(client, authorize, create(policy.AuthorizeRequestSchema, { credential, model: "m" }), options);
-
-async function failure(promise: Promise<unknown>): Promise<GatewayError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof GatewayError, String(err));
-    return err;
-  }
-  throw new Error("expected a failure");
-}
 
 async function drain<T>(stream: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];

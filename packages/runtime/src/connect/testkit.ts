@@ -95,3 +95,14 @@ export async function startScripted(maxBodyBytes = 1024 * 1024): Promise<Scripte
       }),
   };
 }
+
+/** The GatewayError `promise` rejects with; fails when it settles otherwise. */
+export async function failure(promise: Promise<unknown>): Promise<GatewayError> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof GatewayError) return err;
+    throw new Error(`expected a GatewayError, got ${String(err)}`);
+  }
+  throw new Error("expected a failure");
+}
