@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { type ServiceName, startClickHouse, startMesh, startNats } from "@switchyard/launcher";
 import { request } from "undici";
 import type { Target } from "./load.js";
@@ -93,6 +94,11 @@ export interface MeshBenchOptions {
   readonly profileDir?: string;
   /** Extra environment per service (merged over the profiling variables). */
   readonly serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
+  /**
+   * Another built checkout whose services to run (its own `packages/launcher`, which starts its own services), for
+   * comparing two versions; this checkout's when omitted.
+   */
+  readonly root?: string;
 }
 
 function profileEnv(dir: string): Partial<Record<ServiceName, Record<string, string>>> {
@@ -115,6 +121,11 @@ function mergeEnv(
   return merged;
 }
 
+/** What the benchmark takes from a checkout's launcher. */
+interface Launcher {
+  startMesh: typeof startMesh;
+}
+
 /** Starts the Switchyard mesh with one model group per upstream latency variant (`bench-<ms>`). */
 export async function switchyard(
   upstream: Upstream,
@@ -126,7 +137,10 @@ export async function switchyard(
   writeFileSync(configPath, meshConfig(upstream, delays));
   const infra = options.metering ? await Promise.all([startNats(), startClickHouse()]) : [];
   const [nats, clickhouse] = infra;
-  const mesh = await startMesh({
+  const launch: typeof startMesh = options.root
+    ? ((await import(pathToFileURL(join(options.root, "packages/launcher/dist/index.js")).href)) as Launcher).startMesh
+    : startMesh;
+  const mesh = await launch({
     configPath,
     workers: options.workers,
     ...(nats && clickhouse ? { metering: { natsUrl: nats.url, clickhouseUrl: clickhouse.url } } : {}),
