@@ -4,9 +4,9 @@
 //
 //   node test/dist/bench/ab.js --base <dir> [--rounds 4] [--seconds 4] [--warmup 1] [--scenarios c1,stream,c32]
 //
-// <dir> is the other checkout (for example `git worktree add ../base <commit>`), built with `npx tsc -b` and with
-// its own workspace links: its node_modules/@switchyard/* must point at its own packages (a node_modules symlinked
-// to this checkout's would run this checkout's shared packages). Metering is off in both meshes.
+// <dir> is the other checkout, installed and built on its own: `git worktree add ../base <commit> && cd ../base &&
+// npm ci && npx tsc -b`. Its node_modules/@switchyard/* must point at its own packages (a node_modules symlinked to
+// this checkout's would run this checkout's shared packages). Metering is off in both meshes.
 
 import { parseArgs } from "node:util";
 import { cpuMicros } from "@switchyard/launcher";
