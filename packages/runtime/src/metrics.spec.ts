@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { ServerResponse } from "node:http";
 import { after, before, describe, it } from "node:test";
 import { type Host, startHost } from "./host.js";
-import { Counter, createMetricsRegistry } from "./metrics.js";
+import { Counter, createMetricsRegistry, EVENT_LOOP_SAMPLE_MS } from "./metrics.js";
 
 async function get(host: Host, path: string, method = "GET"): Promise<{ status: number; type: string; body: string }> {
   const res = await fetch(`http://127.0.0.1:${host.httpPort}${path}`, { method });
@@ -83,5 +83,29 @@ describe("GET /metrics on the host", () => {
       split.metricsServer?.closeAllConnections();
       await new Promise((resolve) => split.metricsServer?.close(resolve));
     }
+  });
+});
+
+describe("event-loop delay metrics", () => {
+  it("report the delay past the sampling interval under prom-client's names", async () => {
+    const registry = createMetricsRegistry("loop-spec");
+    await new Promise((resolve) => setTimeout(resolve, 5 * EVENT_LOOP_SAMPLE_MS));
+    const values = new Map<string, number>();
+    for (const metric of await registry.getMetricsAsJSON()) {
+      if (metric.name.startsWith("switchyard_nodejs_eventloop_lag")) {
+        values.set(metric.name, Number(metric.values[0]?.value ?? Number.NaN));
+      }
+    }
+    const names = ["", "_min", "_max", "_mean", "_stddev", "_p50", "_p90", "_p99"].map(
+      (suffix) => `switchyard_nodejs_eventloop_lag${suffix}_seconds`,
+    );
+    assert.deepEqual([...values.keys()].sort(), names.sort());
+    // An idle loop runs its timers nearly on time: the delay is far below the sampling interval that prom-client's
+    // own gauges would report (their p50 on an idle loop is the interval itself).
+    const p50 = values.get("switchyard_nodejs_eventloop_lag_p50_seconds") ?? Number.NaN;
+    assert.ok(p50 >= 0 && p50 < EVENT_LOOP_SAMPLE_MS / 1000 / 2, `p50 ${p50}`);
+    assert.ok((values.get("switchyard_nodejs_eventloop_lag_min_seconds") ?? -1) >= 0);
+    // Timers never run early: over several samples some ran measurably late, so the gauges carry values.
+    assert.ok((values.get("switchyard_nodejs_eventloop_lag_max_seconds") ?? 0) > 0, JSON.stringify([...values]));
   });
 });
