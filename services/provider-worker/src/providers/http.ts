@@ -43,12 +43,7 @@ export async function postJson(ctx: AttemptContext, post: UpstreamPost): Promise
   const span = startUpstreamSpan(ctx, post.url);
   let status: number | undefined;
   try {
-    const request = {
-      url: post.url,
-      headers: { ...post.headers, "content-type": "application/json" },
-      body: JSON.stringify(post.body),
-      signal,
-    };
+    const request = { url: post.url, ...jsonBody(post), signal };
     const limits = { success: MAX_RESPONSE_BYTES, error: MAX_ERROR_BYTES };
     const res = await requestWhole(ctx.dispatcher, request, limits).catch((err: unknown) =>
       Promise.reject(networkError(ctx, signal, err)),
@@ -136,6 +131,11 @@ export async function readWhole(
   return Buffer.concat(chunks, size);
 }
 
+/** The provider's headers with the JSON content type, and the body serialized. */
+function jsonBody(post: UpstreamPost): { headers: Record<string, string>; body: string } {
+  return { headers: { ...post.headers, "content-type": "application/json" }, body: JSON.stringify(post.body) };
+}
+
 interface SendOptions {
   signal: AbortSignal;
   headersTimeout?: number;
@@ -144,13 +144,7 @@ interface SendOptions {
 
 async function send(ctx: AttemptContext, post: UpstreamPost, opts: SendOptions): Promise<Dispatcher.ResponseData> {
   ctx.signal.throwIfAborted();
-  const res = await request(post.url, {
-    method: "POST",
-    headers: { ...post.headers, "content-type": "application/json" },
-    body: JSON.stringify(post.body),
-    dispatcher: ctx.dispatcher,
-    ...opts,
-  });
+  const res = await request(post.url, { method: "POST", ...jsonBody(post), dispatcher: ctx.dispatcher, ...opts });
   logResponse(ctx, post.url, res.statusCode);
   return res;
 }
@@ -169,8 +163,7 @@ export async function rejectNon2xx(
   fail: (err: unknown) => GatewayError,
 ): Promise<void> {
   if (res.statusCode >= 200 && res.statusCode < 300) return;
-  const raw =
-    (await readBody(res.body, MAX_ERROR_BYTES, true).catch((err: unknown) => Promise.reject(fail(err)))) ?? "";
+  const raw = await readTruncated(res.body, MAX_ERROR_BYTES).catch((err: unknown) => Promise.reject(fail(err)));
   throw classifyNon2xx(ctx, post, res.statusCode, res.headers, raw);
 }
 
@@ -191,18 +184,14 @@ function classifyNon2xx(
   });
 }
 
-/**
- * Reads a body as UTF-8 up to `max` bytes. Past the limit it destroys the body and returns the
- * truncated text when `truncate` is set, undefined otherwise.
- */
-async function readBody(body: Dispatcher.ResponseData["body"], max: number, truncate: boolean) {
+/** Reads a body as UTF-8 up to `max` bytes; past the limit it destroys the body and returns the text cut there. */
+async function readTruncated(body: Dispatcher.ResponseData["body"], max: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body as AsyncIterable<Buffer>) {
     const room = max - size;
     if (chunk.length > room) {
       body.destroy();
-      if (!truncate) return undefined;
       chunks.push(chunk.subarray(0, room));
       break;
     }
