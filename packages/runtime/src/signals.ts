@@ -5,6 +5,8 @@
 /** A signal that follows a parent and an optional time limit; `dispose` releases the timer and the listener. */
 export interface LinkedSignal {
   readonly signal: AbortSignal;
+  /** Aborts the derived signal alone (a limit of its own ran out), with `reason`. */
+  abort(reason: unknown): void;
   dispose(): void;
 }
 
@@ -14,9 +16,10 @@ export interface LinkedSignal {
  */
 export function linkSignal(parent: AbortSignal, ms?: number): LinkedSignal {
   const controller = new AbortController();
+  const abort = (reason: unknown) => controller.abort(reason);
   if (parent.aborted) {
     controller.abort(parent.reason);
-    return { signal: controller.signal, dispose: noop };
+    return { signal: controller.signal, abort, dispose: noop };
   }
   const follow = () => controller.abort(parent.reason);
   parent.addEventListener("abort", follow, { once: true });
@@ -28,6 +31,7 @@ export function linkSignal(parent: AbortSignal, ms?: number): LinkedSignal {
     : undefined;
   return {
     signal: controller.signal,
+    abort,
     dispose() {
       clearTimeout(timer);
       parent.removeEventListener("abort", follow);

@@ -2,7 +2,7 @@
 // between two chunks, and what is left of the request's total deadline. The worker enforces them (not the router) so
 // that a stream cut by one still reports the usage and cost it ran up before the error reaches the client.
 import { llm } from "@switchyard/proto";
-import { GatewayError, tracing } from "@switchyard/runtime";
+import { GatewayError, type LinkedSignal, linkSignal, tracing } from "@switchyard/runtime";
 
 /**
  * How long before the propagated deadline the worker ends a stream itself: time for the usage, the charge and the
@@ -33,22 +33,19 @@ function seconds(ms: number): string {
  */
 export class Pacer {
   readonly signal: AbortSignal;
-  private readonly controller = new AbortController();
+  private readonly linked: LinkedSignal;
   private idle: NodeJS.Timeout | undefined;
   private total: NodeJS.Timeout | undefined;
   private started = false;
   private ended: GatewayError | undefined;
 
-  private readonly follow = () => this.controller.abort(this.parent.reason);
-
   constructor(
-    private readonly parent: AbortSignal,
+    parent: AbortSignal,
     private readonly pace: Pace,
   ) {
-    // The attempt's signal follows the call's: one listener, removed by close() (AbortSignal.any costs far more).
-    this.signal = this.controller.signal;
-    if (parent.aborted) this.follow();
-    else parent.addEventListener("abort", this.follow, { once: true });
+    // The attempt's signal follows the call's until close() (AbortSignal.any costs far more).
+    this.linked = linkSignal(parent);
+    this.signal = this.linked.signal;
     // The upstream call's span finds the worker's call span through the attempt's signal.
     tracing.inheritSignal(this.signal, parent);
     if (pace.firstTokenMs) {
@@ -90,13 +87,13 @@ export class Pacer {
   close(): void {
     clearTimeout(this.idle);
     clearTimeout(this.total);
-    this.parent.removeEventListener("abort", this.follow);
+    this.linked.dispose();
   }
 
   private stop(message: string): void {
     if (this.ended || this.signal.aborted) return;
     this.ended = timeout(message);
     this.close();
-    this.controller.abort(this.ended);
+    this.linked.abort(this.ended);
   }
 }
