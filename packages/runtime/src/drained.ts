@@ -25,3 +25,26 @@ export function drained(writable: EventEmitter, giveUp = "close"): Promise<void>
 export function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
+
+/** What `streamWriter` writes to: an HTTP response, or any writable with `drain` and `close` events. */
+export interface StreamTarget extends EventEmitter {
+  write(chunk: string | Uint8Array): boolean;
+}
+
+/**
+ * Writes a stream's messages to `target`: returns a promise to await when the buffers are full (see `drained`), and
+ * after the first message (see `nextTurn`), so that the first leaves on its own; undefined otherwise, so that the
+ * messages of one burst cost no extra turn.
+ */
+export function streamWriter(target: StreamTarget): (chunk: string | Uint8Array) => Promise<void> | undefined {
+  let first = true;
+  return (chunk) => {
+    if (!target.write(chunk)) {
+      first = false;
+      return drained(target);
+    }
+    if (!first) return undefined;
+    first = false;
+    return nextTurn();
+  };
+}

@@ -3,7 +3,7 @@ import { fromBinary } from "@bufbuild/protobuf";
 import { renderChatChunk, renderChatCompletion, renderError } from "@switchyard/openai";
 import { formatUsd } from "@switchyard/pricing";
 import { llm, type metering, router } from "@switchyard/proto";
-import { type connect, drained, type Encoded, GatewayError, nextTurn } from "@switchyard/runtime";
+import { type connect, type Encoded, GatewayError, streamWriter } from "@switchyard/runtime";
 import { sendError, sendJson } from "./http-io.js";
 import { RATE_LIMIT_HEADERS } from "./limits.js";
 import type { CallContext, RouterClient } from "./upstream.js";
@@ -102,17 +102,16 @@ export async function serveSse(
       trailer: COST_HEADERS.join(", "),
     });
   };
-  let first = true;
+  // The headers leave with the first event, which leaves on its own (time to first token).
+  const write = streamWriter(res);
   try {
     for await (const bytes of stream) {
       start();
       const { data, charge } = render(bytes);
       if (charge) res.addTrailers(costHeaders(charge));
       if (data === undefined) continue;
-      // The headers leave with the first event, which leaves on its own (time to first token).
-      if (!res.write(`data: ${data}\n\n`)) await drained(res);
-      else if (first) await nextTurn();
-      first = false;
+      const wait = write(`data: ${data}\n\n`);
+      if (wait) await wait;
     }
     start();
     res.end("data: [DONE]\n\n");

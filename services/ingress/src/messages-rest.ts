@@ -12,7 +12,7 @@ import {
   renderAnthropicMessage,
 } from "@switchyard/openai";
 import { llm, router } from "@switchyard/proto";
-import { drained, GatewayError, nextTurn } from "@switchyard/runtime";
+import { GatewayError, streamWriter } from "@switchyard/runtime";
 import { bearer } from "./auth.js";
 import { costHeaders, routeHeaders } from "./chat-rest.js";
 import { sendJson } from "./http-io.js";
@@ -111,7 +111,8 @@ async function streamMessage(
       trailer: COST_TRAILERS,
     });
   };
-  let first = true;
+  // The headers leave with the first events, which leave on their own (time to first token).
+  const write = streamWriter(res);
   try {
     for await (const bytes of stream) {
       start();
@@ -120,10 +121,8 @@ async function streamMessage(
       if (!chunk) continue;
       const events = encoder.push(chunk);
       if (events.length === 0) continue;
-      // The headers leave with the first events, which leave on their own (time to first token).
-      if (!res.write(events.join(""))) await drained(res);
-      else if (first) await nextTurn();
-      first = false;
+      const wait = write(events.join(""));
+      if (wait) await wait;
     }
     start();
     res.end(encoder.finish().join(""));

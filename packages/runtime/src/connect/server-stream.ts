@@ -1,6 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { llm } from "@switchyard/proto";
-import { drained, nextTurn } from "../drained.js";
+import { streamWriter } from "../drained.js";
 import { GatewayError } from "../errors.js";
 import { type Envelope, EnvelopeReader, encodeEnvelope, FLAG_END_STREAM } from "./envelope.js";
 import type { CallState } from "./server-call.js";
@@ -41,16 +41,13 @@ function sendHeaders(res: ServerResponse, ctx: HandlerContext): void {
 
 function sinkOf(route: Route, call: CallState): StreamSink<unknown> {
   const { res, ctx } = call;
-  let first = true;
+  // The first message leaves on its own (time to first token); later ones batch per turn.
+  const write = streamWriter(res);
   return {
     write(message) {
       if (call.finished()) return undefined;
       sendHeaders(res, ctx);
-      if (!res.write(encodeEnvelope(0, route.encode(message)))) return drained(res);
-      if (!first) return undefined;
-      // The first message leaves on its own (time to first token); later ones batch per turn.
-      first = false;
-      return nextTurn();
+      return write(encodeEnvelope(0, route.encode(message)));
     },
   };
 }
