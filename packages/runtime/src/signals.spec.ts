@@ -41,4 +41,13 @@ describe("linkSignal", () => {
     assert.equal(linked.signal.aborted, false);
     linked.dispose();
   });
+
+  it("aborts alone with its own reason, leaving the parent as it was", () => {
+    const parent = new AbortController();
+    const linked = linkSignal(parent.signal);
+    linked.abort("own limit");
+    assert.equal(linked.signal.reason, "own limit");
+    assert.equal(parent.signal.aborted, false);
+    linked.dispose();
+  });
 });
