@@ -3,6 +3,10 @@
 // versions; each round runs every scenario on A, then on B, and the table keeps every round.
 //
 //   node test/dist/bench/ab.js --base <dir> [--rounds 4] [--seconds 4] [--warmup 1] [--scenarios c1,stream,c32]
+//   node test/dist/bench/ab.js --env-b NAME=VALUE [--env-b ...] [--env-a ...]
+//
+// --env-a / --env-b set an environment variable in every service of that side, to compare settings of one build
+// (without --base both sides run this checkout).
 //
 // <dir> is the other checkout, installed and built on its own: `git worktree add ../base <commit> && cd ../base &&
 // npm ci && npx tsc -b`. Its node_modules/@switchyard/* must point at its own packages (a node_modules symlinked to
@@ -11,7 +15,7 @@
 import { parseArgs } from "node:util";
 import { cpuMicros } from "@switchyard/launcher";
 import { type LoadResult, runLoad } from "./load.js";
-import { type Gateway, startUpstream, switchyard, type Upstream } from "./targets.js";
+import { type Gateway, type MeshBenchOptions, startUpstream, switchyard, type Upstream } from "./targets.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -21,8 +25,21 @@ const { values: args } = parseArgs({
     warmup: { type: "string", default: "1" },
     scenarios: { type: "string", default: "c1,stream,c32" },
     concurrency: { type: "string", default: "32" },
+    "env-a": { type: "string", multiple: true, default: [] },
+    "env-b": { type: "string", multiple: true, default: [] },
   },
 });
+
+/** `NAME=VALUE` arguments as the environment of every measured service. */
+function sideEnv(pairs: readonly string[]): MeshBenchOptions["serviceEnv"] {
+  const env: Record<string, string> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf("=");
+    if (at < 1) throw new Error(`--env-a/--env-b: expected NAME=VALUE, got "${pair}"`);
+    env[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return Object.fromEntries(SERVICES.map((name) => [name, env])) as MeshBenchOptions["serviceEnv"];
+}
 
 interface AbScenario {
   id: string;
@@ -80,14 +97,18 @@ function table(rows: readonly Row[], scenario: AbScenario): string {
 }
 
 async function main(): Promise<void> {
-  if (!args.base) throw new Error("--base <dir>: expected the other checkout to compare with");
+  if (!args.base && args["env-a"].length === 0 && args["env-b"].length === 0) {
+    throw new Error("expected --base <other checkout> or --env-a/--env-b NAME=VALUE settings to compare");
+  }
   const chosen = SCENARIOS.filter((s) => args.scenarios?.split(",").includes(s.id));
   const upstream: Upstream = await startUpstream(20);
   const gateways: Gateway[] = [];
   const rows: Row[] = [];
   try {
-    gateways.push(await switchyard(upstream, [0], { workers: 1, metering: false, root: args.base }));
-    gateways.push(await switchyard(upstream, [0], { workers: 1, metering: false }));
+    const side = (root: string | undefined, env: readonly string[]) =>
+      switchyard(upstream, [0], { workers: 1, metering: false, serviceEnv: sideEnv(env), ...(root ? { root } : {}) });
+    gateways.push(await side(args.base, args["env-a"]));
+    gateways.push(await side(undefined, args["env-b"]));
     const [a, b] = gateways as [Gateway, Gateway];
     for (let round = 1; round <= Number(args.rounds); round++) {
       for (const scenario of chosen) {
@@ -107,7 +128,10 @@ async function main(): Promise<void> {
     await Promise.all(gateways.map((g) => g.stop()));
     await upstream.process.stop();
   }
-  console.log(`## A/B: A = ${args.base}, B = this checkout\n`);
+  const describe = (root: string, env: readonly string[]) => [root, ...env].join(" ");
+  console.log(
+    `## A/B: A = ${describe(args.base ?? "this checkout", args["env-a"])}, B = ${describe("this checkout", args["env-b"])}\n`,
+  );
   for (const scenario of chosen) console.log(`${table(rows, scenario)}\n`);
 }
 

@@ -6,8 +6,7 @@
 // BENCH_WARMUP_SECONDS (default 2) set the durations.
 
 import { runLoad, type Target } from "./load.js";
-import { type Child, firstJsonLine, sibling, spawnNode } from "./procs.js";
-import { startUpstream, UPSTREAM_KEY } from "./targets.js";
+import { startHopChain, startUpstream, UPSTREAM_KEY } from "./targets.js";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 6);
 const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
@@ -19,25 +18,6 @@ function target(port: number): Target {
     headers: { authorization: `Bearer ${UPSTREAM_KEY}` },
     model: "bench-model",
   };
-}
-
-/** Starts `hops` proxies in front of `upstreamPort`; the outermost serves HTTP/1.1, the inner links use `inner`. */
-async function chain(
-  hops: number,
-  inner: "h1" | "h2",
-  upstreamPort: number,
-): Promise<{ port: number; procs: Child[] }> {
-  const procs: Child[] = [];
-  let next = `127.0.0.1:${upstreamPort}`;
-  let port = upstreamPort;
-  for (let i = 0; i < hops; i += 1) {
-    const serve = i === hops - 1 ? "h1" : inner;
-    const child = spawnNode(sibling("hop-proxy.js"), { args: [serve, next] });
-    procs.push(child);
-    port = Number((await firstJsonLine(child)).port);
-    next = inner === "h2" ? `h2:127.0.0.1:${port}` : `127.0.0.1:${port}`;
-  }
-  return { port, procs };
 }
 
 async function row(label: string, port: number): Promise<string> {
@@ -65,7 +45,7 @@ async function main(): Promise<void> {
       [3, "h2"],
     ] as const) {
       process.stderr.write(`floor: ${hops} hop(s), ${inner}\n`);
-      const built = await chain(hops, inner, port);
+      const built = await startHopChain(hops, inner, port);
       try {
         lines.push(
           await row(

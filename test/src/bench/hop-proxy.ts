@@ -1,6 +1,7 @@
-// One trivial process hop for floor.ts: a server that reads each request body and forwards it unchanged to the
-// next address, then returns the answer. It does no parsing, routing or encoding, so a chain of them measures what
-// process hops alone cost on a machine. Arguments: `<serve h1|h2> <next>`, where next is `host:port` (HTTP/1.1 via
+// One trivial process hop for floor.ts and the benchmark's floor target: a server that reads each request body and
+// forwards it unchanged to the next address, then returns the answer (a whole body with its length as one write; a
+// body without a length, such as server-sent events, passed on as it arrives). It does no parsing, routing or
+// encoding, so a chain of them measures what process hops alone cost on a machine. Arguments: `<serve h1|h2> <next>`, where next is `host:port` (HTTP/1.1 via
 // an undici Pool) or `h2:host:port` (one HTTP/2 session). Prints `{"port":N}` when listening.
 
 import { createServer as createHttp, type IncomingMessage, type ServerResponse } from "node:http";
@@ -18,7 +19,14 @@ function read(stream: Readable): Promise<Buffer> {
   });
 }
 
-type Forward = (path: string, authorization: string, body: Buffer) => Promise<Buffer>;
+/** The next hop's answer: a whole body, or (without a length) its parts as they arrive. */
+interface Answer {
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: Buffer | AsyncIterable<Buffer>;
+}
+
+type Forward = (path: string, authorization: string, body: Buffer) => Promise<Answer>;
 
 function forwarder(next: string): Forward {
   if (next.startsWith("h2:")) {
@@ -31,14 +39,16 @@ function forwarder(next: string): Forward {
         authorization,
       });
       req.end(body);
-      return read(req);
+      return read(req).then((answer) => ({ status: 200, contentType: "application/json", body: answer }));
     };
   }
   const pool = new Pool(`http://${next}`, { connections: 64 });
   return async (path, authorization, body) => {
     const headers = { "content-type": "application/json", authorization };
     const res = await pool.request({ method: "POST", path, headers, body });
-    return Buffer.from(await res.body.arrayBuffer());
+    const contentType = String(res.headers["content-type"] ?? "application/json");
+    if (res.headers["content-length"] === undefined) return { status: res.statusCode, contentType, body: res.body };
+    return { status: res.statusCode, contentType, body: Buffer.from(await res.body.arrayBuffer()) };
   };
 }
 
@@ -47,8 +57,15 @@ if (!next || (serve !== "h1" && serve !== "h2")) throw new Error("expected argum
 const forward = forwarder(next);
 const handle = async (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => {
   const answer = await forward(req.url ?? "/", String(req.headers.authorization ?? ""), await read(req));
-  res.writeHead(200, { "content-type": "application/json", "content-length": answer.byteLength });
-  res.end(answer);
+  if (Buffer.isBuffer(answer.body)) {
+    res.writeHead(answer.status, { "content-type": answer.contentType, "content-length": answer.body.byteLength });
+    res.end(answer.body);
+    return;
+  }
+  res.writeHead(answer.status, { "content-type": answer.contentType });
+  const out = res as { write(part: Buffer): boolean };
+  for await (const part of answer.body) out.write(part);
+  res.end();
 };
 const server =
   serve === "h2"

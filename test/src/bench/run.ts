@@ -1,5 +1,5 @@
-// `npm run bench`: loads the mock upstream directly, through the Switchyard mesh and through Portkey's gateway in
-// one run, prints markdown tables (latency, TTFT, throughput, CPU per request, memory, targets) and then runs the
+// `npm run bench`: loads the mock upstream directly, through three trivial forwarding processes (the floor of the
+// process layout), through the Switchyard mesh and through Portkey's gateway in one run, prints markdown tables (latency, TTFT, throughput, CPU per request, memory, targets) and then runs the
 // internal transport micro-benchmark. The load generator runs in this process; the upstream, every Switchyard
 // service and Portkey are separate processes. Settings (environment):
 //
@@ -10,7 +10,7 @@
 //   BENCH_SLOW_MS=20          upstream latency of the extra c=1 scenario; 0 skips it
 //   BENCH_WORKERS=1           provider-worker replicas
 //   BENCH_METERING=1          0 runs Switchyard without metering (no NATS, ClickHouse or metering service)
-//   BENCH_TARGETS=direct,switchyard,portkey   which targets to load
+//   BENCH_TARGETS=direct,floor,switchyard,portkey   which targets to load (floor: three trivial forwarding processes)
 //   BENCH_SCENARIOS=c1,stream,c32,c1-slow      which scenarios to run
 //   BENCH_TRANSPORT=1         0 skips the transport micro-benchmark
 //   BENCH_PROFILE_DIR=        when set, Switchyard services record CPU profiles into <dir>/<service>/
@@ -30,7 +30,7 @@ import {
   scenarioTable,
   verdictTable,
 } from "./report.js";
-import { direct, type Gateway, portkey, startUpstream, switchyard, type Upstream } from "./targets.js";
+import { direct, type Gateway, hopFloor, portkey, startUpstream, switchyard, type Upstream } from "./targets.js";
 
 const env = process.env;
 const num = (name: string, fallback: number): number => {
@@ -49,7 +49,7 @@ const settings = {
   slowMs: num("BENCH_SLOW_MS", 20),
   workers: num("BENCH_WORKERS", 1),
   metering: env.BENCH_METERING !== "0",
-  targets: list("BENCH_TARGETS", "direct,switchyard,portkey"),
+  targets: list("BENCH_TARGETS", "direct,floor,switchyard,portkey"),
   scenarios: list("BENCH_SCENARIOS", "c1,stream,c32,c1-slow"),
   transport: env.BENCH_TRANSPORT !== "0",
   profileDir: env.BENCH_PROFILE_DIR,
@@ -89,6 +89,7 @@ function scenarios(): Scenario[] {
 async function startGateways(upstream: Upstream, delays: readonly number[]): Promise<Gateway[]> {
   const gateways: Gateway[] = [];
   if (settings.targets.has("direct")) gateways.push(direct(upstream));
+  if (settings.targets.has("floor")) gateways.push(await hopFloor(upstream));
   if (settings.targets.has("switchyard")) {
     const options = {
       workers: settings.workers,

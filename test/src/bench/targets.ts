@@ -1,5 +1,6 @@
-// The three things the benchmark loads: the mock upstream directly, the Switchyard mesh and Portkey's
-// open-source gateway, each routed to the same mock upstream process.
+// The things the benchmark loads: the mock upstream directly, a chain of trivial forwarding processes (the floor
+// that process hops alone cost), the Switchyard mesh and Portkey's open-source gateway, each routed to the same mock
+// upstream process.
 
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -20,7 +21,7 @@ const MODEL = "bench-model";
 
 /** A running endpoint under test, or the reason it could not be started. */
 export interface Gateway {
-  readonly name: "direct" | "switchyard" | "portkey";
+  readonly name: "direct" | "floor" | "switchyard" | "portkey";
   /** The endpoint for an upstream latency of `delayMs` (0 = the upstream's defaults). */
   target(delayMs: number): Target;
   /** Processes whose memory and CPU the report shows, by label. */
@@ -74,6 +75,55 @@ export function direct(upstream: Upstream): Gateway {
     }),
     pids: new Map([["upstream", upstream.process.pid]]),
     stop: async () => {},
+  };
+}
+
+/**
+ * Starts `hops` trivial forwarding processes (hop-proxy.js) in front of the upstream at `upstreamPort` and returns
+ * them with the outermost one's port. The outermost serves HTTP/1.1; the links between them use `inner`.
+ */
+export async function startHopChain(
+  hops: number,
+  inner: "h1" | "h2",
+  upstreamPort: number,
+): Promise<{ port: number; procs: Child[] }> {
+  const procs: Child[] = [];
+  let next = `127.0.0.1:${upstreamPort}`;
+  let port = upstreamPort;
+  try {
+    for (let i = 0; i < hops; i += 1) {
+      const serve = i === hops - 1 ? "h1" : inner;
+      const child = spawnNode(sibling("hop-proxy.js"), { args: [serve, next] });
+      procs.push(child);
+      port = Number((await firstJsonLine(child)).port);
+      next = inner === "h2" ? `h2:127.0.0.1:${port}` : `127.0.0.1:${port}`;
+    }
+  } catch (err) {
+    await Promise.all(procs.map((p) => p.stop()));
+    throw err;
+  }
+  return { port, procs };
+}
+
+/**
+ * The floor: as many trivial forwarding processes as Switchyard's REST path crosses (ingress, router,
+ * provider-worker), linked by HTTP/1.1 keep-alive like the mesh, with no parsing, routing or encoding. What they add
+ * is what the process layout alone costs on this machine in the same run.
+ */
+export async function hopFloor(upstream: Upstream, hops = 3): Promise<Gateway> {
+  const chain = await startHopChain(hops, "h1", Number(new URL(upstream.origin).port));
+  return {
+    name: "floor",
+    target: (delayMs) => ({
+      origin: `http://127.0.0.1:${chain.port}`,
+      path: `${basePath(delayMs)}/chat/completions`,
+      headers: { authorization: `Bearer ${UPSTREAM_KEY}` },
+      model: MODEL,
+    }),
+    pids: new Map(chain.procs.map((p, i) => [`hop-${hops - i}`, p.pid] as const)),
+    stop: async () => {
+      await Promise.all(chain.procs.map((p) => p.stop()));
+    },
   };
 }
 
