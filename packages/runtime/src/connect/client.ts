@@ -43,6 +43,11 @@ export interface CallOptions {
   headers?: Record<string, string>;
   /** Absolute deadline (ms since epoch); sent as `connect-timeout-ms` and enforced locally too. */
   deadline?: number;
+  /**
+   * How long after the deadline the local timer fires (default 0): a peer that ends the call itself at the deadline
+   * answers with what it knows (a worker's timed-out attempt, with its charge) instead of being cut off.
+   */
+  deadlineGraceMs?: number;
   signal?: AbortSignal;
 }
 

@@ -48,7 +48,8 @@ abstract class Exchange implements Dispatcher.DispatchHandler {
     }
     signal?.addEventListener("abort", this.onCallerAbort, { once: true });
     if (deadline !== undefined) {
-      this.timer = setTimeout(() => this.stop(DEADLINE), Math.max(deadline - Date.now(), 0));
+      const grace = this.options.deadlineGraceMs ?? 0;
+      this.timer = setTimeout(() => this.stop(DEADLINE), Math.max(deadline - Date.now(), 0) + grace);
     }
     try {
       this.client.pool.dispatch({ method: "POST", path, headers, body }, this);

@@ -16,8 +16,11 @@ export interface CallState {
   race<T>(value: T | Promise<T>): Promise<T>;
   /** Whether the response can no longer be written (sent, or the caller is gone). */
   finished(): boolean;
-  /** The GatewayError that aborted the call (deadline, disconnect), if any. */
-  failure(): GatewayError | undefined;
+  /**
+   * The error a failed call answers with: once the call was aborted (deadline, disconnect), the abort's reason, unless
+   * the handler explained the same failure itself (its TIMEOUT, which may say what the attempt was charged).
+   */
+  failure(err: unknown): GatewayError;
   /** Releases the deadline timer. */
   done(): void;
   /** The call's server span while tracing is on and the caller sent a trace context. */
@@ -69,6 +72,12 @@ function readBody(req: IncomingMessage, res: ServerResponse, max: number): Promi
 }
 
 /**
+ * How long after its deadline a call waits for the handler's own answer before it answers with deadline_exceeded.
+ * Callers that want that answer (the router's unary attempts) wait longer than this past the deadline they send.
+ */
+export const DEADLINE_ANSWER_GRACE_MS = 100;
+
+/**
  * Accepts a call: parses `connect-timeout-ms`, starts the deadline and watches for the caller going away.
  * Returns undefined when the call was rejected (malformed timeout).
  */
@@ -108,7 +117,11 @@ export function openCall(req: IncomingMessage, res: ServerResponse, maxBodyBytes
     body,
     race: (value) => raceAbort(value, controller.signal),
     finished: () => res.writableEnded || res.destroyed,
-    failure: () => (controller.signal.aborted ? (controller.signal.reason as GatewayError) : undefined),
+    failure: (err) => {
+      if (!controller.signal.aborted) return GatewayError.from(err);
+      const reason = controller.signal.reason as GatewayError;
+      return err instanceof GatewayError && err.errorClass === reason.errorClass ? err : reason;
+    },
     done: () => clearTimeout(timer),
     span: undefined,
   };
@@ -118,15 +131,29 @@ function raceAbort<T>(value: T | Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(signal.reason);
   if (!(value instanceof Promise)) return Promise.resolve(value);
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
+    let grace: NodeJS.Timeout | undefined;
+    const onAbort = () => {
+      const reason: unknown = signal.reason;
+      // Past the deadline the handler, told through the signal, may still answer for itself (a worker's timed-out
+      // attempt says what it was charged); a handler that does not is answered for shortly after.
+      if (reason instanceof GatewayError && reason.errorClass === llm.ErrorClass.TIMEOUT) {
+        grace = setTimeout(() => reject(reason), DEADLINE_ANSWER_GRACE_MS);
+      } else {
+        reject(reason);
+      }
+    };
     signal.addEventListener("abort", onAbort, { once: true });
+    const settle = () => {
+      signal.removeEventListener("abort", onAbort);
+      clearTimeout(grace);
+    };
     value.then(
       (v) => {
-        signal.removeEventListener("abort", onAbort);
+        settle();
         resolve(v);
       },
       (err: unknown) => {
-        signal.removeEventListener("abort", onAbort);
+        settle();
         reject(err);
       },
     );

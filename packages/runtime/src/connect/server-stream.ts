@@ -72,7 +72,7 @@ export async function serveStream(route: Route, call: CallState): Promise<void> 
     await call.race(route.stream?.(request, call.ctx, sinkOf(route, call)));
     if (!call.finished()) endStream(call.res, call.ctx);
   } catch (err) {
-    const error = GatewayError.from(call.failure() ?? err);
+    const error = call.failure(err);
     if (call.span) failCall(call.span, error);
     if (!call.finished()) endStream(call.res, call.ctx, error);
   } finally {

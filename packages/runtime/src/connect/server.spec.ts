@@ -74,6 +74,20 @@ describe("Connect unary", () => {
     assert.ok(reason instanceof GatewayError && reason.errorClass === llm.ErrorClass.TIMEOUT);
   });
 
+  it("answers a deadline with the handler's own explanation when it comes within the grace", async () => {
+    const err = await failure(ask("explain", { deadline: Date.now() + 100, deadlineGraceMs: 5_000 }));
+    assert.equal(err.errorClass, llm.ErrorClass.TIMEOUT);
+    assert.equal(err.message, "explained by the handler");
+    assert.equal(err.detail.costNanos, 42n);
+  });
+
+  it("answers deadline_exceeded for a handler that ignores its deadline, a grace later", async () => {
+    // The caller waits long past its deadline, so the answer is the server's own, not the caller's timer.
+    const err = await failure(ask("ignore", { deadline: Date.now() + 100, deadlineGraceMs: 5_000 }));
+    assert.equal(err.errorClass, llm.ErrorClass.TIMEOUT);
+    assert.equal((err.cause as { code?: string }).code, "deadline_exceeded");
+  });
+
   it("cancels the server's signal when the caller aborts", async () => {
     const controller = new AbortController();
     const before = scripted.aborts.length;

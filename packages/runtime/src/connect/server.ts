@@ -115,7 +115,7 @@ async function serveUnary(route: Route, call: CallState): Promise<void> {
     headers["content-length"] = String(value.byteLength);
     res.writeHead(200, headers).end(value);
   } catch (err) {
-    const error = GatewayError.from(call.failure() ?? err);
+    const error = call.failure(err);
     if (call.span) failCall(call.span, error);
     if (call.finished()) return;
     const headers = trailerHeaders(ctx.responseHeaders, ctx.responseTrailers);

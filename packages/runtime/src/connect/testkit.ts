@@ -37,7 +37,8 @@ function until(signal: AbortSignal, aborts: unknown[]): Promise<never> {
 }
 
 /**
- * Serves PolicyService: `authorize` answers by credential ("ok", "fail", "hang", "boom"); `watchInvalidations`
+ * Serves PolicyService: `authorize` answers by credential ("ok", "fail", "hang", "boom", "explain": its own
+ * TIMEOUT once the deadline passed, "ignore": never); `watchInvalidations`
  * by the `x-mode` header ("", "fail-after", "fail-before", "hang").
  */
 export async function startScripted(maxBodyBytes = 1024 * 1024): Promise<Scripted> {
@@ -49,6 +50,12 @@ export async function startScripted(maxBodyBytes = 1024 * 1024): Promise<Scripte
       ctx.responseTrailers["x-trailer"] = "t1";
       if (req.credential === "fail") throw new GatewayError(RICH_ERROR);
       if (req.credential === "hang") return until(ctx.signal, aborts);
+      if (req.credential === "explain") {
+        // Answers its deadline itself, as a provider worker's timed-out attempt does, with what it was charged.
+        await until(ctx.signal, aborts).catch(() => {});
+        throw new GatewayError({ class: llm.ErrorClass.TIMEOUT, message: "explained by the handler", costNanos: 42n });
+      }
+      if (req.credential === "ignore") return new Promise<never>(() => {});
       if (req.credential === "boom") throw new Error("secret internals");
       return create(policy.AuthorizeResponseSchema, { decision: policy.Decision.ALLOW, keyId: req.model });
     },
