@@ -27,11 +27,20 @@ export function routeHeaders(
 /** The headers that report a call's cost in dollars: Switchyard's own and LiteLLM's name for it. */
 const COST_HEADERS = ["x-switchyard-response-cost", "x-litellm-response-cost"] as const;
 
+/** What failed attempts before the answer were charged, in dollars; sent only when that is more than nothing. */
+const FAILED_ATTEMPTS_COST_HEADER = "x-switchyard-failed-attempts-cost";
+
+/** The `Trailer:` declaration of a stream, whose cost headers come after its last event. */
+export const COST_TRAILERS = [...COST_HEADERS, FAILED_ATTEMPTS_COST_HEADER].join(", ");
+
 /** The cost headers for a charge (none when the worker reported no charge). */
 export function costHeaders(charge: metering.Charge | undefined): Record<string, string> {
   if (!charge) return {};
   const usd = formatUsd(charge.costNanos);
-  return { [COST_HEADERS[0]]: usd, [COST_HEADERS[1]]: usd };
+  const headers: Record<string, string> = { [COST_HEADERS[0]]: usd, [COST_HEADERS[1]]: usd };
+  if (charge.failedAttemptsCostNanos > 0n)
+    headers[FAILED_ATTEMPTS_COST_HEADER] = formatUsd(charge.failedAttemptsCostNanos);
+  return headers;
 }
 
 /** Serves a non-streamed chat completion: one router call, one JSON body. */
@@ -99,7 +108,7 @@ export async function serveSse(
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-cache",
       "x-accel-buffering": "no",
-      trailer: COST_HEADERS.join(", "),
+      trailer: COST_TRAILERS,
     });
   };
   // The headers leave with the first event, which leaves on its own (time to first token).

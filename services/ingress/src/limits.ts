@@ -411,9 +411,15 @@ export function createLimiter(client: connect.ConnectClient, log: Logger, option
         running.delete(admission);
         const request = create(policy.SettleRequestSchema, { admission });
         if (charge) {
-          request.promptTokens = BigInt(charge.promptTokens);
-          request.completionTokens = BigInt(charge.completionTokens);
-          request.costNanos = charge.costNanos;
+          // The answer's own charge and what the failed attempts before it were charged.
+          request.promptTokens = BigInt(charge.promptTokens + charge.failedAttemptsPromptTokens);
+          request.completionTokens = BigInt(charge.completionTokens + charge.failedAttemptsCompletionTokens);
+          request.costNanos = charge.costNanos + charge.failedAttemptsCostNanos;
+        } else if (error?.detail.costNanos !== undefined) {
+          // The router's error says what every attempt of the failed request was charged.
+          request.promptTokens = BigInt(error.detail.promptTokens);
+          request.completionTokens = BigInt(error.detail.completionTokens);
+          request.costNanos = error.detail.costNanos;
         } else if (error && (started || cutOff(error))) {
           // The upstream may have generated (and billed) something we never learned the cost of.
           request.useReservation = true;

@@ -14,11 +14,10 @@ import {
 import { llm, router } from "@switchyard/proto";
 import { GatewayError, streamWriter } from "@switchyard/runtime";
 import { bearer } from "./auth.js";
-import { costHeaders, routeHeaders } from "./chat-rest.js";
+import { COST_TRAILERS, costHeaders, routeHeaders } from "./chat-rest.js";
 import { sendJson } from "./http-io.js";
 import type { CallContext, RouterClient } from "./upstream.js";
 
-const COST_TRAILERS = "x-switchyard-response-cost, x-litellm-response-cost";
 
 /** The key of an Anthropic-format call: Anthropic SDKs send `x-api-key`; `Authorization: Bearer` works as well. */
 export function anthropicCredential(req: IncomingMessage): string | undefined {

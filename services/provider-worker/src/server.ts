@@ -1,6 +1,6 @@
 import { create, type Message } from "@bufbuild/protobuf";
 import { type RouterSettings, timeoutsFor } from "@switchyard/config";
-import { llm, type metering, worker } from "@switchyard/proto";
+import { llm, metering, worker } from "@switchyard/proto";
 import { connect, GatewayError, type Logger } from "@switchyard/runtime";
 import type { Dispatcher } from "undici";
 import { forRequestedModel, type Target, type Targets } from "./deployments.js";
@@ -41,6 +41,17 @@ function failure(err: unknown, signal: AbortSignal, deploymentId: string): Gatew
   }
   const error = GatewayError.from(err);
   if (!error.detail.deploymentId) error.detail.deploymentId = deploymentId;
+  return error;
+}
+
+/** The charge of an attempt that failed before anything was sent upstream. */
+const NOTHING_CHARGED = create(metering.ChargeSchema);
+
+/** Puts what a failed attempt was charged on its error, for the router to add up over the request's attempts. */
+function withCharge(error: GatewayError, charge: metering.Charge): GatewayError {
+  error.detail.costNanos = charge.costNanos;
+  error.detail.promptTokens = charge.promptTokens;
+  error.detail.completionTokens = charge.completionTokens;
   return error;
 }
 
@@ -142,8 +153,8 @@ export function workerRoutes(deps: WorkerDeps, routes: connect.Routes = new Map(
     } catch (err) {
       const error = failure(err, signal, req.deploymentId);
       logFailure(deps.log, error, req.requestId);
-      await metered?.finish({ status: "error", error });
-      throw error;
+      // Before the meter started, nothing was sent upstream: the attempt cost nothing.
+      throw withCharge(error, metered ? await metered.finish({ status: "error", error }) : NOTHING_CHARGED);
     }
   };
 
@@ -322,6 +333,9 @@ export function workerRoutes(deps: WorkerDeps, routes: connect.Routes = new Map(
             // The caller went away meanwhile: the usage event has the numbers.
           }
         }
+        withCharge(error, charge);
+      } else if (!metered) {
+        withCharge(error, NOTHING_CHARGED);
       }
       throw error;
     } finally {

@@ -5,7 +5,7 @@ import { llm } from "@switchyard/proto";
 import { createLogger, GatewayError } from "@switchyard/runtime";
 import { createBreakers } from "./breakers.js";
 import { createModelGroups, fallbackChain, pickWeighted } from "./groups.js";
-import { RETRY_BUDGET_FLOOR, type RoutingFailed, retryDelayMs, route } from "./route.js";
+import { FailedAttempts, RETRY_BUDGET_FLOOR, type RoutingFailed, retryDelayMs, route } from "./route.js";
 import { createStats } from "./stats.js";
 
 const dep = (modelName: string, n = 0, weight = 1): Deployment => ({
@@ -390,5 +390,63 @@ describe("fallbackChain and pickWeighted", () => {
     let hits = 0;
     for (let i = 0; i < 4000; i++) if (pickWeighted([heavy, light]) === heavy) hits++;
     assert.ok(hits > 2700 && hits < 3300, `heavy chosen ${hits}/4000`);
+  });
+});
+
+describe("what failed attempts were charged", () => {
+  /** A failure as a worker reports it: its class and what the attempt was charged (undefined: never answered). */
+  const charged = (cls: llm.ErrorClass, costNanos?: bigint, promptTokens = 0) =>
+    new GatewayError({
+      class: cls,
+      message: llm.ErrorClass[cls],
+      ...(costNanos === undefined ? {} : { costNanos, promptTokens }),
+    });
+
+  it("adds up the failed attempts before the answer, leaving out attempts an open breaker stopped", async () => {
+    const answers = [charged(llm.ErrorClass.TIMEOUT, 700n, 7), charged(llm.ErrorClass.UNAVAILABLE, 0n)];
+    const routed = await route("a", deps(), async () => {
+      const next = answers.shift();
+      if (next) throw next;
+      return "ok";
+    });
+    assert.equal(routed.attempts, 3);
+    assert.equal(routed.failed.costNanos, 700n);
+    assert.equal(routed.failed.promptTokens, 7);
+    assert.equal(routed.failed.known, true);
+    assert.equal(routed.failed.charged, true);
+  });
+
+  it("puts the sum of every attempt on the error of a request that failed, when each one is known", async () => {
+    const answers = [charged(llm.ErrorClass.TIMEOUT, 700n, 7), charged(llm.ErrorClass.TIMEOUT, 300n, 3)];
+    const failed = (await route("a", deps({ fallbacks: [] }), async () => {
+      throw answers.shift();
+    }).catch((err: unknown) => err)) as RoutingFailed;
+    assert.equal(failed.attempts, 2);
+    failed.failed.stamp(failed.error);
+    assert.equal(failed.error.detail.costNanos, 1000n, "both attempts, not the last one's own charge");
+    assert.equal(failed.error.detail.promptTokens, 10);
+  });
+
+  it("leaves the charge out when an attempt's worker never said what it cost", async () => {
+    const answers = [charged(llm.ErrorClass.TIMEOUT, 700n), charged(llm.ErrorClass.TIMEOUT)];
+    const failed = (await route("a", deps({ fallbacks: [] }), async () => {
+      throw answers.shift();
+    }).catch((err: unknown) => err)) as RoutingFailed;
+    assert.equal(failed.failed.known, false);
+    failed.failed.stamp(failed.error);
+    assert.equal(failed.error.detail.costNanos, undefined);
+    assert.equal(failed.error.detail.promptTokens, 0);
+  });
+
+  it("stamps a committed stream's error with the failed attempts plus the stream's own attempt", () => {
+    const before = new FailedAttempts();
+    before.add(charged(llm.ErrorClass.TIMEOUT, 700n, 7));
+    const cut = charged(llm.ErrorClass.TIMEOUT, 50n, 1);
+    before.stamp(cut, cut);
+    assert.equal(cut.detail.costNanos, 750n);
+    assert.equal(cut.detail.promptTokens, 8);
+    const silent = charged(llm.ErrorClass.TIMEOUT);
+    before.stamp(silent, silent);
+    assert.equal(silent.detail.costNanos, undefined, "the stream's attempt is unknown, so the whole is");
   });
 });

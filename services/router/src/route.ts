@@ -40,19 +40,76 @@ export interface Attempt {
   readonly fallbackDepth: number;
 }
 
-/** A successful routing: the value, the deployment that produced it and how many attempts it took. */
+/**
+ * What the failed attempts of one request were charged together, from the charge each worker puts on its error. An
+ * upstream that timed out or was cancelled may have worked and billed for it; the caller's budgets are settled with
+ * this plus the answer's own charge.
+ */
+export class FailedAttempts {
+  costNanos = 0n;
+  promptTokens = 0;
+  completionTokens = 0;
+  /** False once an attempt failed without a charge: its worker never answered (unreachable, or silent too long). */
+  known = true;
+
+  /** Counts one failed attempt that reached a worker. */
+  add(error: GatewayError): void {
+    const { detail } = error;
+    if (detail.costNanos === undefined) {
+      this.known = false;
+      return;
+    }
+    this.costNanos += detail.costNanos;
+    this.promptTokens += detail.promptTokens;
+    this.completionTokens += detail.completionTokens;
+  }
+
+  /** True when any failed attempt was charged something. */
+  get charged(): boolean {
+    return this.costNanos > 0n || this.promptTokens > 0 || this.completionTokens > 0;
+  }
+
+  /**
+   * Puts the charge of the whole failed request on the error the caller sees: these attempts plus `last` (the
+   * attempt the error comes from when it is not among them, such as a committed stream cut short), or no charge
+   * when some part is unknown.
+   */
+  stamp(error: GatewayError, last?: GatewayError): void {
+    const known = this.known && (last === undefined || last.detail.costNanos !== undefined);
+    const { detail } = error;
+    if (!known) {
+      detail.costNanos = undefined;
+      detail.promptTokens = 0;
+      detail.completionTokens = 0;
+      return;
+    }
+    detail.costNanos = this.costNanos + (last?.detail.costNanos ?? 0n);
+    detail.promptTokens = this.promptTokens + (last?.detail.promptTokens ?? 0);
+    detail.completionTokens = this.completionTokens + (last?.detail.completionTokens ?? 0);
+  }
+}
+
+/**
+ * A successful routing: the value, the deployment that produced it, how many attempts it took and what the failed
+ * ones before it were charged.
+ */
 export interface Routed<T> {
   readonly value: T;
   readonly deployment: Deployment;
   readonly attempts: number;
+  readonly failed: FailedAttempts;
 }
 
-/** Routing gave up: the error the caller sees, with the attempts made and the last deployment tried. */
+/**
+ * Routing gave up: the error the caller sees, with the attempts made, the last deployment tried and what the failed
+ * attempts were charged.
+ */
 export class RoutingFailed extends Error {
   constructor(
     readonly error: GatewayError,
     readonly attempts: number,
     readonly deploymentId = "",
+    readonly failed = new FailedAttempts(),
   ) {
     super(error.message, { cause: error });
   }
@@ -173,6 +230,7 @@ export async function route<T>(
     );
   }
   const tried = new Set<string>();
+  const failed = new FailedAttempts();
   let attempts = 0;
   let last: GatewayError | undefined;
   let lastId = "";
@@ -214,13 +272,13 @@ export async function route<T>(
           message: `the prompt (about ${tokens} tokens) exceeds the context window of every deployment of "${name}"`,
         });
         if (switchTo(name, settings.contextWindowFallbacks)) continue;
-        throw new RoutingFailed(last, attempts, lastId);
+        throw new RoutingFailed(last, attempts, lastId, failed);
       }
     }
     let switched = false;
     for (let i = 0; i <= settings.numRetries && !switched; i++) {
-      if (signal?.aborted) throw new RoutingFailed(stopped(signal), attempts, lastId);
-      if (Date.now() >= deadline) throw new RoutingFailed(deadlineExceeded(), attempts, lastId);
+      if (signal?.aborted) throw new RoutingFailed(stopped(signal), attempts, lastId, failed);
+      if (Date.now() >= deadline) throw new RoutingFailed(deadlineExceeded(), attempts, lastId, failed);
       const healthy = fitting.filter((d) => !breakers.isOpen(d.id));
       if (healthy.length === 0) {
         // After a failed attempt here (a 429 that cooled the deployment down, say), that failure is the answer.
@@ -273,26 +331,29 @@ export async function route<T>(
           }),
         );
         end?.({ ok: true, latencyMs: performance.now() - started });
-        return { value, deployment, attempts };
+        return { value, deployment, attempts, failed };
       } catch (err) {
         end?.({ ok: false, latencyMs: performance.now() - started });
-        const error = isOpenBreaker(err)
-          ? unavailable(`deployment "${deployment.id}" is cooling down`)
-          : GatewayError.from(err);
+        const open = isOpenBreaker(err);
+        const error = open ? unavailable(`deployment "${deployment.id}" is cooling down`) : GatewayError.from(err);
+        // An open breaker made no call; any other failure reached a worker, which says what the attempt was charged.
+        if (!open) failed.add(error);
         last = error;
         if (error.errorClass === llm.ErrorClass.CONTEXT_WINDOW_EXCEEDED) {
-          if (!switchTo(name, settings.contextWindowFallbacks)) throw new RoutingFailed(error, attempts, deployment.id);
+          if (!switchTo(name, settings.contextWindowFallbacks))
+            throw new RoutingFailed(error, attempts, deployment.id, failed);
           switched = true;
         } else if (error.errorClass === llm.ErrorClass.CONTENT_POLICY) {
-          if (!switchTo(name, settings.contentPolicyFallbacks)) throw new RoutingFailed(error, attempts, deployment.id);
+          if (!switchTo(name, settings.contentPolicyFallbacks))
+            throw new RoutingFailed(error, attempts, deployment.id, failed);
           switched = true;
         } else if (!error.retryable) {
-          throw new RoutingFailed(error, attempts, deployment.id);
+          throw new RoutingFailed(error, attempts, deployment.id, failed);
         }
       }
     }
   }
-  throw new RoutingFailed(last ?? unavailable(`no deployment of "${model}" is available`), attempts, lastId);
+  throw new RoutingFailed(last ?? unavailable(`no deployment of "${model}" is available`), attempts, lastId, failed);
 }
 
 function isOpenBreaker(err: unknown): boolean {

@@ -1,17 +1,23 @@
 import { create, type DescMethodUnary, type MessageInitShape } from "@bufbuild/protobuf";
 import type { Deployment } from "@switchyard/config";
 import { estimatePromptTokens } from "@switchyard/openai";
-import { llm, mayHoldCharge, readCharge, router, worker } from "@switchyard/proto";
+import { llm, mayHoldCharge, readCharge, router, withFailedAttempts, worker } from "@switchyard/proto";
 import { connect, type Encoded, GatewayError, type Logger } from "@switchyard/runtime";
 import { type HealthChecks, healthCheckFields } from "./health-checks.js";
 import type { Pools } from "./pools.js";
-import { type Attempt, type RouteDeps, type RouteOptions, RoutingFailed, route } from "./route.js";
+import { type Attempt, type FailedAttempts, type RouteDeps, type RouteOptions, RoutingFailed, route } from "./route.js";
 import type { WorkerConn, WorkerPool } from "./workers.js";
 
 /** Prompt plus completion tokens an attempt's answer charged (0 when none), for usage-based routing's `tpm`. */
 function chargedTokens(bytes: Uint8Array): number {
   const charge = readCharge(bytes);
   return charge === undefined ? 0 : charge.promptTokens + charge.completionTokens;
+}
+
+/** An answer's bytes with what the failed attempts before it were charged (see withFailedAttempts). */
+function withFailed(bytes: Encoded, failed: FailedAttempts): Encoded {
+  const out = withFailedAttempts(bytes, failed);
+  return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
 }
 
 /** Dependencies of the router's Connect service. */
@@ -67,6 +73,13 @@ function attemptContext(req: RoutedRequest, attempt: Attempt) {
  */
 const BACKSTOP_MS = 2_000;
 
+/**
+ * How long past a unary attempt's deadline the router waits for the worker's own timeout answer, which carries what
+ * the attempt was charged (an upstream that timed out may have worked), before it gives up on the worker: the
+ * worker's own grace for its handler plus time for the answer to travel.
+ */
+const ATTEMPT_ANSWER_GRACE_MS = connect.DEADLINE_ANSWER_GRACE_MS + 150;
+
 /** The per-request routing inputs: cancellation, tags, and the prompt count for context-window checks. */
 function routeOptions(req: RoutedRequest, ctx: connect.HandlerContext): RouteOptions {
   const request = req.request;
@@ -107,6 +120,8 @@ async function routeUnary<M extends DescMethodUnary>(
       >;
       const res = await connect.callUnaryRaw(client, method, create<M["input"]>(method.input, input), {
         deadline: Date.now() + attempt.timeoutMs,
+        // The worker ends a timed-out attempt itself, with its charge; wait a little for that answer.
+        deadlineGraceMs: ATTEMPT_ANSWER_GRACE_MS,
         signal: ctx.signal,
       });
       return res.value;
@@ -119,8 +134,9 @@ async function routeUnary<M extends DescMethodUnary>(
     );
     setRouteHeaders(ctx, routed.deployment.id, routed.attempts);
     deps.stats?.tokens(routed.deployment.id, chargedTokens(routed.value));
-    // Each worker response and its router response share one wire layout: the bytes are forwarded as they are.
-    return routed.value;
+    // Each worker response and its router response share one wire layout: the bytes are forwarded as they are, with
+    // what failed attempts before were charged appended to the charge.
+    return routed.failed.charged ? withFailed(routed.value, routed.failed) : routed.value;
   } catch (err) {
     throw failure(err, deps, req.requestId, ctx);
   }
@@ -129,8 +145,20 @@ async function routeUnary<M extends DescMethodUnary>(
 /** The worker's methods, by name. */
 const toWorker = worker.ProviderWorkerService.method;
 
-function failure(err: unknown, deps: RouterDeps, requestId: string, ctx: connect.HandlerContext): GatewayError {
+/**
+ * The error the caller sees, with the request's route headers and the charge of all its attempts (see
+ * FailedAttempts.stamp). `committed` is the routing of a stream that had started when it failed.
+ */
+function failure(
+  err: unknown,
+  deps: RouterDeps,
+  requestId: string,
+  ctx: connect.HandlerContext,
+  committed?: FailedAttempts,
+): GatewayError {
   const failed = err instanceof RoutingFailed ? err : new RoutingFailed(GatewayError.from(err), 0);
+  if (committed) committed.stamp(failed.error, failed.error);
+  else failed.failed.stamp(failed.error);
   if (failed.error.errorClass === llm.ErrorClass.INTERNAL)
     deps.log.error({ requestId, err: failed.error.cause }, "routing failed");
   if (!ctx.responseHeaders["x-switchyard-attempts"]) setRouteHeaders(ctx, failed.deploymentId, failed.attempts);
@@ -232,6 +260,7 @@ async function pipe(
   sink: connect.StreamSink<router.StreamChatResponse> | connect.StreamSink<router.StreamCompleteResponse>,
   opened: Opened,
   onTokens: (tokens: number) => void,
+  failed: FailedAttempts,
 ): Promise<void> {
   let waiting = false;
   let silent = false;
@@ -257,7 +286,13 @@ async function pipe(
     if (opened.first) await sink.write(opened.first);
     for (let chunk = await next(); !chunk.done; chunk = await next()) {
       // The charge comes in its own message after the last chunk (and before an error, for a stream cut short).
-      if (mayHoldCharge(chunk.value)) onTokens(chargedTokens(chunk.value));
+      if (mayHoldCharge(chunk.value)) {
+        onTokens(chargedTokens(chunk.value));
+        if (failed.charged) {
+          await sink.write(withFailed(chunk.value, failed));
+          continue;
+        }
+      }
       await sink.write(chunk.value);
     }
   } finally {
@@ -274,13 +309,15 @@ async function routeStream(
   ctx: connect.HandlerContext,
   sink: connect.StreamSink<router.StreamChatResponse> | connect.StreamSink<router.StreamCompleteResponse>,
 ): Promise<void> {
+  let committed: FailedAttempts | undefined;
   try {
     const open = (attempt: Attempt) => openStream(deps, req, attempt, ctx);
     const routed = await route(req.request?.model ?? "", deps, open, routeOptions(req, ctx));
     setRouteHeaders(ctx, routed.deployment.id, routed.attempts);
-    await pipe(sink, routed.value, (tokens) => deps.stats?.tokens(routed.deployment.id, tokens));
+    committed = routed.failed;
+    await pipe(sink, routed.value, (tokens) => deps.stats?.tokens(routed.deployment.id, tokens), routed.failed);
   } catch (err) {
-    throw failure(err, deps, req.requestId, ctx);
+    throw failure(err, deps, req.requestId, ctx, committed);
   }
 }
 

@@ -24,6 +24,14 @@ export const LONG = "mock-long";
 /** Output at $0.001 per token and input free, with a long answer cut at max_tokens: 100 tokens cost $0.10. */
 export const PRICED = "mock-priced";
 
+/**
+ * Never answers within its 0.5 s timeout, and bills input at $0.001 per token: a timed-out attempt is charged its
+ * estimated prompt. Falls back to PRICED.
+ */
+export const STUCK = "mock-stuck";
+/** The same, without a fallback. */
+export const STUCK_ALONE = "mock-stuck-alone";
+
 const LONG_ANSWER = "lorem ipsum dolor sit amet ".repeat(200);
 
 const config = (failOpen: boolean) => `
@@ -41,9 +49,26 @@ model_list:
       mock_response: "${LONG_ANSWER}"
       input_cost_per_token: 0
       output_cost_per_token: 0.001
+  - model_name: ${STUCK}
+    litellm_params:
+      model: mock/stuck
+      mock_latency_ms: 10000
+      mock_ttft_ms: 10000
+      input_cost_per_token: 0.001
+      output_cost_per_token: 0.001
+  - model_name: ${STUCK_ALONE}
+    litellm_params:
+      model: mock/stuck
+      mock_latency_ms: 10000
+      input_cost_per_token: 0.001
+      output_cost_per_token: 0.001
 router_settings:
   num_retries: 0
   timeout: 30
+  fallbacks: [{ ${STUCK}: [${PRICED}] }]
+  model_group_timeouts:
+    ${STUCK}: { timeout: 0.5 }
+    ${STUCK_ALONE}: { timeout: 0.5 }
 general_settings:
   master_key: os.environ/SWITCHYARD_MASTER_KEY
   allow_requests_on_db_unavailable: ${failOpen}

@@ -8,7 +8,18 @@ import * as grpc from "@grpc/grpc-js";
 import { gateway, llm } from "@switchyard/proto";
 import { callStream, callUnary, createClient, fromServiceError } from "@switchyard/runtime";
 import { within } from "./admin-setup.js";
-import { type Answer, chat, FAST, type LimitsGateway, PRICED, post, SLOW, startLimitsGateway } from "./limits-setup.js";
+import {
+  type Answer,
+  chat,
+  FAST,
+  type LimitsGateway,
+  PRICED,
+  post,
+  SLOW,
+  STUCK,
+  STUCK_ALONE,
+  startLimitsGateway,
+} from "./limits-setup.js";
 import { MASTER_KEY } from "./setup.js";
 
 let gw: LimitsGateway;
@@ -28,10 +39,15 @@ async function newKey(limits: Record<string, unknown>): Promise<{ secret: string
   return { secret: res.json["key"] as string, id: res.json["key_id"] as string };
 }
 
+/** A dollar amount as the cost headers carry it, in nano-dollars, exactly. */
+function nanos(usd: string | null): bigint {
+  const [whole = "0", frac = ""] = (usd ?? "0").split(".");
+  return BigInt(whole) * 1_000_000_000n + BigInt(frac.padEnd(9, "0"));
+}
+
 /** The x-switchyard-response-cost of an answer in nano-dollars, exactly. */
 function costNanos(answer: Answer): bigint {
-  const [whole = "0", frac = ""] = (answer.headers.get("x-switchyard-response-cost") ?? "0").split(".");
-  return BigInt(whole) * 1_000_000_000n + BigInt(frac.padEnd(9, "0"));
+  return nanos(answer.headers.get("x-switchyard-response-cost"));
 }
 
 /** GETs `path` with the master key. */
@@ -164,6 +180,60 @@ describe("limits across two ingress and two policy processes", () => {
     const refused = await chat(urls[0] as string, key.secret, FAST);
     refusedWith(refused, 400, "budget_exceeded");
     assert.match(refused.json.error?.message ?? "", /budget exhausted/);
+  });
+
+  it("a timed-out attempt before a fallback is settled against the budget with the answer", async () => {
+    const key = await newKey({ max_budget: 10 });
+    const answer = await chat(urls[0] as string, key.secret, STUCK);
+    assert.equal(answer.status, 200, JSON.stringify(answer.json));
+    assert.equal(answer.json["model"], "priced", "the fallback answered");
+    // The stuck attempt timed out after the upstream may have read the prompt: its estimated prompt is billed.
+    const failed = nanos(answer.headers.get("x-switchyard-failed-attempts-cost"));
+    assert.ok(failed > 0n, "the failed attempt's cost is reported");
+    assert.equal(costNanos(answer), 100_000_000n, "the answer's own cost stays the answering attempt's");
+    await within(5_000, async () => {
+      const info = await get(urls[1] as string, `/key/info?key=${key.id}`);
+      return (info.json["info"] as Record<string, unknown>)["spend_nanos"] === (failed + 100_000_000n).toString();
+    });
+  });
+
+  it("a streamed fallback after a first-token timeout settles both attempts, and reports both in trailers", async () => {
+    const key = await newKey({ max_budget: 10 });
+    const res = await fetch(`${urls[0]}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key.secret}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        model: STUCK,
+        messages: [{ role: "user", content: "hi" }],
+        max_tokens: 100,
+        stream: true,
+      }),
+    });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get("trailer") ?? "", /x-switchyard-failed-attempts-cost/);
+    const body = await res.text();
+    assert.ok(body.endsWith("data: [DONE]\n\n"), body.slice(-200));
+    // fetch does not expose trailers; the settled spend shows both attempts were counted.
+    await within(5_000, async () => {
+      const info = await get(urls[1] as string, `/key/info?key=${key.id}`);
+      const spent = BigInt(String((info.json["info"] as Record<string, unknown>)["spend_nanos"] ?? "0"));
+      return spent > 100_000_000n;
+    });
+  });
+
+  it("a request whose every attempt failed is settled with what they were charged, not its reservation", async () => {
+    const key = await newKey({ max_budget: 10 });
+    const answer = await chat(urls[0] as string, key.secret, STUCK_ALONE);
+    refusedWith(answer, 504, "timeout");
+    let spent = 0n;
+    await within(5_000, async () => {
+      const info = await get(urls[1] as string, `/key/info?key=${key.id}`);
+      spent = BigInt(String((info.json["info"] as Record<string, unknown>)["spend_nanos"] ?? "0"));
+      return spent > 0n;
+    });
+    // The reservation was the prompt plus 100 output tokens at $0.001 each ($0.10 and more); the timed-out attempt
+    // is charged its estimated prompt only.
+    assert.ok(spent < 50_000_000n, `settled ${spent} nano-dollars`);
   });
 
   it("soft_budget: reported on the answers once reached, nothing refused", async () => {

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/llm/v1/error.proto.
  */
 export const file_switchyard_llm_v1_error: GenFile = /*@__PURE__*/
-  fileDesc("Ch1zd2l0Y2h5YXJkL2xsbS92MS9lcnJvci5wcm90bxIRc3dpdGNoeWFyZC5sbG0udjEi6QEKBUVycm9yEiwKBWNsYXNzGAEgASgOMh0uc3dpdGNoeWFyZC5sbG0udjEuRXJyb3JDbGFzcxITCgtodHRwX3N0YXR1cxgCIAEoBRIPCgdtZXNzYWdlGAMgASgJEgwKBHR5cGUYBCABKAkSDQoFcGFyYW0YBSABKAkSDAoEY29kZRgGIAEoCRIgChNyZXRyeV9hZnRlcl9zZWNvbmRzGAcgASgBSACIAQESEAoIcHJvdmlkZXIYCCABKAkSFQoNZGVwbG95bWVudF9pZBgJIAEoCUIWChRfcmV0cnlfYWZ0ZXJfc2Vjb25kcyq0AwoKRXJyb3JDbGFzcxIbChdFUlJPUl9DTEFTU19VTlNQRUNJRklFRBAAEh8KG0VSUk9SX0NMQVNTX0lOVkFMSURfUkVRVUVTVBABEhQKEEVSUk9SX0NMQVNTX0FVVEgQAhIhCh1FUlJPUl9DTEFTU19QRVJNSVNTSU9OX0RFTklFRBADEhkKFUVSUk9SX0NMQVNTX05PVF9GT1VORBAEEhwKGEVSUk9SX0NMQVNTX1JBVEVfTElNSVRFRBAFEhsKF0VSUk9SX0NMQVNTX1VOQVZBSUxBQkxFEAYSFwoTRVJST1JfQ0xBU1NfVElNRU9VVBAHEicKI0VSUk9SX0NMQVNTX0NPTlRFWFRfV0lORE9XX0VYQ0VFREVEEAgSHgoaRVJST1JfQ0xBU1NfQ09OVEVOVF9QT0xJQ1kQCRIhCh1FUlJPUl9DTEFTU19QQVlMT0FEX1RPT19MQVJHRRAKEhkKFUVSUk9SX0NMQVNTX0NBTkNFTExFRBALEhgKFEVSUk9SX0NMQVNTX0lOVEVSTkFMEAwSHwobRVJST1JfQ0xBU1NfQlVER0VUX0VYQ0VFREVEEA1iBnByb3RvMw");
+  fileDesc("Ch1zd2l0Y2h5YXJkL2xsbS92MS9lcnJvci5wcm90bxIRc3dpdGNoeWFyZC5sbG0udjEiwwIKBUVycm9yEiwKBWNsYXNzGAEgASgOMh0uc3dpdGNoeWFyZC5sbG0udjEuRXJyb3JDbGFzcxITCgtodHRwX3N0YXR1cxgCIAEoBRIPCgdtZXNzYWdlGAMgASgJEgwKBHR5cGUYBCABKAkSDQoFcGFyYW0YBSABKAkSDAoEY29kZRgGIAEoCRIgChNyZXRyeV9hZnRlcl9zZWNvbmRzGAcgASgBSACIAQESEAoIcHJvdmlkZXIYCCABKAkSFQoNZGVwbG95bWVudF9pZBgJIAEoCRIXCgpjb3N0X25hbm9zGAogASgESAGIAQESFQoNcHJvbXB0X3Rva2VucxgLIAEoDRIZChFjb21wbGV0aW9uX3Rva2VucxgMIAEoDUIWChRfcmV0cnlfYWZ0ZXJfc2Vjb25kc0INCgtfY29zdF9uYW5vcyq0AwoKRXJyb3JDbGFzcxIbChdFUlJPUl9DTEFTU19VTlNQRUNJRklFRBAAEh8KG0VSUk9SX0NMQVNTX0lOVkFMSURfUkVRVUVTVBABEhQKEEVSUk9SX0NMQVNTX0FVVEgQAhIhCh1FUlJPUl9DTEFTU19QRVJNSVNTSU9OX0RFTklFRBADEhkKFUVSUk9SX0NMQVNTX05PVF9GT1VORBAEEhwKGEVSUk9SX0NMQVNTX1JBVEVfTElNSVRFRBAFEhsKF0VSUk9SX0NMQVNTX1VOQVZBSUxBQkxFEAYSFwoTRVJST1JfQ0xBU1NfVElNRU9VVBAHEicKI0VSUk9SX0NMQVNTX0NPTlRFWFRfV0lORE9XX0VYQ0VFREVEEAgSHgoaRVJST1JfQ0xBU1NfQ09OVEVOVF9QT0xJQ1kQCRIhCh1FUlJPUl9DTEFTU19QQVlMT0FEX1RPT19MQVJHRRAKEhkKFUVSUk9SX0NMQVNTX0NBTkNFTExFRBALEhgKFEVSUk9SX0NMQVNTX0lOVEVSTkFMEAwSHwobRVJST1JfQ0xBU1NfQlVER0VUX0VYQ0VFREVEEA1iBnByb3RvMw");
 
 /**
  * A classified error, carried between services in the `switchyard-error-bin` trailer and rendered at
@@ -71,6 +71,26 @@ export type Error = Message<"switchyard.llm.v1.Error"> & {
    * @generated from field: string deployment_id = 9;
    */
   deploymentId: string;
+
+  /**
+   * What the failed call was charged, when that is known: from a provider worker, its attempt (an upstream that
+   * timed out or was cancelled may have worked, so its prompt and what it generated are billed as estimated); from
+   * the router, every attempt of the request together. Absent when some attempt's charge is unknown (its worker
+   * never answered), and the caller's budgets then keep what they reserved.
+   *
+   * @generated from field: optional uint64 cost_nanos = 10;
+   */
+  costNanos?: bigint | undefined;
+
+  /**
+   * @generated from field: uint32 prompt_tokens = 11;
+   */
+  promptTokens: number;
+
+  /**
+   * @generated from field: uint32 completion_tokens = 12;
+   */
+  completionTokens: number;
 };
 
 /**

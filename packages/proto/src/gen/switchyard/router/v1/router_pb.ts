@@ -266,7 +266,7 @@ export type ChatResponse = Message<"switchyard.router.v1.ChatResponse"> & {
   completion?: ChatCompletion | undefined;
 
   /**
-   * What the call cost (the attempt that answered; failed attempts before it cost nothing billable).
+   * What the call cost: the attempt that answered, and what failed attempts before it were charged.
    *
    * @generated from field: switchyard.metering.v1.Charge charge = 2;
    */
