@@ -22,6 +22,7 @@ export {
   speechRequestToJson,
   TRANSCRIPTION_FORMATS,
 } from "./audio.js";
+export { type AudioHint, audioSeconds, characters } from "./audio-duration.js";
 export {
   completionRequestToJson,
   MAX_COMPLETION_PROMPTS,

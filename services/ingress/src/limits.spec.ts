@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { create, toBinary } from "@bufbuild/protobuf";
+import { MP3_FRAME_SECONDS, mp3File, wavFile } from "@switchyard/openai/audio-testkit";
 import { llm, metering, policy, readCharge, router } from "@switchyard/proto";
 import { type connect, type Encoded, GatewayError } from "@switchyard/runtime";
 import { type AdmitShape, formatReset, type Limiter, limitRouter, rateLimitHeaders, type Ticket } from "./limits.js";
@@ -179,6 +180,35 @@ describe("rate-limit headers", () => {
       shapes.map((s) => s.images ?? 0),
       [3, 1, 128, 0],
     );
+  });
+
+  it("admits a transcription with its audio's length and speech with its characters, so their price is reserved", async () => {
+    const shapes: AdmitShape[] = [];
+    const limiter: Limiter = {
+      async admit(shape) {
+        shapes.push(shape as AdmitShape);
+        return undefined;
+      },
+    };
+    const limited = limitRouter(
+      routerWith(
+        async () => ({ value: Buffer.alloc(0), headers: {}, trailers: {} }),
+        () => stream([]),
+      ),
+      limiter,
+    );
+    const hear = (file: Uint8Array, filename: string) =>
+      limited.transcribe(create(llm.TranscriptionRequestSchema, { model: "stt", file, filename }), ctx);
+    await hear(wavFile(2.5), "a.wav");
+    await hear(mp3File(100), "a.mp3");
+    await hear(Buffer.from("not audio"), "a.bin");
+    await limited.speak(create(llm.SpeechRequestSchema, { model: "tts", input: "héllo 👋" }), ctx);
+    const [wav, mp3, unknown, speech] = shapes as [AdmitShape, AdmitShape, AdmitShape, AdmitShape];
+    assert.equal(await wav.audioMillis?.(), 2_500);
+    assert.equal(await mp3.audioMillis?.(), Math.ceil(100 * MP3_FRAME_SECONDS * 1000));
+    assert.equal(await unknown.audioMillis?.(), 0, "an unreadable length reserves nothing; the charge settles it");
+    assert.equal(await speech.promptTokens(), 7, "characters, as speech is billed");
+    assert.equal(speech.audioMillis, undefined);
   });
 
   it("formats OpenAI's reset durations", () => {

@@ -4,7 +4,7 @@
 // with its actual tokens and cost when it ends. A principal without limits never leaves the process here.
 
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
-import { estimatePromptTokens, estimateTextTokens } from "@switchyard/openai";
+import { audioSeconds, characters, estimatePromptTokens, estimateTextTokens } from "@switchyard/openai";
 import { llm, mayHoldCharge, type metering, policy, readCharge } from "@switchyard/proto";
 import {
   Counter,
@@ -37,6 +37,8 @@ export interface AdmitShape {
   readonly promptTokens: () => Promise<number>;
   /** Images it generates, each reserved at its per-image price (0 or absent for requests that generate none). */
   readonly images?: number;
+  /** Reads the milliseconds of audio it sends, reserved at the per-second price; asked only when a limit applies. */
+  readonly audioMillis?: () => Promise<number>;
 }
 
 /** The admission shape of a chat request. */
@@ -98,6 +100,25 @@ export function mediaShape(request: { model: string; user: string }): AdmitShape
   return { model: request.model, endUser: request.user, choices: 1, output: 0, promptTokens: async () => 0 };
 }
 
+/** The admission shape of a transcription: a media request that reserves the seconds of its upload. */
+export function transcriptionShape(request: llm.TranscriptionRequest): AdmitShape {
+  return {
+    ...mediaShape(request),
+    audioMillis: async () => {
+      const seconds = await audioSeconds(request.file, {
+        filename: request.filename,
+        contentType: request.contentType,
+      });
+      return seconds === undefined ? 0 : Math.ceil(seconds * 1000);
+    },
+  };
+}
+
+/** The admission shape of text to speech: its input's characters are its prompt, as providers bill them. */
+export function speechShape(request: llm.SpeechRequest): AdmitShape {
+  return { ...mediaShape(request), promptTokens: async () => characters(request.input) };
+}
+
 /** The admission shape of an image generation or variation: a media request that reserves its `n` images. */
 export function imageShape(request: { model: string; user: string; n?: number }): AdmitShape {
   return { ...mediaShape(request), images: Math.min(128, Math.max(1, request.n ?? 1)) };
@@ -113,6 +134,7 @@ interface AdmitInit {
   readonly endUser: string;
   readonly choices: number;
   readonly images: number;
+  readonly audioMillis: number;
 }
 
 /** Admits a unary call of any kind, settles its ticket with the charge or the error, and adds the ticket's headers. */
@@ -447,9 +469,12 @@ export function createLimiter(client: connect.ConnectClient, log: Logger, option
         endUser,
         choices: shape.choices,
         images: shape.images ?? 0,
+        audioMillis: shape.audioMillis ? await shape.audioMillis() : 0,
       };
       const key = `${init.keyId}\0${init.teamId}\0${init.userId}\0${endUser}\0${init.model}\0${init.choices}\0${init.images}`;
-      const prefetched = take(key, promptTokens, output);
+      // Audio lengths hardly repeat: such requests are admitted one by one, never ahead of need.
+      const ahead = init.audioMillis === 0;
+      const prefetched = ahead ? take(key, promptTokens, output) : undefined;
       if (prefetched) {
         refill(key, init, promptTokens, output);
         took("prefetched");
@@ -498,7 +523,7 @@ export function createLimiter(client: connect.ConnectClient, log: Logger, option
         default:
           throw new GatewayError({ class: llm.ErrorClass.AUTH, message: res.reason || "invalid api key" });
       }
-      refill(key, init, promptTokens, output);
+      if (ahead) refill(key, init, promptTokens, output);
       return ticketFor(res.admission, headers);
     },
     async close() {
@@ -532,8 +557,9 @@ export function limitRouter(inner: RouterClient, limiter: Limiter): RouterClient
     listDeployments: () => inner.listDeployments(),
     complete: (request, ctx) => admitUnary(limiter, completionShape(request), ctx, () => inner.complete(request, ctx)),
     rerank: (request, ctx) => admitUnary(limiter, rerankShape(request), ctx, () => inner.rerank(request, ctx)),
-    transcribe: (request, ctx) => admitUnary(limiter, mediaShape(request), ctx, () => inner.transcribe(request, ctx)),
-    speak: (request, ctx) => admitUnary(limiter, mediaShape(request), ctx, () => inner.speak(request, ctx)),
+    transcribe: (request, ctx) =>
+      admitUnary(limiter, transcriptionShape(request), ctx, () => inner.transcribe(request, ctx)),
+    speak: (request, ctx) => admitUnary(limiter, speechShape(request), ctx, () => inner.speak(request, ctx)),
     generateImages: (request, ctx) =>
       admitUnary(limiter, imageShape(request), ctx, () => inner.generateImages(request, ctx)),
     varyImage: (request, ctx) => admitUnary(limiter, imageShape(request), ctx, () => inner.varyImage(request, ctx)),

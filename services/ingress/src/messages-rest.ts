@@ -18,7 +18,6 @@ import { COST_TRAILERS, costHeaders, routeHeaders } from "./chat-rest.js";
 import { sendJson } from "./http-io.js";
 import type { CallContext, RouterClient } from "./upstream.js";
 
-
 /** The key of an Anthropic-format call: Anthropic SDKs send `x-api-key`; `Authorization: Bearer` works as well. */
 export function anthropicCredential(req: IncomingMessage): string | undefined {
   const key = req.headers["x-api-key"];

@@ -136,7 +136,7 @@ export function workerRoutes(deps: WorkerDeps, routes: connect.Routes = new Map(
     what: string,
     info: Pick<AttemptInfo, "operation" | "user" | "tags" | "metadata" | "estimatePrompt">,
     pick: (adapter: ProviderAdapter) => ((attempt: AttemptContext) => Promise<R>) | undefined,
-    billed?: (response: R) => metering.Tokens | undefined,
+    billed?: (response: R) => metering.Tokens | undefined | Promise<metering.Tokens>,
   ): Promise<[R, metering.Charge]> => {
     let metered: AttemptMeter | undefined;
     try {
@@ -148,7 +148,7 @@ export function workerRoutes(deps: WorkerDeps, routes: connect.Routes = new Map(
       metered = new AttemptMeter({ ...attemptInfo(req, attempt), ...info, stream: false }, deps.pricer, deps.usage);
       const response = await run(attempt);
       const usage = (response as { usage?: llm.Usage }).usage;
-      const units = billed?.(response);
+      const units = await billed?.(response);
       return [response, await metered.finish({ status: "ok", usage, ...(units ? { billed: units } : {}) })];
     } catch (err) {
       const error = failure(err, signal, req.deploymentId);

@@ -9,6 +9,7 @@ import { after, before, describe, it } from "node:test";
 import { create } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { type Mesh, startMesh } from "@switchyard/launcher";
+import { MP3_FRAME_SECONDS, mp3File } from "@switchyard/openai/audio-testkit";
 import { gateway } from "@switchyard/proto";
 import { callUnary, createClient, GatewayError } from "@switchyard/runtime";
 import OpenAI, { toFile } from "openai";
@@ -222,6 +223,13 @@ describe("audio transcriptions through the mesh", () => {
     assert.deepEqual(sent.form?.language_code, ["en"]);
     // Duration read from the WAV header (ElevenLabs reports none): $0.40 / hour for one second.
     assert.ok(Number(scribe.response.headers.get("x-switchyard-response-cost")) > 0);
+    // An MP3 without a length header: its frames are counted, 200 of them 5.22 s, at $0.40 / hour about $0.00058.
+    const mp3 = await client.audio.transcriptions
+      .create({ model: "scribe", file: await toFile(mp3File(200), "hello.mp3", { type: "audio/mpeg" }) })
+      .withResponse();
+    const cost = Number(mp3.response.headers.get("x-switchyard-response-cost"));
+    const expected = (200 * MP3_FRAME_SECONDS * 0.4) / 3600;
+    assert.ok(Math.abs(cost - expected) < 0.00001, `cost ${cost}, expected about ${expected}`);
   });
 
   it("falls back to the next group when the upstream fails, and maps upstream auth errors", async () => {

@@ -93,6 +93,23 @@ describe("reservations", () => {
     assert.equal(pricer.reserve("draw", 0, 0, 1).nanos, 0n);
   });
 
+  it("reserves a transcription's audio at the dearest per-second price it could reach", () => {
+    const whisper = (name: string, perSecond: number) => ({
+      ...deployment(name),
+      model: name,
+      params: { input_cost_per_token: 0, output_cost_per_token: 0, input_cost_per_second: perSecond },
+    });
+    const pricer = createReservationPricer([whisper("hear", 0.0001), whisper("hear-too", 0.0002)], {
+      ...ROUTER,
+      fallbacks: [{ from: "hear", to: ["hear-too"] }],
+    });
+    // 90.5 s at $0.0002 per second (the fallback's price) is $0.0181; no output is reserved at a zero rate.
+    assert.equal(pricer.reserve("hear", 0, 0, 1, 0, 90_500).nanos, 18_100_000n);
+    // Priced per millisecond: one is $0.0000002.
+    assert.equal(pricer.reserve("hear", 0, 0, 1, 0, 1).nanos, 200n);
+    assert.equal(pricer.reserve("hear", 0, 0, 1).nanos, 0n);
+  });
+
   it("falls back to the declared output limit, then to the default", () => {
     const declared = createReservationPricer([priced("m", 0.000001, { max_output_tokens: 8_192 })], ROUTER);
     assert.equal(declared.reserve("m", 10, 0, 1).tokens, 8_202);
@@ -199,6 +216,34 @@ describe("admissions", () => {
     const two = await images(2);
     assert.equal(two.decision, policy.AdmitDecision.ADMIT);
     assert.equal(two.admission?.holds[0]?.reservedNanos, 80_000_000n);
+  });
+
+  it("refuses a transcription whose seconds of audio the budget cannot cover", async () => {
+    const state = createState();
+    const pricer = createReservationPricer(
+      [
+        {
+          ...deployment("hear"),
+          params: { input_cost_per_token: 0, output_cost_per_token: 0, input_cost_per_second: 0.0001 },
+        },
+      ],
+      ROUTER,
+    );
+    const admissions = createAdmissions({ state, ledger: memoryLedger(), pricer, now: () => T0 });
+    // $0.01 covers 100 s of audio at $0.0001 per second.
+    state.apply("keys", "k", 1, {
+      key: create(policy.KeySchema, {
+        keyId: "k",
+        limits: create(policy.LimitsSchema, { maxBudgetNanos: 10_000_000n }),
+      }),
+      hash: new Uint8Array([1]),
+    });
+    const hear = (audioMillis: number) =>
+      admissions.admit(create(policy.AdmitRequestSchema, { keyId: "k", model: "hear", audioMillis }));
+    assert.equal((await hear(120_000)).decision, policy.AdmitDecision.BUDGET_EXCEEDED);
+    const minute = await hear(60_000);
+    assert.equal(minute.decision, policy.AdmitDecision.ADMIT);
+    assert.equal(minute.admission?.holds[0]?.reservedNanos, 6_000_000n);
   });
 
   it("holds a renewed admission's parallel slot for another lifetime from the renewal", async () => {

@@ -255,6 +255,7 @@ export function createAdmissions(deps: AdmissionDeps): Admissions {
       clampCount(request.maxOutputTokens),
       Math.min(128, request.choices),
       Math.min(128, request.images),
+      request.audioMillis,
     );
     // A prefetch may take several admissions of one shape at once; each scope admits them in order until one does
     // not fit, and all scopes keep as many as the one that kept fewest.

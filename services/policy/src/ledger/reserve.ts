@@ -20,9 +20,17 @@ export interface Reservation {
 export interface ReservationPricer {
   /**
    * The most a request may use: `prompt` tokens plus its output limit (`maxOutput`, else the largest output limit its
-   * deployments declare, else the default) times `choices`, and `images` at the dearest per-image price.
+   * deployments declare, else the default) times `choices`, `images` at the dearest per-image price and
+   * `audioMillis` of audio at the dearest per-second price.
    */
-  reserve(model: string, prompt: number, maxOutput: number, choices: number, images?: number): Reservation;
+  reserve(
+    model: string,
+    prompt: number,
+    maxOutput: number,
+    choices: number,
+    images?: number,
+    audioMillis?: number,
+  ): Reservation;
 }
 
 interface Priced {
@@ -92,7 +100,7 @@ export function createReservationPricer(
   };
 
   return {
-    reserve(model, prompt, maxOutput, choices, images = 0) {
+    reserve(model, prompt, maxOutput, choices, images = 0, audioMillis = 0) {
       const list = candidates(model);
       let output = maxOutput;
       if (output <= 0) {
@@ -103,17 +111,21 @@ export function createReservationPricer(
       let inputRate = 0;
       let outputRate = 0;
       let imageRate = 0;
+      let secondRate = 0;
       for (const { price } of list) {
         if (!price) continue;
         const rates = effectiveRates(price, prompt);
         inputRate = Math.max(inputRate, rates.input, rates.cacheWrite, rates.inputAudio);
         outputRate = Math.max(outputRate, rates.output, rates.reasoning, rates.outputAudio);
         imageRate = Math.max(imageRate, rates.image);
+        secondRate = Math.max(secondRate, rates.inputSecond, rates.outputSecond);
       }
       const pico =
         BigInt(prompt) * BigInt(inputRate) +
         BigInt(completion) * BigInt(outputRate) +
-        BigInt(Math.max(0, images)) * BigInt(imageRate);
+        BigInt(Math.max(0, images)) * BigInt(imageRate) +
+        // Per-second rates apply per millisecond, rounded up here (the charge rounds half up).
+        (BigInt(Math.max(0, audioMillis)) * BigInt(secondRate) + 999n) / 1000n;
       // Round up: a reservation must never be below the cost it stands for.
       const nanos = (pico + 999n) / 1000n;
       return { tokens: prompt + completion, nanos };

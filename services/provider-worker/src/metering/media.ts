@@ -1,6 +1,7 @@
 // What audio and image attempts are billed by: seconds of audio (transcriptions), characters (speech, counted as
 // prompt tokens so a price per 1M characters is an `input` rate) and images. Attribution as for chat.
 import { create } from "@bufbuild/protobuf";
+import { audioSeconds, characters } from "@switchyard/openai";
 import { type llm, metering } from "@switchyard/proto";
 import type { AttemptInfo } from "./meter.js";
 
@@ -20,39 +21,17 @@ export function mediaRequestInfo(
   };
 }
 
-/** The characters of a text as text-to-speech providers count them (code points). */
-export function characters(text: string): number {
-  let n = 0;
-  for (const _ of text) n++;
-  return n;
-}
-
 /**
- * The duration of a PCM WAV file from its RIFF header (data bytes / byte rate), for upstreams that report none;
- * undefined for other formats or a header it cannot read.
+ * A transcription's billed units: its duration (as the upstream reports it, else read from the uploaded file's
+ * container, marked estimated) and any reported tokens.
  */
-export function wavSeconds(bytes: Uint8Array): number | undefined {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (buf.length < 44 || buf.toString("ascii", 0, 4) !== "RIFF" || buf.toString("ascii", 8, 12) !== "WAVE") {
-    return undefined;
-  }
-  let byteRate = 0;
-  for (let at = 12; at + 8 <= buf.length; ) {
-    const id = buf.toString("ascii", at, at + 4);
-    const size = buf.readUInt32LE(at + 4);
-    if (id === "fmt " && at + 16 <= buf.length) byteRate = buf.readUInt32LE(at + 16);
-    if (id === "data") return byteRate > 0 ? Math.min(size, buf.length - at - 8) / byteRate : undefined;
-    at += 8 + size + (size % 2);
-  }
-  return undefined;
-}
-
-/** A transcription's billed units: its duration (reported, else read from a WAV header) and any reported tokens. */
-export function transcriptionBilled(
+export async function transcriptionBilled(
   request: llm.TranscriptionRequest,
   res: llm.TranscriptionResponse,
-): metering.Tokens {
-  const seconds = res.durationSeconds ?? wavSeconds(request.file);
+): Promise<metering.Tokens> {
+  const seconds =
+    res.durationSeconds ??
+    (await audioSeconds(request.file, { filename: request.filename, contentType: request.contentType }));
   return create(metering.TokensSchema, {
     prompt: res.usage?.promptTokens ?? 0,
     completion: res.usage?.completionTokens ?? 0,
