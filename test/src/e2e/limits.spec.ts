@@ -250,6 +250,19 @@ describe("limits across two ingress and two policy processes", () => {
     });
   });
 
+  it("soft_budget without max_budget: tracked and reported all the same", async () => {
+    const key = await newKey({ soft_budget: 0.15 });
+    const first = await chat(urls[0] as string, key.secret, PRICED);
+    assert.equal(first.status, 200, JSON.stringify(first.json));
+    assert.equal(first.headers.get("x-switchyard-soft-budget-reached"), null);
+    await chat(urls[1] as string, key.secret, PRICED);
+    await within(5_000, async () => {
+      const answer = await chat(urls[Math.floor(Math.random() * 2)] as string, key.secret, PRICED);
+      assert.equal(answer.status, 200, JSON.stringify(answer.json));
+      return answer.headers.get("x-switchyard-soft-budget-reached") === "key";
+    });
+  });
+
   it("budget_duration: the budget resets when its window ends", async () => {
     const key = await newKey({ max_budget: 0.15, budget_duration: "3s" });
     const first = await chat(urls[0] as string, key.secret, PRICED);

@@ -47,9 +47,10 @@ describe("budget windows", () => {
     assert.equal(budgetWindowEnd(BigInt(T0), "1mo", T0 + 1), Date.UTC(2026, 1, 28, 12), "Jan 31 + 1mo = Feb 28");
   });
 
-  it("takes soft budgets alone as no limit", () => {
+  it("tracks a soft budget alone (its spend is reported), and takes no limits as none", () => {
     const soft = create(policy.LimitsSchema, { softBudgetNanos: 5n });
-    assert.equal(scopeLimits(soft, 0n, T0), undefined);
+    assert.deepEqual(scopeLimits(soft, 0n, T0), { softBudgetNanos: 5n, budgetWindowEndMs: 0 });
+    assert.equal(scopeLimits(create(policy.LimitsSchema, {}), 0n, T0), undefined);
     const hard = create(policy.LimitsSchema, { maxBudgetNanos: 5n, budgetDuration: "1d" });
     assert.deepEqual(scopeLimits(hard, BigInt(T0 + 1), T0), { maxBudgetNanos: 5n, budgetWindowEndMs: T0 + 1 });
   });

@@ -103,17 +103,22 @@ export function scopeLimits(
   if (limits.rpmLimit !== undefined) out.rpm = limits.rpmLimit;
   if (limits.tpmLimit !== undefined) out.tpm = Number(limits.tpmLimit);
   if (limits.maxParallelRequests !== undefined) out.parallel = limits.maxParallelRequests;
-  if (limits.maxBudgetNanos !== undefined) {
-    out.maxBudgetNanos = limits.maxBudgetNanos;
-    out.budgetWindowEndMs = budgetWindowEnd(resetAtMs, limits.budgetDuration, nowMs);
+  if (limits.maxBudgetNanos !== undefined || limits.softBudgetNanos !== undefined) {
+    // A soft budget alone refuses nothing, but its window's spend is tracked so that reaching it can be reported.
+    if (limits.maxBudgetNanos !== undefined) out.maxBudgetNanos = limits.maxBudgetNanos;
     if (limits.softBudgetNanos !== undefined) out.softBudgetNanos = limits.softBudgetNanos;
+    out.budgetWindowEndMs = budgetWindowEnd(resetAtMs, limits.budgetDuration, nowMs);
   }
   const limited =
-    out.rpm !== undefined || out.tpm !== undefined || out.parallel !== undefined || out.maxBudgetNanos !== undefined;
+    out.rpm !== undefined ||
+    out.tpm !== undefined ||
+    out.parallel !== undefined ||
+    out.maxBudgetNanos !== undefined ||
+    out.softBudgetNanos !== undefined;
   return limited ? out : undefined;
 }
 
-/** Whether a record's limits need an Admit (soft budgets alone do not). */
+/** Whether a record's limits need an Admit (a soft budget alone does too: its spend is tracked to report it). */
 export function hasLimits(limits: policy.Limits | undefined): boolean {
   return scopeLimits(limits, 0n, 0) !== undefined;
 }
@@ -224,7 +229,7 @@ export function createAdmissions(deps: AdmissionDeps): Admissions {
   const seeded = new Set<string>();
   const needsSeed = (scope: Scope) =>
     deps.recordedSpend !== undefined &&
-    scope.limits.maxBudgetNanos !== undefined &&
+    (scope.limits.maxBudgetNanos !== undefined || scope.limits.softBudgetNanos !== undefined) &&
     scope.limits.budgetWindowEndMs === 0 &&
     !seeded.has(ledgerKey(scope));
   const seed = async (scope: Scope): Promise<void> => {

@@ -197,6 +197,30 @@ describe("budgets", () => {
     assert.equal(entry.b?.s, "0", "the old window's cost does not count in the new one");
   });
 
+  it("counts the settled cost of a request that reserved nothing (priced only once it is known)", () => {
+    const entry = emptyEntry();
+    const budget = limits({ maxBudgetNanos: GB });
+    const d = demand(T0, { nanos: 0n });
+    assert.ok(admit(entry, budget, d).ok);
+    assert.equal(settle(entry, d.id, { tokens: 0, nanos: 70n }), true);
+    assert.equal(entry.b?.s, "70");
+  });
+
+  it("tracks a soft budget alone: refuses nothing, and reports once the settled spend reaches it", () => {
+    const entry = emptyEntry();
+    const soft = limits({ softBudgetNanos: 100n });
+    const first = demand(T0, { nanos: 60n });
+    const a = admit(entry, soft, first);
+    assert.ok(a.ok && !("softBudgetReached" in a));
+    settle(entry, first.id, { tokens: 0, nanos: 60n });
+    const second = demand(T0 + 1, { nanos: 10n * GB });
+    assert.ok(admit(entry, soft, second).ok, "no amount is refused");
+    settle(entry, second.id, { tokens: 0, nanos: 60n });
+    assert.equal(entry.b?.s, "120");
+    const third = admit(entry, soft, demand(T0 + 2));
+    assert.ok(third.ok && "softBudgetReached" in third && third.softBudgetReached);
+  });
+
   it("counts an expired, unsettled reservation as spent", () => {
     const entry = emptyEntry();
     const budget = limits({ maxBudgetNanos: GB });

@@ -18,7 +18,7 @@ export interface ScopeLimits {
   tpm?: number;
   parallel?: number;
   maxBudgetNanos?: bigint;
-  /** Reported when the settled spend of the window reaches it (only tracked alongside a `maxBudgetNanos`). */
+  /** Reported when the settled spend of the window reaches it; refuses nothing. */
   softBudgetNanos?: bigint;
   /** End (unix ms) of the current budget window; 0 when the budget never resets. */
   budgetWindowEndMs: number;
@@ -152,7 +152,8 @@ export function serializeEntry(entry: LedgerEntry): string {
 export function prune(entry: LedgerEntry, limits: ScopeLimits, nowMs: number): void {
   const oldest = Math.floor(nowMs / 1000) - WINDOW_SECONDS + 1;
   if (entry.w.length > 0 && entry.w[0]![0] < oldest) entry.w = entry.w.filter((b) => b[0] >= oldest);
-  const window = limits.maxBudgetNanos === undefined ? undefined : limits.budgetWindowEndMs;
+  const window =
+    limits.maxBudgetNanos === undefined && limits.softBudgetNanos === undefined ? undefined : limits.budgetWindowEndMs;
   if (window === undefined) delete entry.b;
   else if (!entry.b || entry.b.e !== window) {
     entry.b = { e: window, s: window === 0 ? (limits.seedNanos ?? 0n).toString() : "0" };
@@ -287,8 +288,12 @@ export function admit(entry: LedgerEntry, limits: ScopeLimits, demand: Demand): 
     } else entry.w.push([second, 1, tokens]);
   }
   const slot = limits.parallel !== undefined;
-  const budgeted = budget !== undefined && entry.b !== undefined;
-  const nanos = budgeted ? demand.nanos : 0n;
+  // The spend of a window is tracked for a max_budget or a soft_budget alone.
+  const budgeted = entry.b !== undefined && (budget !== undefined || limits.softBudgetNanos !== undefined);
+  // A budgeted admission reserves at least one nano-dollar: its settle adds the actual cost only to admissions with a
+  // reservation, and a request priced by what is only known afterwards (a per-query rerank, audio of unreadable
+  // length) must still count.
+  const nanos = budgeted ? (demand.nanos > 0n ? demand.nanos : 1n) : 0n;
   // A prefetch always leaves a pending record, so that giving it back unused (`releaseUnused`) happens at most once.
   if (tokens > 0 || slot || budgeted || demand.prefetch) {
     entry.a[demand.id] = [demand.expiresAtMs, second, tokens, slot ? 1 : 0, nanos.toString(), entry.b?.e ?? 0];
