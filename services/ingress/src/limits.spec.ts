@@ -156,22 +156,28 @@ describe("limitRouter", () => {
   });
 });
 
+/** A limited router whose limiter records the admission shapes it is asked about and admits everything. */
+function recordingShapes(): { shapes: AdmitShape[]; limited: RouterClient } {
+  const shapes: AdmitShape[] = [];
+  const limiter: Limiter = {
+    async admit(shape) {
+      shapes.push(shape as AdmitShape);
+      return undefined;
+    },
+  };
+  const answer = async () => ({ value: Buffer.alloc(0), headers: {}, trailers: {} });
+  return {
+    shapes,
+    limited: limitRouter(
+      routerWith(answer, () => stream([])),
+      limiter,
+    ),
+  };
+}
+
 describe("rate-limit headers", () => {
   it("admits image requests with the images they generate, so their price is reserved", async () => {
-    const shapes: AdmitShape[] = [];
-    const limiter: Limiter = {
-      async admit(shape) {
-        shapes.push(shape as AdmitShape);
-        return undefined;
-      },
-    };
-    const limited = limitRouter(
-      routerWith(
-        async () => ({ value: Buffer.alloc(0), headers: {}, trailers: {} }),
-        () => stream([]),
-      ),
-      limiter,
-    );
+    const { shapes, limited } = recordingShapes();
     await limited.generateImages(create(llm.ImageGenerationRequestSchema, { model: "img", n: 3 }), ctx);
     await limited.generateImages(create(llm.ImageGenerationRequestSchema, { model: "img" }), ctx);
     await limited.varyImage(create(llm.ImageVariationRequestSchema, { model: "img", n: 1_000 }), ctx);
@@ -183,20 +189,7 @@ describe("rate-limit headers", () => {
   });
 
   it("admits a transcription with its audio's length and speech with its characters, so their price is reserved", async () => {
-    const shapes: AdmitShape[] = [];
-    const limiter: Limiter = {
-      async admit(shape) {
-        shapes.push(shape as AdmitShape);
-        return undefined;
-      },
-    };
-    const limited = limitRouter(
-      routerWith(
-        async () => ({ value: Buffer.alloc(0), headers: {}, trailers: {} }),
-        () => stream([]),
-      ),
-      limiter,
-    );
+    const { shapes, limited } = recordingShapes();
     const hear = (file: Uint8Array, filename: string) =>
       limited.transcribe(create(llm.TranscriptionRequestSchema, { model: "stt", file, filename }), ctx);
     await hear(wavFile(2.5), "a.wav");

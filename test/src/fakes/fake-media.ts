@@ -4,6 +4,7 @@
 // (`X-API-Key`, image bytes back). Multipart bodies are parsed with the platform's FormData; binary bodies are kept.
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { wavFile } from "@switchyard/openai/audio-testkit";
 
 /** The keys the fake accepts, one per provider. */
 export const FAKE_MEDIA_KEYS = {
@@ -61,20 +62,8 @@ export function wavDuration(bytes: Buffer): number {
 
 /** A mono 16-bit PCM WAV of `seconds` of a quiet tone at `rate` Hz. */
 export function makeWav(seconds: number, rate = 16_000): Buffer {
-  const samples = Math.round(seconds * rate);
-  const buf = Buffer.alloc(44 + samples * 2);
-  buf.write("RIFF", 0, "ascii");
-  buf.writeUInt32LE(36 + samples * 2, 4);
-  buf.write("WAVEfmt ", 8, "ascii");
-  buf.writeUInt32LE(16, 16);
-  buf.writeUInt16LE(1, 20);
-  buf.writeUInt16LE(1, 22);
-  buf.writeUInt32LE(rate, 24);
-  buf.writeUInt32LE(rate * 2, 28);
-  buf.writeUInt16LE(2, 32);
-  buf.writeUInt16LE(16, 34);
-  buf.write("data", 36, "ascii");
-  buf.writeUInt32LE(samples * 2, 40);
+  const buf = wavFile(seconds, rate);
+  const samples = (buf.length - 44) / 2;
   for (let i = 0; i < samples; i++)
     buf.writeInt16LE(Math.round(800 * Math.sin((2 * Math.PI * 440 * i) / rate)), 44 + i * 2);
   return buf;
