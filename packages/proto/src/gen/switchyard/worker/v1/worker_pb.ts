@@ -70,13 +70,12 @@ export type ChatRequest = Message<"switchyard.worker.v1.ChatRequest"> & {
   modelGroup: string;
 
   /**
-   * The attempt's TCP and TLS connect timeout, resolved by the router (docs/routing.md#timeouts); 0 leaves it to the
-   *
    * @generated from field: uint32 fallback_depth = 8;
    */
   fallbackDepth: number;
 
   /**
+   * The attempt's TCP and TLS connect timeout, resolved by the router (docs/routing.md#timeouts); 0 leaves it to the
    * worker's configuration. The Connect deadline bounds the whole attempt.
    *
    * @generated from field: uint32 connect_timeout_ms = 9;
@@ -163,13 +162,12 @@ export type StreamChatRequest = Message<"switchyard.worker.v1.StreamChatRequest"
   modelGroup: string;
 
   /**
-   * The attempt's limits, resolved by the router (docs/routing.md#timeouts); 0 leaves one to the worker's
-   *
    * @generated from field: uint32 fallback_depth = 8;
    */
   fallbackDepth: number;
 
   /**
+   * The attempt's limits, resolved by the router (docs/routing.md#timeouts); 0 leaves one to the worker's
    * configuration. The Connect deadline carries what is left of the request's total_timeout.
    *
    * @generated from field: uint32 connect_timeout_ms = 9;
