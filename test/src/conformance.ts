@@ -106,6 +106,30 @@ export function assertChatCompletionChunk(json: unknown): asserts json is ChatCo
   assertSchema("CreateChatCompletionStreamResponse", json);
 }
 
+/** What a streamed chat completion said, its chunks checked one by one against OpenAI's spec. */
+export interface ReadChatStream {
+  readonly text: string;
+  readonly finish: string | null | undefined;
+  readonly usage: ChatCompletionChunk["usage"] | undefined;
+  readonly chunks: number;
+}
+
+/** Reads a chat stream to its end, asserting every chunk, and returns its first choice's text, finish and usage. */
+export async function readChatStream(stream: AsyncIterable<ChatCompletionChunk>): Promise<ReadChatStream> {
+  let text = "";
+  let finish: string | null | undefined;
+  let usage: ChatCompletionChunk["usage"] | undefined;
+  let chunks = 0;
+  for await (const chunk of stream) {
+    assertChatCompletionChunk(chunk);
+    chunks++;
+    text += chunk.choices[0]?.delta.content ?? "";
+    finish = chunk.choices[0]?.finish_reason ?? finish;
+    usage = chunk.usage ?? usage;
+  }
+  return { text, finish, usage, chunks };
+}
+
 /**
  * Asserts one streamed legacy text completion chunk. OpenAI's spec says streamed and non-streamed completions share
  * `CreateCompletionResponse`, but OpenAI's API (and every client of it) sends `finish_reason: null` on each piece but

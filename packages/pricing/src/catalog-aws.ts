@@ -7,7 +7,8 @@
 // cache writes at input.
 //
 // Deployments name a model as a Bedrock model id (`anthropic.claude-sonnet-4-20250514-v1:0`), optionally behind a
-// cross-Region inference profile prefix (`us.`, `eu.`, `global.` ...) and LiteLLM's `converse/` route; every
+// cross-Region inference profile prefix (`us.`, `eu.`, `global.` ...) and LiteLLM's `converse/` (or, for Claude,
+// `invoke/`) route; every
 // spelling is listed, since ids carry no date suffix the lookup could strip. SageMaker bills instance hours, not
 // tokens: its deployments are unpriced unless the config prices them (`input_cost_per_token` ...).
 import { type ListRates, type ListTier, listPrice } from "./list-price.js";
@@ -84,7 +85,10 @@ const OTHERS: Readonly<Record<string, BedrockModel>> = {
   "mistral.mistral-large-2407-v1:0": { regional: listPrice({ input: "2.00", output: "6.00" }) },
 };
 
-/** Every spelling of each model id: bare, behind each geographic profile, `global.` when offered, with `converse/`. */
+/**
+ * Every spelling of each model id: bare, behind each geographic profile, `global.` when offered, with `converse/`,
+ * and Anthropic's with `invoke/`.
+ */
 function spellings(models: Readonly<Record<string, BedrockModel>>): Record<string, Price> {
   const out: Record<string, Price> = {};
   for (const [id, model] of Object.entries(models)) {
@@ -96,6 +100,8 @@ function spellings(models: Readonly<Record<string, BedrockModel>>): Record<strin
     for (const [name, price] of names) {
       out[name] = price;
       out[`converse/${name}`] = price;
+      // InvokeModel serves Anthropic's models only (bedrock/invoke/), at the same prices.
+      if (id.startsWith("anthropic.")) out[`invoke/${name}`] = price;
     }
   }
   return out;

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Mesh, startMesh } from "@switchyard/launcher";
 import OpenAI from "openai";
-import { assertChatCompletion, assertChatCompletionChunk } from "../conformance.js";
+import { assertChatCompletion, assertChatCompletionChunk, readChatStream } from "../conformance.js";
 import { FAKE_AWS_KEY, type FakeUpstream, startFakeBedrock } from "../fakes/index.js";
 import { MASTER_KEY } from "./setup.js";
 
@@ -33,6 +33,10 @@ model_list:
   # A group of its own for the rate-limit test, whose 429 cools its only deployment down.
   - model_name: haiku-throttled
     litellm_params: { model: bedrock/${MODEL}, aws_bedrock_runtime_endpoint: "${fake.url}", ${aws} }
+  - model_name: haiku-invoke
+    litellm_params: { model: bedrock/invoke/${MODEL}, api_base: "${fake.url}", ${aws} }
+  - model_name: llama-invoke
+    litellm_params: { model: bedrock/invoke/meta.llama3-70b-instruct-v1:0, api_base: "${fake.url}", ${aws} }
 router_settings:
   num_retries: 0
 general_settings:
@@ -94,19 +98,66 @@ describe("a Bedrock-backed model answers in OpenAI's format", () => {
       stream_options: { include_usage: true },
       messages: [{ role: "user", content: "Tell me something" }],
     });
-    let text = "";
-    let finish: string | null | undefined;
-    let usage: OpenAI.CompletionUsage | null | undefined;
-    for await (const chunk of stream) {
-      assertChatCompletionChunk(chunk);
-      text += chunk.choices[0]?.delta.content ?? "";
-      finish = chunk.choices[0]?.finish_reason ?? finish;
-      usage = chunk.usage ?? usage;
-    }
+    const { text, finish, usage } = await readChatStream(stream);
     assert.match(text, /You said: Tell me something/);
     assert.equal(finish, "stop");
     assert.ok(usage && usage.prompt_tokens > 0 && usage.completion_tokens > 0);
     assert.equal(fake.requests.at(-1)?.path, "/model/anthropic.claude-3-5-haiku-20241022-v1%3A0/converse-stream");
+  });
+
+  it("calls InvokeModel with Anthropic's body for bedrock/invoke/, signed the same way", async () => {
+    const { data: completion, response } = await client.chat.completions
+      .create({
+        model: "haiku-invoke",
+        messages: [
+          { role: "system", content: "Be brief." },
+          { role: "user", content: "Hi" },
+        ],
+        temperature: 0.3,
+        max_tokens: 200,
+      })
+      .withResponse();
+    assertChatCompletion(completion);
+    assert.match(completion.choices[0]?.message.content ?? "", /You said: Hi/);
+    assert.equal(completion.choices[0]?.finish_reason, "stop");
+    assert.equal(completion.model, "claude-fake-bedrock");
+    assert.ok(completion.usage && completion.usage.prompt_tokens > 0 && completion.usage.completion_tokens > 0);
+    assert.ok(Number(response.headers.get("x-switchyard-response-cost")) > 0, "priced as the Converse route is");
+    const sent = fake.requests.at(-1)!;
+    assert.equal(sent.path, "/model/anthropic.claude-3-5-haiku-20241022-v1%3A0/invoke");
+    assert.match(String(sent.headers.authorization), /\/us-east-1\/bedrock\/aws4_request, /);
+    assert.deepEqual(sent.body, {
+      anthropic_version: "bedrock-2023-05-31",
+      max_tokens: 200,
+      messages: [{ role: "user", content: "Hi" }],
+      system: "Be brief.",
+      temperature: 0.3,
+    });
+  });
+
+  it("streams InvokeModelWithResponseStream chunks (Anthropic events in base64 bytes) as OpenAI chunks", async () => {
+    const stream = await client.chat.completions.create({
+      model: "haiku-invoke",
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [{ role: "user", content: "Tell me something" }],
+    });
+    const { text, finish, usage } = await readChatStream(stream);
+    assert.match(text, /You said: Tell me something/);
+    assert.equal(finish, "stop");
+    assert.ok(usage && usage.prompt_tokens > 0 && usage.completion_tokens > 0);
+    const sent = fake.requests.at(-1)!;
+    assert.equal(sent.path, "/model/anthropic.claude-3-5-haiku-20241022-v1%3A0/invoke-with-response-stream");
+    assert.equal((sent.body as Record<string, unknown>).stream, undefined, "Bedrock takes streaming from the path");
+  });
+
+  it("refuses bedrock/invoke/ for a model that is not Anthropic's, naming model", async () => {
+    const err = await client.chat.completions
+      .create({ model: "llama-invoke", messages: [{ role: "user", content: "Hi" }] })
+      .catch((e: unknown) => e);
+    assert.ok(err instanceof OpenAI.BadRequestError, String(err));
+    assert.equal(err.param, "model");
+    assert.match(err.message, /supported for Anthropic models/);
   });
 
   it("translates tools and a forced tool call, streamed", async () => {

@@ -2,8 +2,12 @@
 // (https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html): POST
 // /model/{modelId}/converse and /converse-stream, SigV4 verified for the `bedrock` service, Bedrock's error replies,
 // deterministic answers with usage, and ConverseStream's event-stream messages (messageStart, contentBlockStart,
-// contentBlockDelta, contentBlockStop, messageStop, metadata).
+// contentBlockDelta, contentBlockStop, messageStop, metadata). Also InvokeModel with Anthropic's Messages body
+// (/invoke and /invoke-with-response-stream): `anthropic_version: "bedrock-2023-05-31"` required, `model` and
+// `stream` refused as extraneous keys as Bedrock does, Anthropic's answer, and a stream of `chunk` events whose
+// `{"bytes"}` carry Anthropic's stream events base64-encoded, the last with Bedrock's invocation metrics.
 
+import { anthropicAnswer, anthropicStream } from "./fake-anthropic.js";
 import { awsError, checkSigV4, eventMessage, FAKE_AWS_KEY, type FakeAwsKey } from "./fake-aws.js";
 import {
   type FakeProvider,
@@ -19,7 +23,41 @@ import {
 
 type Body = Record<string, unknown>;
 
-const PATH = /^\/model\/([^/]+)\/(converse|converse-stream)$/;
+const PATH = /^\/model\/([^/]+)\/(converse|converse-stream|invoke|invoke-with-response-stream)$/;
+
+/** The model Bedrock names in an InvokeModel answer (the fake's Claude). */
+const INVOKE_MODEL = "claude-fake-bedrock";
+
+/** An InvokeModel body (Anthropic's Messages format) rather than a Converse one. */
+function isInvoke(body: Body): boolean {
+  return body.anthropic_version !== undefined;
+}
+
+/** InvokeModel's answer: Anthropic's message. */
+function invokeAnswer(body: Body, n: number): unknown {
+  return anthropicAnswer({ ...body, model: INVOKE_MODEL }, n);
+}
+
+/** InvokeModelWithResponseStream: each Anthropic stream event in a `chunk` event's base64 `bytes`. */
+function invokeStream(body: Body, n: number): Uint8Array[] {
+  const events = anthropicStream({ ...body, model: INVOKE_MODEL }, n)
+    .map((frame) => /^data: (.*)$/m.exec(frame)?.[1])
+    .filter((data): data is string => data !== undefined)
+    .map((data) => JSON.parse(data) as Body)
+    .filter((event) => event.type !== "ping");
+  const last = events[events.length - 1];
+  if (last?.type === "message_stop") {
+    last["amazon-bedrock-invocationMetrics"] = {
+      inputTokenCount: 10,
+      outputTokenCount: 5,
+      invocationLatency: 120,
+      firstByteLatency: 40,
+    };
+  }
+  return events.map((event) =>
+    eventMessage({ event: "chunk", payload: { bytes: Buffer.from(JSON.stringify(event)).toString("base64") } }),
+  );
+}
 
 /** The tool a request forces: toolChoice `any` takes the first tool, `tool` names one. */
 function forcedTool(body: Body): string | undefined {
@@ -60,6 +98,7 @@ function usage(a: Answer) {
 }
 
 function answer(body: Body, n: number): unknown {
+  if (isInvoke(body)) return invokeAnswer(body, n);
   const a = compute(body);
   const content = a.toolName
     ? [{ toolUse: { toolUseId: `tooluse_fake${n}`, name: a.toolName, input: {} } }]
@@ -73,6 +112,7 @@ function answer(body: Body, n: number): unknown {
 }
 
 function stream(body: Body, n: number): Uint8Array[] {
+  if (isInvoke(body)) return invokeStream(body, n);
   const a = compute(body);
   const events: Array<[string, Body]> = [["messageStart", { role: "assistant" }]];
   if (a.toolName) {
@@ -97,7 +137,25 @@ async function check(keys: readonly FakeAwsKey[], req: RecordedRequest): Promise
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     return awsError(400, "SerializationException", "Could not parse the request body as JSON.");
   }
-  const messages = (body as Body).messages;
+  const b = body as Body;
+  const invoke = /\/invoke(-with-response-stream)?$/.test(req.path);
+  if (invoke) {
+    if (b.anthropic_version !== "bedrock-2023-05-31") {
+      return awsError(400, "ValidationException", "anthropic_version: expected bedrock-2023-05-31");
+    }
+    for (const key of ["model", "stream"]) {
+      if (key in b)
+        return awsError(
+          400,
+          "ValidationException",
+          `Malformed input request: extraneous key [${key}] is not permitted`,
+        );
+    }
+    if (typeof b.max_tokens !== "number") return awsError(400, "ValidationException", "max_tokens: required");
+  } else if (isInvoke(b)) {
+    return awsError(400, "ValidationException", "The model returned the following errors: Malformed input request");
+  }
+  const messages = b.messages;
   if (!Array.isArray(messages) || messages.length === 0) {
     return awsError(400, "ValidationException", "A conversation must start with a user message.");
   }
@@ -112,7 +170,7 @@ export function startFakeBedrock(keys: readonly FakeAwsKey[] = [FAKE_AWS_KEY]): 
   const provider: FakeProvider = {
     path: "/model/{modelId}/converse",
     serves: (path) => PATH.test(path),
-    streams: (req) => req.path.endsWith("/converse-stream"),
+    streams: (req) => req.path.endsWith("/converse-stream") || req.path.endsWith("/invoke-with-response-stream"),
     streamContentType: "application/vnd.amazon.eventstream",
     check: (req) => check(keys, req),
     notFound: (path) => awsError(404, "UnknownOperationException", `Unknown operation: POST ${path}`),

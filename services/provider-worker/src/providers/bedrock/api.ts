@@ -1,6 +1,8 @@
 // Where and how to call Bedrock's Converse API
 // (https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html):
-// POST {endpoint}/model/{modelId}/converse and /converse-stream, SigV4-signed for the `bedrock` service.
+// POST {endpoint}/model/{modelId}/converse and /converse-stream, and InvokeModel
+// (https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_InvokeModel.html): /invoke and
+// /invoke-with-response-stream, SigV4-signed for the `bedrock` service.
 
 import type { Deployment } from "@switchyard/config";
 import type { Env } from "../aws/credentials.js";
@@ -12,8 +14,9 @@ export const BEDROCK_SERVICE = "bedrock";
 
 type Dep = Pick<Deployment, "provider" | "id" | "model" | "apiBase" | "params">;
 
-/** A deployment's Converse target. */
+/** A deployment's Bedrock target. */
 export interface BedrockTarget {
+  readonly api: BedrockApi;
   /** The Bedrock model id, inference profile id or ARN. */
   readonly modelId: string;
   readonly region: string;
@@ -27,23 +30,45 @@ function arnRegion(modelId: string): string | undefined {
   return parts[0] === "arn" && parts[3] ? parts[3] : undefined;
 }
 
+/** Bedrock Runtime's two chat APIs: Converse (model-agnostic) and InvokeModel (the model's native body). */
+export type BedrockApi = "converse" | "invoke";
+
+/** Whether a model id (base model, inference profile or ARN) names an Anthropic model. */
+function isAnthropic(modelId: string): boolean {
+  return /(^|[./])anthropic\./.test(modelId);
+}
+
 /**
- * The model id of `bedrock/<model>` and `bedrock/converse/<model>` (LiteLLM's routes). Model ids never contain a
- * slash except ARNs, so another `<route>/` prefix is one of LiteLLM's other routes (`invoke/`, `llama/` ...), which
- * Switchyard does not implement: refused rather than sent to Converse under a name Bedrock does not know.
+ * The API and model id of `bedrock/<model>`, `bedrock/converse/<model>` (Converse) and `bedrock/invoke/<model>`
+ * (InvokeModel, with Anthropic's Messages body: Anthropic models only), LiteLLM's routes. Model ids never contain a
+ * slash except ARNs, so another `<route>/` prefix is one of LiteLLM's other routes (`llama/` ...), which Switchyard
+ * does not implement: refused rather than sent under a name Bedrock does not know.
  */
-export function modelIdOf(dep: Dep): string {
+export function routeOf(dep: Dep): { api: BedrockApi; modelId: string } {
   const model = dep.model.trim();
-  if (model.startsWith("arn:") || !model.includes("/")) return model;
+  if (model.startsWith("arn:") || !model.includes("/")) return { api: "converse", modelId: model };
   const slash = model.indexOf("/");
   const route = model.slice(0, slash);
   const rest = model.slice(slash + 1);
-  if (route === "converse" && rest !== "") return rest;
+  if (route === "converse" && rest !== "") return { api: "converse", modelId: rest };
+  if (route === "invoke" && rest !== "") {
+    if (isAnthropic(rest)) return { api: "invoke", modelId: rest };
+    throw translationError(
+      dep,
+      `${dep.provider}: the "invoke/" route is supported for Anthropic models; use bedrock/converse/${rest}`,
+      "model",
+    );
+  }
   throw translationError(
     dep,
-    `${dep.provider}: the "${route}/" route is not supported; use bedrock/<model> or bedrock/converse/<model>`,
+    `${dep.provider}: the "${route}/" route is not supported; use bedrock/<model>, bedrock/converse/<model> or bedrock/invoke/<anthropic model>`,
     "model",
   );
+}
+
+/** The model id a deployment calls (see routeOf). */
+export function modelIdOf(dep: Dep): string {
+  return routeOf(dep).modelId;
 }
 
 /**
@@ -51,19 +76,30 @@ export function modelIdOf(dep: Dep): string {
  * AWS_BEDROCK_RUNTIME_ENDPOINT variable), else `https://bedrock-runtime.<region>.amazonaws.com`, as in LiteLLM.
  */
 export function bedrockTarget(dep: Dep, env: Env): BedrockTarget {
-  const modelId = modelIdOf(dep);
+  const { api, modelId } = routeOf(dep);
   const region = awsRegion(dep, env, arnRegion(modelId));
   const configured =
     dep.apiBase ||
     (typeof dep.params.aws_bedrock_runtime_endpoint === "string" ? dep.params.aws_bedrock_runtime_endpoint : "") ||
     env.AWS_BEDROCK_RUNTIME_ENDPOINT ||
     awsEndpoint("bedrock-runtime", region);
-  return { modelId, region, endpoint: configured.replace(/\/+$/, "") };
+  return { api, modelId, region, endpoint: configured.replace(/\/+$/, "") };
 }
 
-/** `{endpoint}/model/{modelId}/converse` or `/converse-stream`; the model id is one path segment, ARNs included. */
-export function converseUrl(target: BedrockTarget, stream: boolean): string {
-  return `${target.endpoint}/model/${encodeURIComponent(target.modelId)}/${stream ? "converse-stream" : "converse"}`;
+/**
+ * `{endpoint}/model/{modelId}/converse` or `/converse-stream`, and for InvokeModel `/invoke` or
+ * `/invoke-with-response-stream`; the model id is one path segment, ARNs included.
+ */
+export function bedrockUrl(target: BedrockTarget, stream: boolean): string {
+  const operation =
+    target.api === "invoke"
+      ? stream
+        ? "invoke-with-response-stream"
+        : "invoke"
+      : stream
+        ? "converse-stream"
+        : "converse";
+  return `${target.endpoint}/model/${encodeURIComponent(target.modelId)}/${operation}`;
 }
 
 /**

@@ -4,7 +4,7 @@ import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { llm } from "@switchyard/proto";
 import { GatewayError } from "@switchyard/runtime";
 import { fixture, testDeployment } from "../testkit.js";
-import { bearerToken, bedrockTarget, converseUrl, modelIdOf } from "./api.js";
+import { bearerToken, bedrockTarget, bedrockUrl, modelIdOf, routeOf } from "./api.js";
 import { JSON_TOOL_NAME, toConverseRequest } from "./chat-request.js";
 import { richRequest } from "./testdata/canonical.js";
 
@@ -218,7 +218,23 @@ describe("bedrock api", () => {
     const arn = "arn:aws:bedrock:eu-west-1:123456789012:application-inference-profile/abc123";
     assert.equal(id(arn), arn);
     assert.equal(id(`converse/${arn}`), arn);
-    rejects(() => id("invoke/anthropic.claude-v2"), /"invoke\/" route is not supported/, "model");
+    rejects(() => id("llama/meta.llama3-70b-instruct-v1:0"), /"llama\/" route is not supported/, "model");
+  });
+
+  it("takes the invoke route for Anthropic models (base, profile or ARN) and refuses it for others", () => {
+    const route = (model: string) => routeOf(testDeployment("bedrock", { model }));
+    assert.deepEqual(route("invoke/anthropic.claude-3-5-sonnet-20240620-v1:0"), {
+      api: "invoke",
+      modelId: "anthropic.claude-3-5-sonnet-20240620-v1:0",
+    });
+    assert.equal(route("invoke/us.anthropic.claude-sonnet-4-20250514-v1:0").api, "invoke");
+    const arn = "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0";
+    assert.deepEqual(route(`invoke/${arn}`), { api: "invoke", modelId: arn });
+    assert.equal(route("anthropic.claude-v2").api, "converse");
+    rejects(() => route("invoke/meta.llama3-70b-instruct-v1:0"), /supported for Anthropic models/, "model");
+    const invoke = bedrockTarget(testDeployment("bedrock", { model: "invoke/anthropic.claude-v2:1" }), {});
+    assert.match(bedrockUrl(invoke, false), /\/model\/anthropic\.claude-v2%3A1\/invoke$/);
+    assert.match(bedrockUrl(invoke, true), /\/model\/anthropic\.claude-v2%3A1\/invoke-with-response-stream$/);
   });
 
   it("builds the regional URL with the model id as one encoded path segment", () => {
@@ -230,7 +246,7 @@ describe("bedrock api", () => {
       {},
     );
     assert.equal(
-      converseUrl(target, false),
+      bedrockUrl(target, false),
       "https://bedrock-runtime.eu-central-1.amazonaws.com/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse",
     );
     const arn = bedrockTarget(
@@ -239,7 +255,7 @@ describe("bedrock api", () => {
     );
     assert.equal(arn.region, "ap-south-1");
     assert.equal(
-      converseUrl(arn, true),
+      bedrockUrl(arn, true),
       "https://bedrock-runtime.ap-south-1.amazonaws.com/model/arn%3Aaws%3Abedrock%3Aap-south-1%3A1%3Ainference-profile%2Fapac.x-v1%3A0/converse-stream",
     );
   });

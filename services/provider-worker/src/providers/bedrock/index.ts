@@ -1,19 +1,22 @@
-// The AWS Bedrock adapter over the Converse API: translation in chat-request/chat-response/chat-stream, I/O here.
-// `bedrock/<model>` and `bedrock/converse/<model>` both call Converse.
+// The AWS Bedrock adapter: Converse (translation in chat-request/chat-response/chat-stream) and InvokeModel for
+// Anthropic models (invoke.ts), I/O here. `bedrock/<model>` and `bedrock/converse/<model>` call Converse,
+// `bedrock/invoke/<model>` InvokeModel.
 
 import { randomUUID } from "node:crypto";
 import type { llm } from "@switchyard/proto";
+import { fromMessagesResponse } from "../anthropic/chat-response.js";
 import { type AwsCredentialSource, defaultAwsCredentials, type Env } from "../aws/credentials.js";
 import { readEventStream } from "../aws/event-stream.js";
 import { signedPost } from "../aws/sigv4.js";
 import { malformedUpstream } from "../errors.js";
 import { postJson, postStream, type UpstreamPost } from "../http.js";
 import type { AttemptContext, ProviderAdapter, ProviderInfo } from "../types.js";
-import { BEDROCK_SERVICE, bearerToken, bedrockTarget, converseUrl } from "./api.js";
+import { BEDROCK_SERVICE, type BedrockApi, bearerToken, bedrockTarget, bedrockUrl } from "./api.js";
 import { toConverseRequest } from "./chat-request.js";
 import { type AnswerContext, fromConverseResponse } from "./chat-response.js";
 import { ConverseStreamTranslator } from "./chat-stream.js";
 import { classifyBedrockError } from "./errors.js";
+import { InvokeStreamTranslator, toInvokeBody } from "./invoke.js";
 
 /** What the adapter reads besides the attempt; production uses the defaults. */
 export interface BedrockOptions {
@@ -23,6 +26,7 @@ export interface BedrockOptions {
 }
 
 interface Prepared {
+  readonly api: BedrockApi;
   readonly post: UpstreamPost;
   readonly answer: AnswerContext;
 }
@@ -35,8 +39,12 @@ async function prepare(
 ): Promise<Prepared> {
   const env = options.env ?? process.env;
   const target = bedrockTarget(ctx.deployment, env);
-  const { body, jsonMode } = toConverseRequest(request, ctx.deployment);
-  const url = converseUrl(target, stream);
+  const { api } = target;
+  const { body, jsonMode } =
+    api === "invoke"
+      ? { body: toInvokeBody(request, ctx.deployment), jsonMode: false }
+      : toConverseRequest(request, ctx.deployment);
+  const url = bedrockUrl(target, stream);
   const answer: AnswerContext = {
     id: `chatcmpl-${randomUUID()}`,
     created: Math.floor(Date.now() / 1000),
@@ -46,6 +54,7 @@ async function prepare(
   const bearer = bearerToken(ctx.deployment, ctx.apiKey, ctx.credentials, env);
   if (bearer) {
     return {
+      api,
       post: { url, headers: { authorization: `Bearer ${bearer}` }, body, classify: classifyBedrockError },
       answer,
     };
@@ -57,14 +66,16 @@ async function prepare(
     body,
     classify: classifyBedrockError,
   });
-  return { post, answer };
+  return { api, post, answer };
 }
 
 /** Creates the adapter; `options` replace the credential source and environment in tests. */
 export function createBedrockAdapter(options: BedrockOptions = {}): ProviderAdapter {
   async function chat(request: llm.ChatCompletionRequest, ctx: AttemptContext): Promise<llm.ChatCompletion> {
-    const { post, answer } = await prepare(request, ctx, options, false);
-    return fromConverseResponse(await postJson(ctx, post), answer, ctx.deployment);
+    const { api, post, answer } = await prepare(request, ctx, options, false);
+    const json = await postJson(ctx, post);
+    if (api === "invoke") return fromMessagesResponse(json, answer.created, ctx.deployment);
+    return fromConverseResponse(json, answer, ctx.deployment);
   }
 
   /**
@@ -76,13 +87,21 @@ export function createBedrockAdapter(options: BedrockOptions = {}): ProviderAdap
     request: llm.ChatCompletionRequest,
     ctx: AttemptContext,
   ): AsyncGenerator<llm.ChatCompletionChunk> {
-    const { post, answer } = await prepare(request, ctx, options, true);
+    const { api, post, answer } = await prepare(request, ctx, options, true);
     const upstream = await postStream(ctx, post);
-    const translator = new ConverseStreamTranslator(answer, ctx.deployment);
     const messages = readEventStream(upstream.body, {
       fail: upstream.fail,
       malformed: (what, cause) => malformedUpstream(ctx.deployment, what, cause),
     });
+    if (api === "invoke") {
+      const invoke = new InvokeStreamTranslator(answer.created, ctx.deployment);
+      for await (const message of messages) {
+        yield* invoke.translate(message);
+        if (invoke.finished) return;
+      }
+      throw malformedUpstream(ctx.deployment, "stream ended before message_stop");
+    }
+    const translator = new ConverseStreamTranslator(answer, ctx.deployment);
     for await (const message of messages) {
       yield* translator.translate(message);
       if (translator.finished) return;
@@ -101,5 +120,5 @@ export function createBedrockAdapter(options: BedrockOptions = {}): ProviderAdap
   });
 }
 
-/** Calls Bedrock's Converse and ConverseStream, SigV4-signed (or with a Bedrock API key). */
+/** Calls Bedrock's Converse and ConverseStream (InvokeModel for `invoke/`), SigV4-signed or with a Bedrock API key. */
 export const bedrockAdapter: ProviderAdapter = createBedrockAdapter();
