@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import OpenAI from "openai";
-import { assertChatCompletion, assertChatCompletionChunk } from "../conformance.js";
+import { assertChatCompletion, readChatStream } from "../conformance.js";
 import { ANTHROPIC_KEY, type Gateway, MASTER_KEY, startGateway } from "./setup.js";
 
 let gw: Gateway;
@@ -43,15 +43,7 @@ describe("an Anthropic-backed model answers in OpenAI's format", () => {
       stream_options: { include_usage: true },
       messages: [{ role: "user", content: "Hi" }],
     });
-    let text = "";
-    let finish: string | null | undefined;
-    let usage: OpenAI.CompletionUsage | null | undefined;
-    for await (const chunk of stream) {
-      assertChatCompletionChunk(chunk);
-      text += chunk.choices[0]?.delta.content ?? "";
-      finish = chunk.choices[0]?.finish_reason ?? finish;
-      usage = chunk.usage ?? usage;
-    }
+    const { text, finish, usage } = await readChatStream(stream);
     assert.ok(text.length > 0);
     assert.equal(finish, "stop");
     assert.ok(usage && usage.prompt_tokens > 0 && usage.completion_tokens > 0);

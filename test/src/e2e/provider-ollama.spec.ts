@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Mesh, startMesh } from "@switchyard/launcher";
 import OpenAI from "openai";
-import { assertChatCompletion, assertChatCompletionChunk, assertSchema } from "../conformance.js";
+import { assertChatCompletion, assertChatCompletionChunk, assertSchema, readChatStream } from "../conformance.js";
 import { type FakeUpstream, startFakeOllama } from "../fakes/index.js";
 import { MASTER_KEY } from "./setup.js";
 
@@ -84,15 +84,7 @@ describe("an Ollama-backed model answers in OpenAI's format", () => {
       stream_options: { include_usage: true },
       messages: [{ role: "user", content: "Tell me something" }],
     });
-    let text = "";
-    let finish: string | null | undefined;
-    let usage: OpenAI.CompletionUsage | null | undefined;
-    for await (const chunk of stream) {
-      assertChatCompletionChunk(chunk);
-      text += chunk.choices[0]?.delta.content ?? "";
-      finish = chunk.choices[0]?.finish_reason ?? finish;
-      usage = chunk.usage ?? usage;
-    }
+    const { text, finish, usage } = await readChatStream(stream);
     assert.match(text, /You said: Tell me something/);
     assert.equal(finish, "stop");
     assert.ok(usage && usage.prompt_tokens > 0 && usage.completion_tokens > 0);

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Mesh, startMesh } from "@switchyard/launcher";
 import OpenAI from "openai";
-import { assertChatCompletion, assertChatCompletionChunk } from "../conformance.js";
+import { assertChatCompletion, assertChatCompletionChunk, readChatStream } from "../conformance.js";
 import { FAKE_REPLICATE_KEY, type FakeReplicate, replicateProblem, startFakeReplicate } from "../fakes/index.js";
 import { MASTER_KEY } from "./setup.js";
 
@@ -114,15 +114,7 @@ describe("a Replicate-backed model answers in OpenAI's format", () => {
       stream_options: { include_usage: true },
       messages: [{ role: "user", content: "Tell me something" }],
     });
-    let text = "";
-    let finish: string | null | undefined;
-    let usage: OpenAI.CompletionUsage | null | undefined;
-    for await (const chunk of stream) {
-      assertChatCompletionChunk(chunk);
-      text += chunk.choices[0]?.delta.content ?? "";
-      finish = chunk.choices[0]?.finish_reason ?? finish;
-      usage = chunk.usage ?? usage;
-    }
+    const { text, finish, usage } = await readChatStream(stream);
     assert.equal(text, "Hello from the fake replicate upstream. You said: Tell me something");
     assert.equal(finish, "stop");
     assert.equal(usage?.completion_tokens, Math.ceil(text.length / 4), "the fake's output_token_count");
