@@ -4,7 +4,15 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { MP3_FRAME_SECONDS, mp3File, wavFile } from "@switchyard/openai/audio-testkit";
 import { llm, metering, policy, readCharge, router } from "@switchyard/proto";
 import { type connect, type Encoded, GatewayError } from "@switchyard/runtime";
-import { type AdmitShape, formatReset, type Limiter, limitRouter, rateLimitHeaders, type Ticket } from "./limits.js";
+import {
+  type AdmitShape,
+  formatReset,
+  type Limiter,
+  limitRouter,
+  rateLimitHeaders,
+  searchUnits,
+  type Ticket,
+} from "./limits.js";
 import type { CallContext, RouterClient } from "./upstream.js";
 
 const ctx: CallContext = {
@@ -202,6 +210,40 @@ describe("rate-limit headers", () => {
     assert.equal(await unknown.audioMillis?.(), 0, "an unreadable length reserves nothing; the charge settles it");
     assert.equal(await speech.promptTokens(), 7, "characters, as speech is billed");
     assert.equal(speech.audioMillis, undefined);
+  });
+
+  it("counts a rerank's search units as Cohere bills them: 100 documents each, long documents once per 500 tokens", async () => {
+    assert.equal(await searchUnits("q", ["short"]), 1);
+    assert.equal(
+      await searchUnits(
+        "q",
+        Array.from({ length: 100 }, () => "short"),
+      ),
+      1,
+    );
+    assert.equal(
+      await searchUnits(
+        "q",
+        Array.from({ length: 101 }, () => "short"),
+      ),
+      2,
+    );
+    // Two documents of about 1,200 tokens each count as three each: six documents, one unit.
+    const long = "word ".repeat(1_200);
+    assert.equal(await searchUnits("q", [long, long]), 1);
+    assert.equal(
+      await searchUnits(
+        "q",
+        Array.from({ length: 40 }, () => long),
+      ),
+      2,
+    );
+    const { shapes, limited } = recordingShapes();
+    await limited.rerank(
+      create(llm.RerankRequestSchema, { model: "rank", query: "q", documents: [{ text: "a" }, { text: "b" }] }),
+      ctx,
+    );
+    assert.equal(await shapes[0]?.queries?.(), 1);
   });
 
   it("formats OpenAI's reset durations", () => {

@@ -39,6 +39,8 @@ export interface AdmitShape {
   readonly images?: number;
   /** Reads the milliseconds of audio it sends, reserved at the per-second price; asked only when a limit applies. */
   readonly audioMillis?: () => Promise<number>;
+  /** Counts the units it is billed per query (a rerank's search units); asked only when a limit applies. */
+  readonly queries?: () => Promise<number>;
 }
 
 /** The admission shape of a chat request. */
@@ -83,13 +85,33 @@ export function completionShape(request: llm.CompletionRequest): AdmitShape {
 
 /** The admission shape of a rerank request: the query and documents are the prompt, and it generates nothing. */
 export function rerankShape(request: llm.RerankRequest): AdmitShape {
+  const texts = () => request.documents.map((d) => d.text || d.json);
   return {
     model: request.model,
     endUser: "",
     choices: 1,
     output: 0,
-    promptTokens: async () => estimateTextTokens([request.query, ...request.documents.map((d) => d.text || d.json)]),
+    promptTokens: async () => estimateTextTokens([request.query, ...texts()]),
+    queries: () => searchUnits(request.query, texts()),
   };
+}
+
+/** Documents one search unit covers, and the tokens of a document (with its query) that count as one document. */
+const DOCUMENTS_PER_SEARCH_UNIT = 100;
+const TOKENS_PER_DOCUMENT = 500;
+
+/**
+ * The search units a rerank is billed, as Cohere counts them: one per query with up to 100 documents, where a
+ * document longer than 500 tokens together with the query counts once for each 500.
+ */
+export async function searchUnits(query: string, documents: readonly string[]): Promise<number> {
+  const queryTokens = await estimateTextTokens([query]);
+  let chunks = 0;
+  for (const document of documents) {
+    const tokens = queryTokens + (await estimateTextTokens([document]));
+    chunks += Math.max(1, Math.ceil(tokens / TOKENS_PER_DOCUMENT));
+  }
+  return Math.max(1, Math.ceil(chunks / DOCUMENTS_PER_SEARCH_UNIT));
 }
 
 /**
@@ -135,6 +157,7 @@ interface AdmitInit {
   readonly choices: number;
   readonly images: number;
   readonly audioMillis: number;
+  readonly queries: number;
 }
 
 /** Admits a unary call of any kind, settles its ticket with the charge or the error, and adds the ticket's headers. */
@@ -470,10 +493,11 @@ export function createLimiter(client: connect.ConnectClient, log: Logger, option
         choices: shape.choices,
         images: shape.images ?? 0,
         audioMillis: shape.audioMillis ? await shape.audioMillis() : 0,
+        queries: shape.queries ? await shape.queries() : 0,
       };
       const key = `${init.keyId}\0${init.teamId}\0${init.userId}\0${endUser}\0${init.model}\0${init.choices}\0${init.images}`;
-      // Audio lengths hardly repeat: such requests are admitted one by one, never ahead of need.
-      const ahead = init.audioMillis === 0;
+      // Audio lengths and rerank sizes hardly repeat: such requests are admitted one by one, never ahead of need.
+      const ahead = init.audioMillis === 0 && init.queries === 0;
       const prefetched = ahead ? take(key, promptTokens, output) : undefined;
       if (prefetched) {
         refill(key, init, promptTokens, output);

@@ -111,6 +111,18 @@ describe("reservations", () => {
     assert.equal(pricer.reserve("hear", 0, 0, 1).nanos, 0n);
   });
 
+  it("reserves a rerank's search units at the dearest per-query price", () => {
+    const rerank = (name: string, perQuery: number) => ({
+      ...deployment(name),
+      model: name,
+      params: { input_cost_per_token: 0, output_cost_per_token: 0, input_cost_per_query: perQuery },
+    });
+    const pricer = createReservationPricer([rerank("rank", 0.002), rerank("rank-other", 0.01)], ROUTER);
+    // 3 search units at $0.002 (its own group's price; the other group is not reachable).
+    assert.equal(pricer.reserve("rank", 0, 0, 1, 0, 0, 3).nanos, 6_000_000n);
+    assert.equal(pricer.reserve("rank", 0, 0, 1).nanos, 0n);
+  });
+
   it("falls back to the declared output limit, then to the default", () => {
     const declared = createReservationPricer([priced("m", 0.000001, { max_output_tokens: 8_192 })], ROUTER);
     assert.equal(declared.reserve("m", 10, 0, 1).tokens, 8_202);

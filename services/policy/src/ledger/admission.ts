@@ -261,6 +261,7 @@ export function createAdmissions(deps: AdmissionDeps): Admissions {
       Math.min(128, request.choices),
       Math.min(128, request.images),
       request.audioMillis,
+      Math.min(1_000_000, request.queries),
     );
     // A prefetch may take several admissions of one shape at once; each scope admits them in order until one does
     // not fit, and all scopes keep as many as the one that kept fewest.

@@ -21,7 +21,7 @@ export interface ReservationPricer {
   /**
    * The most a request may use: `prompt` tokens plus its output limit (`maxOutput`, else the largest output limit its
    * deployments declare, else the default) times `choices`, `images` at the dearest per-image price and
-   * `audioMillis` of audio at the dearest per-second price.
+   * `audioMillis` of audio at the dearest per-second price and `queries` at the dearest per-query price.
    */
   reserve(
     model: string,
@@ -30,6 +30,7 @@ export interface ReservationPricer {
     choices: number,
     images?: number,
     audioMillis?: number,
+    queries?: number,
   ): Reservation;
 }
 
@@ -100,7 +101,7 @@ export function createReservationPricer(
   };
 
   return {
-    reserve(model, prompt, maxOutput, choices, images = 0, audioMillis = 0) {
+    reserve(model, prompt, maxOutput, choices, images = 0, audioMillis = 0, queries = 0) {
       const list = candidates(model);
       let output = maxOutput;
       if (output <= 0) {
@@ -112,6 +113,7 @@ export function createReservationPricer(
       let outputRate = 0;
       let imageRate = 0;
       let secondRate = 0;
+      let queryRate = 0;
       for (const { price } of list) {
         if (!price) continue;
         const rates = effectiveRates(price, prompt);
@@ -119,11 +121,13 @@ export function createReservationPricer(
         outputRate = Math.max(outputRate, rates.output, rates.reasoning, rates.outputAudio);
         imageRate = Math.max(imageRate, rates.image);
         secondRate = Math.max(secondRate, rates.inputSecond, rates.outputSecond);
+        queryRate = Math.max(queryRate, rates.query);
       }
       const pico =
         BigInt(prompt) * BigInt(inputRate) +
         BigInt(completion) * BigInt(outputRate) +
         BigInt(Math.max(0, images)) * BigInt(imageRate) +
+        BigInt(Math.max(0, queries)) * BigInt(queryRate) +
         // Per-second rates apply per millisecond, rounded up here (the charge rounds half up).
         (BigInt(Math.max(0, audioMillis)) * BigInt(secondRate) + 999n) / 1000n;
       // Round up: a reservation must never be below the cost it stands for.
