@@ -283,18 +283,15 @@ async function pipe(
     }
   };
   try {
-    if (opened.first) await sink.write(opened.first);
-    for (let chunk = await next(); !chunk.done; chunk = await next()) {
-      // The charge comes in its own message after the last chunk (and before an error, for a stream cut short).
-      if (mayHoldCharge(chunk.value)) {
-        onTokens(chargedTokens(chunk.value));
-        if (failed.charged) {
-          await sink.write(withFailed(chunk.value, failed));
-          continue;
-        }
-      }
-      await sink.write(chunk.value);
-    }
+    // The charge comes in its own message after the last chunk (and before an error, for a stream cut short); it
+    // gains what the failed attempts before were charged.
+    const forward = (bytes: Encoded) => {
+      if (!mayHoldCharge(bytes)) return sink.write(bytes);
+      onTokens(chargedTokens(bytes));
+      return sink.write(failed.charged ? withFailed(bytes, failed) : bytes);
+    };
+    if (opened.first) await forward(opened.first);
+    for (let chunk = await next(); !chunk.done; chunk = await next()) await forward(chunk.value);
   } finally {
     clearTimeout(timer);
     opened.stream.cancel();
