@@ -59,20 +59,26 @@ after(async () => {
   await fake?.close();
 });
 
+/** The same short chat on `model`, its answer checked against OpenAI's schema. */
+async function briefHi(model: string) {
+  const answer = await client.chat.completions
+    .create({
+      model,
+      messages: [
+        { role: "system", content: "Be brief." },
+        { role: "user", content: "Hi" },
+      ],
+      temperature: 0.3,
+      max_tokens: 200,
+    })
+    .withResponse();
+  assertChatCompletion(answer.data);
+  return answer;
+}
+
 describe("a Bedrock-backed model answers in OpenAI's format", () => {
   it("translates a non-streamed completion and the signed Converse request Bedrock receives", async () => {
-    const { data: completion, response } = await client.chat.completions
-      .create({
-        model: "haiku",
-        messages: [
-          { role: "system", content: "Be brief." },
-          { role: "user", content: "Hi" },
-        ],
-        temperature: 0.3,
-        max_tokens: 200,
-      })
-      .withResponse();
-    assertChatCompletion(completion);
+    const { data: completion, response } = await briefHi("haiku");
     assert.match(completion.choices[0]?.message.content ?? "", /fake bedrock upstream\. You said: Hi/);
     assert.equal(completion.choices[0]?.finish_reason, "stop");
     assert.equal(completion.model, MODEL);
@@ -106,18 +112,7 @@ describe("a Bedrock-backed model answers in OpenAI's format", () => {
   });
 
   it("calls InvokeModel with Anthropic's body for bedrock/invoke/, signed the same way", async () => {
-    const { data: completion, response } = await client.chat.completions
-      .create({
-        model: "haiku-invoke",
-        messages: [
-          { role: "system", content: "Be brief." },
-          { role: "user", content: "Hi" },
-        ],
-        temperature: 0.3,
-        max_tokens: 200,
-      })
-      .withResponse();
-    assertChatCompletion(completion);
+    const { data: completion, response } = await briefHi("haiku-invoke");
     assert.match(completion.choices[0]?.message.content ?? "", /You said: Hi/);
     assert.equal(completion.choices[0]?.finish_reason, "stop");
     assert.equal(completion.model, "claude-fake-bedrock");

@@ -203,58 +203,39 @@ describe("admissions", () => {
     assert.equal((await admissions.admit(forged)).decision, policy.AdmitDecision.UNAUTHENTICATED);
   });
 
-  it("refuses an image request whose images the budget cannot cover", async () => {
+  /** Admissions for key "k" with `budgetNanos`, over one deployment named `model` priced by LiteLLM `params`. */
+  function budgeted(model: string, params: Record<string, number>, budgetNanos: bigint) {
     const state = createState();
     const pricer = createReservationPricer(
-      [
-        {
-          ...deployment("img"),
-          params: { input_cost_per_token: 0, output_cost_per_token: 0, input_cost_per_image: 0.04 },
-        },
-      ],
+      [{ ...deployment(model), params: { input_cost_per_token: 0, output_cost_per_token: 0, ...params } }],
       ROUTER,
     );
-    const admissions = createAdmissions({ state, ledger: memoryLedger(), pricer, now: () => T0 });
-    // $0.10 buys two $0.04 images, not three.
     state.apply("keys", "k", 1, {
       key: create(policy.KeySchema, {
         keyId: "k",
-        limits: create(policy.LimitsSchema, { maxBudgetNanos: 100_000_000n }),
+        limits: create(policy.LimitsSchema, { maxBudgetNanos: budgetNanos }),
       }),
       hash: new Uint8Array([1]),
     });
-    const images = (n: number) =>
-      admissions.admit(create(policy.AdmitRequestSchema, { keyId: "k", model: "img", images: n }));
-    assert.equal((await images(3)).decision, policy.AdmitDecision.BUDGET_EXCEEDED);
-    const two = await images(2);
+    const admissions = createAdmissions({ state, ledger: memoryLedger(), pricer, now: () => T0 });
+    return (init: { images?: number; audioMillis?: number }) =>
+      admissions.admit(create(policy.AdmitRequestSchema, { keyId: "k", model, ...init }));
+  }
+
+  it("refuses an image request whose images the budget cannot cover", async () => {
+    // $0.10 buys two $0.04 images, not three.
+    const images = budgeted("img", { input_cost_per_image: 0.04 }, 100_000_000n);
+    assert.equal((await images({ images: 3 })).decision, policy.AdmitDecision.BUDGET_EXCEEDED);
+    const two = await images({ images: 2 });
     assert.equal(two.decision, policy.AdmitDecision.ADMIT);
     assert.equal(two.admission?.holds[0]?.reservedNanos, 80_000_000n);
   });
 
   it("refuses a transcription whose seconds of audio the budget cannot cover", async () => {
-    const state = createState();
-    const pricer = createReservationPricer(
-      [
-        {
-          ...deployment("hear"),
-          params: { input_cost_per_token: 0, output_cost_per_token: 0, input_cost_per_second: 0.0001 },
-        },
-      ],
-      ROUTER,
-    );
-    const admissions = createAdmissions({ state, ledger: memoryLedger(), pricer, now: () => T0 });
     // $0.01 covers 100 s of audio at $0.0001 per second.
-    state.apply("keys", "k", 1, {
-      key: create(policy.KeySchema, {
-        keyId: "k",
-        limits: create(policy.LimitsSchema, { maxBudgetNanos: 10_000_000n }),
-      }),
-      hash: new Uint8Array([1]),
-    });
-    const hear = (audioMillis: number) =>
-      admissions.admit(create(policy.AdmitRequestSchema, { keyId: "k", model: "hear", audioMillis }));
-    assert.equal((await hear(120_000)).decision, policy.AdmitDecision.BUDGET_EXCEEDED);
-    const minute = await hear(60_000);
+    const hear = budgeted("hear", { input_cost_per_second: 0.0001 }, 10_000_000n);
+    assert.equal((await hear({ audioMillis: 120_000 })).decision, policy.AdmitDecision.BUDGET_EXCEEDED);
+    const minute = await hear({ audioMillis: 60_000 });
     assert.equal(minute.decision, policy.AdmitDecision.ADMIT);
     assert.equal(minute.admission?.holds[0]?.reservedNanos, 6_000_000n);
   });
