@@ -9,9 +9,9 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Mesh, startMesh } from "@switchyard/launcher";
 import OpenAI from "openai";
-import { assertChatCompletion, assertChatCompletionChunk, readChatStream } from "../conformance.js";
+import { assertChatCompletion, assertChatCompletionChunk } from "../conformance.js";
 import { FAKE_AWS_KEY, type FakeUpstream, startFakeBedrock } from "../fakes/index.js";
-import { MASTER_KEY } from "./setup.js";
+import { MASTER_KEY, streamTellMeSomething } from "./setup.js";
 
 const MODEL = "anthropic.claude-3-5-haiku-20241022-v1:0";
 
@@ -98,16 +98,7 @@ describe("a Bedrock-backed model answers in OpenAI's format", () => {
   });
 
   it("streams ConverseStream events as OpenAI chunks, with usage last", async () => {
-    const stream = await client.chat.completions.create({
-      model: "haiku",
-      stream: true,
-      stream_options: { include_usage: true },
-      messages: [{ role: "user", content: "Tell me something" }],
-    });
-    const { text, finish, usage } = await readChatStream(stream);
-    assert.match(text, /You said: Tell me something/);
-    assert.equal(finish, "stop");
-    assert.ok(usage && usage.prompt_tokens > 0 && usage.completion_tokens > 0);
+    await streamTellMeSomething(client, "haiku");
     assert.equal(fake.requests.at(-1)?.path, "/model/anthropic.claude-3-5-haiku-20241022-v1%3A0/converse-stream");
   });
 
@@ -131,16 +122,7 @@ describe("a Bedrock-backed model answers in OpenAI's format", () => {
   });
 
   it("streams InvokeModelWithResponseStream chunks (Anthropic events in base64 bytes) as OpenAI chunks", async () => {
-    const stream = await client.chat.completions.create({
-      model: "haiku-invoke",
-      stream: true,
-      stream_options: { include_usage: true },
-      messages: [{ role: "user", content: "Tell me something" }],
-    });
-    const { text, finish, usage } = await readChatStream(stream);
-    assert.match(text, /You said: Tell me something/);
-    assert.equal(finish, "stop");
-    assert.ok(usage && usage.prompt_tokens > 0 && usage.completion_tokens > 0);
+    await streamTellMeSomething(client, "haiku-invoke");
     const sent = fake.requests.at(-1)!;
     assert.equal(sent.path, "/model/anthropic.claude-3-5-haiku-20241022-v1%3A0/invoke-with-response-stream");
     assert.equal((sent.body as Record<string, unknown>).stream, undefined, "Bedrock takes streaming from the path");

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Mesh, startMesh } from "@switchyard/launcher";
 import OpenAI from "openai";
-import { assertChatCompletion, readChatStream } from "../conformance.js";
+import { assertChatCompletion } from "../conformance.js";
 import {
   cloudflareError,
   FAKE_CLOUDFLARE_ACCOUNT,
@@ -16,7 +16,7 @@ import {
   type FakeUpstream,
   startFakeCloudflare,
 } from "../fakes/index.js";
-import { MASTER_KEY } from "./setup.js";
+import { MASTER_KEY, streamTellMeSomething } from "./setup.js";
 
 let fake: FakeUpstream;
 let mesh: Mesh;
@@ -86,16 +86,7 @@ describe("a Workers AI-backed model answers in OpenAI's format", () => {
   });
 
   it("streams SSE `response` pieces as OpenAI chunks, with usage last", async () => {
-    const stream = await client.chat.completions.create({
-      model: "llama",
-      stream: true,
-      stream_options: { include_usage: true },
-      messages: [{ role: "user", content: "Tell me something" }],
-    });
-    const { text, finish, usage } = await readChatStream(stream);
-    assert.match(text, /You said: Tell me something/);
-    assert.equal(finish, "stop");
-    assert.ok(usage && usage.prompt_tokens > 0 && usage.completion_tokens > 0);
+    await streamTellMeSomething(client, "llama");
     assert.equal((fake.requests.at(-1)!.body as { stream: boolean }).stream, true);
   });
 

@@ -8,9 +8,9 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Mesh, startMesh } from "@switchyard/launcher";
 import OpenAI from "openai";
-import { assertChatCompletion, assertChatCompletionChunk, readChatStream } from "../conformance.js";
+import { assertChatCompletion, assertChatCompletionChunk } from "../conformance.js";
 import { FAKE_COHERE_KEY, type FakeUpstream, startFakeCohere } from "../fakes/index.js";
-import { MASTER_KEY } from "./setup.js";
+import { MASTER_KEY, streamTellMeSomething } from "./setup.js";
 
 let fake: FakeUpstream;
 let mesh: Mesh;
@@ -83,16 +83,7 @@ describe("a Cohere-backed model answers in OpenAI's format", () => {
   });
 
   it("streams Cohere's events as OpenAI chunks, with usage last (cohere_chat/)", async () => {
-    const stream = await client.chat.completions.create({
-      model: "command-chat",
-      stream: true,
-      stream_options: { include_usage: true },
-      messages: [{ role: "user", content: "Tell me something" }],
-    });
-    const { text, finish, usage } = await readChatStream(stream);
-    assert.match(text, /You said: Tell me something/);
-    assert.equal(finish, "stop");
-    assert.ok(usage && usage.prompt_tokens > 0 && usage.completion_tokens > 0);
+    await streamTellMeSomething(client, "command-chat");
     const body = fake.requests.at(-1)!.body as Record<string, unknown>;
     assert.deepEqual([body.model, body.stream], ["command-a-03-2025", true]);
   });

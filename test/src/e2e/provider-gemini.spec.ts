@@ -8,9 +8,9 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Mesh, startMesh } from "@switchyard/launcher";
 import OpenAI from "openai";
-import { assertChatCompletion, readChatStream } from "../conformance.js";
+import { assertChatCompletion } from "../conformance.js";
 import { FAKE_GEMINI_KEY, type FakeUpstream, startFakeGemini } from "../fakes/index.js";
-import { MASTER_KEY } from "./setup.js";
+import { MASTER_KEY, streamTellMeSomething } from "./setup.js";
 
 let fake: FakeUpstream;
 let mesh: Mesh;
@@ -75,16 +75,7 @@ describe("a Gemini-backed model answers in OpenAI's format", () => {
   });
 
   it("streams Gemini frames as OpenAI chunks, with usage last", async () => {
-    const stream = await client.chat.completions.create({
-      model: "flash",
-      stream: true,
-      stream_options: { include_usage: true },
-      messages: [{ role: "user", content: "Tell me something" }],
-    });
-    const { text, finish, usage } = await readChatStream(stream);
-    assert.match(text, /You said: Tell me something/);
-    assert.equal(finish, "stop");
-    assert.ok(usage && usage.prompt_tokens > 0 && usage.completion_tokens > 0);
+    await streamTellMeSomething(client, "flash");
     assert.equal(fake.requests.at(-1)?.path, "/v1beta/models/gemini-2.5-flash:streamGenerateContent");
   });
 

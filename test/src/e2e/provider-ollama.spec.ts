@@ -8,9 +8,9 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Mesh, startMesh } from "@switchyard/launcher";
 import OpenAI from "openai";
-import { assertChatCompletion, assertChatCompletionChunk, assertSchema, readChatStream } from "../conformance.js";
+import { assertChatCompletion, assertChatCompletionChunk, assertSchema } from "../conformance.js";
 import { type FakeUpstream, startFakeOllama } from "../fakes/index.js";
-import { MASTER_KEY } from "./setup.js";
+import { MASTER_KEY, streamTellMeSomething } from "./setup.js";
 
 let fake: FakeUpstream;
 let mesh: Mesh;
@@ -78,16 +78,7 @@ describe("an Ollama-backed model answers in OpenAI's format", () => {
   });
 
   it("streams NDJSON as OpenAI chunks, with usage last (ollama/)", async () => {
-    const stream = await client.chat.completions.create({
-      model: "llama-plain",
-      stream: true,
-      stream_options: { include_usage: true },
-      messages: [{ role: "user", content: "Tell me something" }],
-    });
-    const { text, finish, usage } = await readChatStream(stream);
-    assert.match(text, /You said: Tell me something/);
-    assert.equal(finish, "stop");
-    assert.ok(usage && usage.prompt_tokens > 0 && usage.completion_tokens > 0);
+    await streamTellMeSomething(client, "llama-plain");
     assert.equal((fake.requests.at(-1)!.body as { stream: boolean }).stream, true);
   });
 

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Mesh, startMesh } from "@switchyard/launcher";
 import OpenAI from "openai";
-import { assertChatCompletion, assertChatCompletionChunk, readChatStream } from "../conformance.js";
+import { assertChatCompletion, assertChatCompletionChunk } from "../conformance.js";
 import {
   FAKE_WATSONX_KEY,
   FAKE_WATSONX_TOKEN,
@@ -17,7 +17,7 @@ import {
   startFakeWatsonx,
   watsonxError,
 } from "../fakes/index.js";
-import { MASTER_KEY } from "./setup.js";
+import { MASTER_KEY, streamTellMeSomething } from "./setup.js";
 
 let fake: FakeUpstream;
 let mesh: Mesh;
@@ -95,16 +95,7 @@ describe("a watsonx.ai-backed model answers in OpenAI's format", () => {
   });
 
   it("streams /text/chat_stream as OpenAI chunks with usage last, reusing the cached token", async () => {
-    const stream = await client.chat.completions.create({
-      model: "granite",
-      stream: true,
-      stream_options: { include_usage: true },
-      messages: [{ role: "user", content: "Tell me something" }],
-    });
-    const { text, finish, usage } = await readChatStream(stream);
-    assert.match(text, /You said: Tell me something/);
-    assert.equal(finish, "stop");
-    assert.ok(usage && usage.prompt_tokens > 0 && usage.completion_tokens > 0);
+    await streamTellMeSomething(client, "granite");
     assert.equal(fake.requests.at(-1)!.path, "/ml/v1/text/chat_stream");
     assert.equal(iamCalls(), 1);
   });

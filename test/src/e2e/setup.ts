@@ -1,7 +1,10 @@
+import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Mesh, startMesh } from "@switchyard/launcher";
+import type OpenAI from "openai";
+import { type ReadChatStream, readChatStream } from "../conformance.js";
 import { type FakeUpstream, startFakeAnthropic, startFakeOpenAI } from "../fakes/index.js";
 
 /** The master key every end-to-end test uses. */
@@ -82,4 +85,22 @@ export async function startGateway(): Promise<Gateway> {
       await Promise.all([openai.close(), backup.close(), flaky.close(), anthropic.close()]);
     },
   };
+}
+
+/**
+ * Streams "Tell me something" from `model` with usage asked for, and checks what every fake upstream answers: its echo
+ * of the prompt, finish_reason "stop" and a usage chunk with both counts. Every chunk is checked against OpenAI's spec.
+ */
+export async function streamTellMeSomething(client: OpenAI, model: string): Promise<ReadChatStream> {
+  const stream = await client.chat.completions.create({
+    model,
+    stream: true,
+    stream_options: { include_usage: true },
+    messages: [{ role: "user", content: "Tell me something" }],
+  });
+  const read = await readChatStream(stream);
+  assert.match(read.text, /You said: Tell me something/);
+  assert.equal(read.finish, "stop");
+  assert.ok(read.usage && read.usage.prompt_tokens > 0 && read.usage.completion_tokens > 0);
+  return read;
 }
