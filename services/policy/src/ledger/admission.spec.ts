@@ -90,7 +90,7 @@ describe("reservations", () => {
       fallbacks: [{ from: "draw", to: ["draw-hd"] }],
     });
     // 3 images at $0.08 (the fallback's price), never the unreachable group's $1.
-    assert.equal(pricer.reserve("draw", 0, 0, 1, 3).nanos, 240_000_000n);
+    assert.equal(pricer.reserve("draw", 0, 0, 1, { images: 3 }).nanos, 240_000_000n);
     assert.equal(pricer.reserve("draw", 0, 0, 1).nanos, 0n);
   });
 
@@ -105,9 +105,9 @@ describe("reservations", () => {
       fallbacks: [{ from: "hear", to: ["hear-too"] }],
     });
     // 90.5 s at $0.0002 per second (the fallback's price) is $0.0181; no output is reserved at a zero rate.
-    assert.equal(pricer.reserve("hear", 0, 0, 1, 0, 90_500).nanos, 18_100_000n);
+    assert.equal(pricer.reserve("hear", 0, 0, 1, { audioMillis: 90_500 }).nanos, 18_100_000n);
     // Priced per millisecond: one is $0.0000002.
-    assert.equal(pricer.reserve("hear", 0, 0, 1, 0, 1).nanos, 200n);
+    assert.equal(pricer.reserve("hear", 0, 0, 1, { audioMillis: 1 }).nanos, 200n);
     assert.equal(pricer.reserve("hear", 0, 0, 1).nanos, 0n);
   });
 
@@ -119,7 +119,7 @@ describe("reservations", () => {
     });
     const pricer = createReservationPricer([rerank("rank", 0.002), rerank("rank-other", 0.01)], ROUTER);
     // 3 search units at $0.002 (its own group's price; the other group is not reachable).
-    assert.equal(pricer.reserve("rank", 0, 0, 1, 0, 0, 3).nanos, 6_000_000n);
+    assert.equal(pricer.reserve("rank", 0, 0, 1, { queries: 3 }).nanos, 6_000_000n);
     assert.equal(pricer.reserve("rank", 0, 0, 1).nanos, 0n);
   });
 

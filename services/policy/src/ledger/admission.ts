@@ -19,6 +19,7 @@ import {
   renew,
   type ScopeLimits,
   settle,
+  tracksSpend,
 } from "./entry.js";
 import { isLedgerKey, ledgerKey, type Scope, type ScopeKind } from "./keys.js";
 import type { Ledger } from "./kv-ledger.js";
@@ -229,7 +230,7 @@ export function createAdmissions(deps: AdmissionDeps): Admissions {
   const seeded = new Set<string>();
   const needsSeed = (scope: Scope) =>
     deps.recordedSpend !== undefined &&
-    (scope.limits.maxBudgetNanos !== undefined || scope.limits.softBudgetNanos !== undefined) &&
+    tracksSpend(scope.limits) &&
     scope.limits.budgetWindowEndMs === 0 &&
     !seeded.has(ledgerKey(scope));
   const seed = async (scope: Scope): Promise<void> => {
@@ -259,9 +260,11 @@ export function createAdmissions(deps: AdmissionDeps): Admissions {
       prompt,
       clampCount(request.maxOutputTokens),
       Math.min(128, request.choices),
-      Math.min(128, request.images),
-      request.audioMillis,
-      Math.min(1_000_000, request.queries),
+      {
+        images: Math.min(128, request.images),
+        audioMillis: request.audioMillis,
+        queries: Math.min(1_000_000, request.queries),
+      },
     );
     // A prefetch may take several admissions of one shape at once; each scope admits them in order until one does
     // not fit, and all scopes keep as many as the one that kept fewest.

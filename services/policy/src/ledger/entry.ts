@@ -29,6 +29,11 @@ export interface ScopeLimits {
   seedNanos?: bigint;
 }
 
+/** Whether a scope's spend is tracked in budget windows: it has a max_budget or a soft_budget (which only reports). */
+export function tracksSpend(limits: ScopeLimits): boolean {
+  return limits.maxBudgetNanos !== undefined || limits.softBudgetNanos !== undefined;
+}
+
 /** What one request asks of a scope. */
 export interface Demand {
   /** The admission id. */
@@ -152,8 +157,7 @@ export function serializeEntry(entry: LedgerEntry): string {
 export function prune(entry: LedgerEntry, limits: ScopeLimits, nowMs: number): void {
   const oldest = Math.floor(nowMs / 1000) - WINDOW_SECONDS + 1;
   if (entry.w.length > 0 && entry.w[0]![0] < oldest) entry.w = entry.w.filter((b) => b[0] >= oldest);
-  const window =
-    limits.maxBudgetNanos === undefined && limits.softBudgetNanos === undefined ? undefined : limits.budgetWindowEndMs;
+  const window = tracksSpend(limits) ? limits.budgetWindowEndMs : undefined;
   if (window === undefined) delete entry.b;
   else if (!entry.b || entry.b.e !== window) {
     entry.b = { e: window, s: window === 0 ? (limits.seedNanos ?? 0n).toString() : "0" };
@@ -288,8 +292,8 @@ export function admit(entry: LedgerEntry, limits: ScopeLimits, demand: Demand): 
     } else entry.w.push([second, 1, tokens]);
   }
   const slot = limits.parallel !== undefined;
-  // The spend of a window is tracked for a max_budget or a soft_budget alone.
-  const budgeted = entry.b !== undefined && (budget !== undefined || limits.softBudgetNanos !== undefined);
+  // prune (above) keeps a budget window exactly when the scope tracks spend (tracksSpend).
+  const budgeted = entry.b !== undefined;
   // A budgeted admission reserves at least one nano-dollar: its settle adds the actual cost only to admissions with a
   // reservation, and a request priced by what is only known afterwards (a per-query rerank, audio of unreadable
   // length) must still count.

@@ -16,22 +16,24 @@ export interface Reservation {
   nanos: bigint;
 }
 
+/** What a request uses that is priced per unit rather than per token; an absent field is 0. */
+export interface PerUnit {
+  /** Images it generates, at the per-image price. */
+  readonly images?: number;
+  /** Milliseconds of audio it sends, at the per-second price. */
+  readonly audioMillis?: number;
+  /** Units billed per query (a rerank's search units), at the per-query price. */
+  readonly queries?: number;
+}
+
 /** Prices reservations for model groups. */
 export interface ReservationPricer {
   /**
    * The most a request may use: `prompt` tokens plus its output limit (`maxOutput`, else the largest output limit its
-   * deployments declare, else the default) times `choices`, `images` at the dearest per-image price and
-   * `audioMillis` of audio at the dearest per-second price and `queries` at the dearest per-query price.
+   * deployments declare, else the default) times `choices`, and `units` at the dearest price per image, per second
+   * of audio and per query.
    */
-  reserve(
-    model: string,
-    prompt: number,
-    maxOutput: number,
-    choices: number,
-    images?: number,
-    audioMillis?: number,
-    queries?: number,
-  ): Reservation;
+  reserve(model: string, prompt: number, maxOutput: number, choices: number, units?: PerUnit): Reservation;
 }
 
 interface Priced {
@@ -101,7 +103,8 @@ export function createReservationPricer(
   };
 
   return {
-    reserve(model, prompt, maxOutput, choices, images = 0, audioMillis = 0, queries = 0) {
+    reserve(model, prompt, maxOutput, choices, units = {}) {
+      const { images = 0, audioMillis = 0, queries = 0 } = units;
       const list = candidates(model);
       let output = maxOutput;
       if (output <= 0) {
