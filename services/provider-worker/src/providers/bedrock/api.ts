@@ -86,20 +86,19 @@ export function bedrockTarget(dep: Dep, env: Env): BedrockTarget {
   return { api, modelId, region, endpoint: configured.replace(/\/+$/, "") };
 }
 
+/** Each API's operation for a whole answer and for a stream. */
+const OPERATIONS: Readonly<Record<BedrockApi, readonly [string, string]>> = {
+  converse: ["converse", "converse-stream"],
+  invoke: ["invoke", "invoke-with-response-stream"],
+};
+
 /**
  * `{endpoint}/model/{modelId}/converse` or `/converse-stream`, and for InvokeModel `/invoke` or
  * `/invoke-with-response-stream`; the model id is one path segment, ARNs included.
  */
 export function bedrockUrl(target: BedrockTarget, stream: boolean): string {
-  const operation =
-    target.api === "invoke"
-      ? stream
-        ? "invoke-with-response-stream"
-        : "invoke"
-      : stream
-        ? "converse-stream"
-        : "converse";
-  return `${target.endpoint}/model/${encodeURIComponent(target.modelId)}/${operation}`;
+  const [whole, streamed] = OPERATIONS[target.api];
+  return `${target.endpoint}/model/${encodeURIComponent(target.modelId)}/${stream ? streamed : whole}`;
 }
 
 /**

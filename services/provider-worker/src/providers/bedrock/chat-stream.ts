@@ -12,7 +12,7 @@ import { type DeploymentRef, malformedUpstream } from "../errors.js";
 import { asNumber, asObject, asString, type JsonObject, tryParse } from "../json.js";
 import { JSON_TOOL_NAME } from "./chat-request.js";
 import { type AnswerContext, finishReasonOf, usageOf } from "./chat-response.js";
-import { bedrockStreamError } from "./errors.js";
+import { throwIfStreamFailure } from "./errors.js";
 
 type DeltaInit = MessageInitShape<typeof llm.DeltaSchema>;
 type Chunks = llm.ChatCompletionChunk[];
@@ -40,13 +40,7 @@ export class ConverseStreamTranslator {
 
   /** The chunks one message produces (often none). */
   translate(message: AwsStreamMessage): Chunks {
-    if (message.messageType === "exception") {
-      throw bedrockStreamError(message.exceptionType ?? "InternalServerException", payloadText(message), this.dep);
-    }
-    if (message.messageType === "error") {
-      const body = JSON.stringify({ message: message.errorMessage ?? "stream error" });
-      throw bedrockStreamError(message.errorCode ?? "InternalServerException", body, this.dep);
-    }
+    throwIfStreamFailure(message, this.dep);
     const data = asObject(tryParse(payloadText(message)));
     if (!data) throw malformedUpstream(this.dep, "stream event is not a JSON object");
     switch (message.eventType) {

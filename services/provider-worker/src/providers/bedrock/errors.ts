@@ -6,6 +6,7 @@
 import { llm } from "@switchyard/proto";
 import type { GatewayError } from "@switchyard/runtime";
 import { AUTH_ERROR_TYPES, parseAwsError, upperFirst } from "../aws/errors.js";
+import { type AwsStreamMessage, payloadText } from "../aws/event-stream.js";
 import {
   classOfStatus,
   type DeploymentRef,
@@ -69,7 +70,7 @@ export const classifyBedrockError: ErrorClassifier = (failure: UpstreamFailure):
   return upstreamError({ ...failure, status }, { message: error.message, code }, cls);
 };
 
-/** Classifies an `exception` (or `error`) message received in the middle of a ConverseStream. */
+/** Classifies an `exception` (or `error`) message received in the middle of a Bedrock stream. */
 export function bedrockStreamError(exceptionType: string, payload: string, dep: DeploymentRef): GatewayError {
   const type = upperFirst(exceptionType);
   return classifyBedrockError({
@@ -79,4 +80,18 @@ export function bedrockStreamError(exceptionType: string, payload: string, dep: 
     provider: dep.provider,
     deploymentId: dep.id,
   });
+}
+
+/**
+ * Throws the classified error of a stream message that is an `exception` or an `error` rather than an event; returns
+ * for an event. Converse and InvokeModel streams carry failures the same way.
+ */
+export function throwIfStreamFailure(message: AwsStreamMessage, dep: DeploymentRef): void {
+  if (message.messageType === "exception") {
+    throw bedrockStreamError(message.exceptionType ?? "InternalServerException", payloadText(message), dep);
+  }
+  if (message.messageType === "error") {
+    const body = JSON.stringify({ message: message.errorMessage ?? "stream error" });
+    throw bedrockStreamError(message.errorCode ?? "InternalServerException", body, dep);
+  }
 }

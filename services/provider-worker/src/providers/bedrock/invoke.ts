@@ -13,7 +13,7 @@ import { payloadText } from "../aws/event-stream.js";
 import { type DeploymentRef, malformedUpstream } from "../errors.js";
 import { asObject, asString, type JsonObject, tryParse } from "../json.js";
 import type { AttemptContext } from "../types.js";
-import { bedrockStreamError } from "./errors.js";
+import { throwIfStreamFailure } from "./errors.js";
 
 /** The `anthropic_version` Bedrock requires in every Anthropic body. */
 export const BEDROCK_ANTHROPIC_VERSION = "bedrock-2023-05-31";
@@ -43,13 +43,7 @@ export class InvokeStreamTranslator {
 
   /** The chunks one message produces (often none); an exception message is thrown as its classified error. */
   translate(message: AwsStreamMessage): llm.ChatCompletionChunk[] {
-    if (message.messageType === "exception") {
-      throw bedrockStreamError(message.exceptionType ?? "InternalServerException", payloadText(message), this.dep);
-    }
-    if (message.messageType === "error") {
-      const body = JSON.stringify({ message: message.errorMessage ?? "stream error" });
-      throw bedrockStreamError(message.errorCode ?? "InternalServerException", body, this.dep);
-    }
+    throwIfStreamFailure(message, this.dep);
     if (message.eventType !== "chunk") return [];
     const bytes = asString(asObject(tryParse(payloadText(message)))?.bytes);
     if (bytes === undefined) throw malformedUpstream(this.dep, "stream chunk without bytes");
